@@ -8,8 +8,9 @@ is what lets the same logic run with fakes in unit tests and with the real parts
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol, Sequence
+from typing import Protocol
 
 
 @dataclass(frozen=True)
