@@ -8,11 +8,21 @@ from __future__ import annotations
 
 import argparse
 import sys
+import threading
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
 
 from assistant import __version__
 from assistant.messages import EXIT_FAILURE, Msg, ReflectError
+
+if TYPE_CHECKING:
+    from assistant.commands import Commands
+    from assistant.config import Settings
+    from assistant.guide import Guide
+    from assistant.journal import Journal, Record
+    from assistant.session import Ear, Voice
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -27,12 +37,497 @@ def _not_built(command: str) -> Handler:
 # --- handlers ---------------------------------------------------------------------
 
 
+class SessionIO(NamedTuple):
+    """What a session talks through, and how to release it afterwards."""
+
+    voice: Voice
+    ear: Ear
+    cleanup: Callable[[], None]
+    model: str | None = None  # the speech model's name, for the journal's front matter
+
+
+def _session_io(args: argparse.Namespace, settings: Settings, guide: Guide,
+                commands: Commands) -> SessionIO:
+    """The voice and ear for this run. Spoken unless --text; each missing part (speech
+    output, speech model, microphone) is one sentence, and the session goes on without it:
+    prompts printed instead of spoken, typed answers instead of spoken ones."""
+    from contextlib import ExitStack
+
+    from assistant.console import ConsoleEar, ConsoleVoice
+
+    if args.text:
+        return SessionIO(ConsoleVoice(), ConsoleEar(commands=commands), lambda: None)
+    from assistant import audio
+    from assistant.config import paths
+    from assistant.ear import EnterKey, LiveLine, SpokenEar
+    from assistant.models import resolve
+    from assistant.stt import SpeechModel
+    from assistant.voice import Voice
+
+    parts = ExitStack()
+    voice: Voice | ConsoleVoice | SpokenAndShown = ConsoleVoice()
+    try:
+        speaker = (audio.SpeakerFile(Path(args.speaker_file)) if args.speaker_file
+                   else audio.Speaker(settings.output_device))
+        parts.callback(speaker.close)
+        spoken = Voice(speaker, settings, paths().cache_dir / "speech")
+        parts.callback(spoken.close)
+        voice = SpokenAndShown(spoken, voice)
+    except ReflectError as err:
+        _printing_instead(err)
+    try:
+        model = SpeechModel(resolve(args.model, settings, guide.language))
+    except ReflectError as err:
+        print(err, Msg.TYPING_INSTEAD.format(), file=sys.stderr)
+        return SessionIO(voice, ConsoleEar(commands=commands), parts.close)
+    if args.mic_file:  # a recording asked for by name: a bad one is an error, not a fallback
+        source: audio.Source = audio.MicFile(Path(args.mic_file), model.sample_rate,
+                                             realtime=not args.fast)
+    try:
+        if not args.mic_file:
+            source = audio.MicStream(settings.input_device, model.sample_rate)
+        source.start()
+    except ReflectError as err:
+        print(err, Msg.TYPING_INSTEAD.format(), file=sys.stderr)
+        return SessionIO(voice, ConsoleEar(commands=commands), parts.close)
+    enter = threading.Event()
+    keys = None
+    if sys.stdin.isatty():
+        def pressed() -> None:
+            enter.set()
+            if isinstance(voice, SpokenAndShown):
+                voice.skip()
+
+        keys = EnterKey(sys.stdin, pressed)
+        print(Msg.ENTER_HINT.format())
+    ear = SpokenEar(source, model, settings, commands.match, transcript=LiveLine(),
+                    enter_pressed=enter, notice=lambda text: voice.say(text, "notice"),
+                    fallback=lambda: ConsoleEar(keys.typed() if keys else sys.stdin,
+                                                commands=commands))
+    parts.callback(ear.close)
+    return SessionIO(voice, ear, parts.close, model.name)
+
+
+class SpokenAndShown:
+    """Says everything aloud and prints it too, so the screen follows along (and a user
+    who cannot hear still can). If the speaker fails mid-session, it says so once and
+    goes on printing only."""
+
+    def __init__(self, spoken: Voice, shown: Voice) -> None:
+        self.spoken: Voice | None = spoken
+        self.shown = shown
+
+    def say(self, text: str, kind: str = "narration") -> None:
+        self.shown.say(text, kind)  # type: ignore[arg-type]
+        self._speak(lambda v: v.say(text, kind))  # type: ignore[arg-type]
+
+    def pause(self, seconds: float) -> None:
+        self._speak(lambda v: v.pause(seconds))
+
+    def prepare(self, texts: Sequence[str]) -> None:
+        self._speak(lambda v: v.prepare(texts))
+
+    def cue(self, name: str) -> None:
+        self.shown.cue(name)
+        self._speak(lambda v: v.cue(name))
+
+    def skip(self) -> None:
+        self._speak(lambda v: v.skip())  # type: ignore[attr-defined]
+
+    def _speak(self, act: Callable[[Voice], None]) -> None:
+        from assistant.audio import DeviceLost
+
+        if self.spoken is None:
+            return
+        try:
+            act(self.spoken)
+        except DeviceLost as err:
+            self.spoken = None
+            _printing_instead(ReflectError(Msg.SPEAKER_UNAVAILABLE, reason=str(err)))
+        except ReflectError as err:
+            self.spoken = None
+            _printing_instead(err)
+
+
+def _printing_instead(err: ReflectError) -> None:
+    """Say why nothing will be heard, and that the prompts are printed instead."""
+    if err.msg is Msg.SPEECH_UNAVAILABLE:  # that sentence says so already
+        print(err, file=sys.stderr)
+    else:
+        print(err, Msg.PRINTING_INSTEAD.format(), file=sys.stderr)
+
+
+def _session_settings(args: argparse.Namespace) -> Settings:
+    from assistant.config import load_settings
+
+    return load_settings({
+        "input_device": args.input_device, "output_device": args.output_device,
+        "model": args.model, "answer_silence": args.answer_silence,
+        "max_answer": args.max_answer, "encrypt": True if args.encrypt else None,
+        "tones": False if args.no_tones else None,
+    })
+
+
+def _run_session(args: argparse.Namespace, settings: Settings, journal: Journal,
+                 guide: Guide, record: Record | None = None) -> int:
+    """Wire the parts together, run the session, then say where the answers are."""
+    from assistant.commands import Commands
+    from assistant.session import Session
+
+    commands = Commands(guide.language)
+    io = _session_io(args, settings, guide, commands)
+    try:
+        writer = (journal.reopen(record.id) if record is not None
+                  else journal.start(guide.id, model=io.model))
+        with writer:
+            result = Session(guide, io.voice, io.ear, writer, commands=commands,
+                             resume_from=record).run()
+    finally:
+        io.cleanup()
+    print(f"\n{Msg.SAVED_IN.format(path=writer.path)}")
+    if result == "stopped":
+        print(Msg.RESUME_HOW.format(session=writer.id))
+    return 0
+
+
 def cmd_run(args: argparse.Namespace) -> int:
-    return _not_built("run")(args)
+    from assistant import guide as guides
+    from assistant.journal import open_journal
+
+    settings = _session_settings(args)
+    guide = guides.find(args.guide or settings.guide)
+    return _run_session(args, settings, _notice_repairs(open_journal(settings.encrypt)), guide)
 
 
 def cmd_resume(args: argparse.Namespace) -> int:
-    return _not_built("resume")(args)
+    from assistant import guide as guides
+    from assistant.journal import open_journal
+
+    settings = _session_settings(args)
+    journal = _notice_repairs(open_journal(settings.encrypt))
+    record = journal.read(args.session) if args.session else journal.latest_unfinished()
+    if record is None:
+        raise ReflectError(Msg.NOTHING_TO_RESUME)
+    return _run_session(args, settings, journal, guides.find(record.guide), record)
+
+
+# --- guides (guides helper) ---------------------------------------------------------
+
+
+def cmd_guides_list(args: argparse.Namespace) -> int:
+    from assistant import config, guide
+
+    skipped: list[ReflectError] = []
+    for found in guide.available(skipped):
+        line = Msg.GUIDE_LIST_BUNDLED if found.bundled else Msg.GUIDE_LIST_YOURS
+        print(line.format(id=found.id, title=found.title, steps=len(found.steps),
+                          path=found.path))
+    for err in skipped:
+        print(Msg.GUIDE_LIST_SKIPPED.format(path=err.fields.get("path")), file=sys.stderr)
+    print(Msg.GUIDE_LIST_FOLDER.format(path=config.paths().guides_dir))
+    return 0
+
+
+def cmd_guides_show(args: argparse.Namespace) -> int:
+    """Plain lines, one thing per line, so a screen reader can follow them."""
+    from assistant import guide as guides
+
+    guide = guides.find(args.guide)
+    flat = " ".join  # narration on one line each: paragraphs read as one unit
+
+    print(Msg.GUIDE_SHOW_TITLE.format(title=guide.title, id=guide.id,
+                                      language=guide.language, steps=len(guide.steps)))
+    if guide.source:
+        print(Msg.GUIDE_SHOW_SOURCE.format(source=flat(guide.source.split())))
+    if guide.intro:
+        print(Msg.GUIDE_SHOW_INTRO.format(text=flat(guide.intro.split())))
+    if guide.choose:
+        print(Msg.GUIDE_SHOW_CHOICE.format(ask=guide.choose.ask,
+                                           options=", ".join(guide.choose.options)))
+    for n, step in enumerate(guide.steps, 1):
+        print()
+        print(Msg.GUIDE_SHOW_STEP.format(n=n, total=len(guide.steps), title=step.title,
+                                         id=step.id))
+        if step.say:
+            print(Msg.GUIDE_SHOW_SAY.format(text=flat(step.say.split())))
+        if step.pause:
+            print(Msg.GUIDE_SHOW_PAUSE.format(seconds=f"{step.pause:g}"))
+        for i, prompt in enumerate(step.prompts, 1):
+            roles = ", ".join(prompt.roles) or Msg.GUIDE_SHOW_EVERYONE.format()
+            print(Msg.GUIDE_SHOW_PROMPT.format(n=i, roles=roles, ask=prompt.ask))
+    if guide.outro:
+        print()
+        print(Msg.GUIDE_SHOW_OUTRO.format(text=flat(guide.outro.split())))
+    return 0
+
+
+def cmd_guides_check(args: argparse.Namespace) -> int:
+    """Every file is checked and every problem shown; exit 2 if any file fails."""
+    from pathlib import Path
+
+    from assistant import guide as guides
+    from assistant.messages import EXIT_BAD_INPUT
+
+    failed = False
+    for name in args.files:
+        try:
+            guide = guides.load(Path(name))
+        except ReflectError as err:
+            if args.debug:
+                traceback.print_exc()
+            print(str(err), file=sys.stderr)
+            failed = True
+            continue
+        print(Msg.GUIDE_CHECK_OK.format(path=name, id=guide.id, steps=len(guide.steps),
+                                        questions=sum(len(s.prompts) for s in guide.steps)))
+    return EXIT_BAD_INPUT if failed else 0
+
+
+def cmd_guides_import(args: argparse.Namespace) -> int:
+    import os
+    import tempfile
+    from pathlib import Path
+
+    from assistant import guide as guides
+    from assistant import importer
+    from assistant.messages import EXIT_BAD_INPUT
+
+    article, out = Path(args.article), Path(args.output)
+    if out.exists() and not args.force:
+        raise ReflectError(Msg.IMPORT_EXISTS, EXIT_BAD_INPUT, path=out)
+    text = importer.convert(guides.read_text(article), article)
+    made = guides.parse(text, str(out))  # never write a guide that would not load
+    try:  # write beside the target, then rename: no half-written guide on failure
+        fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, out)
+    except OSError as err:
+        raise ReflectError(Msg.IMPORT_CANNOT_WRITE, EXIT_BAD_INPUT, path=out,
+                           reason=err.strerror or err) from None
+    print(Msg.IMPORT_DONE.format(path=out, id=made.id, steps=len(made.steps)))
+    return 0
+
+
+# --- journal (journal helper) -------------------------------------------------------
+
+
+def _notice_repairs(journal: Journal) -> Journal:
+    if journal.repaired:
+        print(Msg.PERMISSIONS_REPAIRED.format(count=len(journal.repaired)), file=sys.stderr)
+    return journal
+
+
+def _journal() -> Journal:
+    """The journal for reading commands: unlocked only if it holds encrypted sessions."""
+    from assistant.journal import open_journal
+
+    return _notice_repairs(open_journal(encrypt=False))
+
+
+def cmd_journal_list(args: argparse.Namespace) -> int:
+    records = _journal().sessions()
+    if not records:
+        print(Msg.NO_SESSIONS.format())
+    for r in records:
+        answers = f"{len(r.entries)} answer{'s' if len(r.entries) != 1 else ''}"
+        extra = [("finished" if r.finished else "not finished")]
+        extra += ["encrypted"] * r.encrypted
+        extra += [f"{len(r.set_aside)} part(s) set aside"] * bool(r.set_aside)
+        print(f"{r.id}  {r.guide}  {r.started:%Y-%m-%d %H:%M}  {answers}  {', '.join(extra)}")
+    return 0
+
+
+def cmd_journal_show(args: argparse.Namespace) -> int:
+    from assistant.export import readable
+
+    sys.stdout.write(readable(_journal().read(args.session)))
+    return 0
+
+
+def cmd_journal_search(args: argparse.Namespace) -> int:
+    hits = _journal().search(args.text)
+    if not hits:
+        print(Msg.NO_MATCHES.format(text=args.text))
+    needle = args.text.casefold()
+    for record, entry in hits:
+        print(f"{record.id}  {entry.question}")
+        for line in entry.text.splitlines():
+            if needle in line.casefold():
+                print(f"    {line.strip()}")
+    return 0
+
+
+def cmd_journal_export(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from assistant.export import FORMATS
+    from assistant.journal import write_private
+
+    record = _journal().read(args.session)
+    text = FORMATS[args.format](record)
+    if not args.output:
+        sys.stdout.write(text)
+        return 0
+    path = Path(args.output)
+    try:
+        write_private(path, text.encode(), exclusive=False)
+    except OSError as err:
+        raise ReflectError(Msg.EXPORT_FAILED, path=path, reason=err.strerror) from err
+    print(Msg.EXPORTED.format(session=record.id, path=path))
+    return 0
+
+
+def cmd_journal_delete(args: argparse.Namespace) -> int:
+    from assistant.messages import EXIT_BAD_INPUT
+
+    journal = _journal()
+    record = journal.read(args.session)
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise ReflectError(Msg.DELETE_NEEDS_YES, EXIT_BAD_INPUT, session=record.id)
+        reply = input(Msg.DELETE_ASK.format(session=record.id, count=len(record.entries)))
+        if reply.strip().lower() not in ("y", "yes"):
+            print(Msg.NOT_DELETED.format())
+            return 1
+    journal.delete(record.id)
+    print(Msg.DELETED.format(session=record.id))
+    return 0
+
+
+def cmd_journal_encrypt(args: argparse.Namespace) -> int:
+    from assistant.journal import open_journal
+
+    journal = _notice_repairs(open_journal(encrypt=True))
+    converted, already = journal.encrypt_all()
+    print(Msg.ENCRYPTED_SESSIONS.format(count=converted, already=already))
+    print(Msg.ENCRYPTION_FORGET_WARNING.format())
+    return 0
+
+
+# --- models, devices, voices, doctor, settings (models/settings helper) --------------
+
+
+def _print_lines(lines: list[str]) -> None:
+    for line in lines:
+        print(line)
+
+
+def cmd_models_list(args: argparse.Namespace) -> int:
+    from assistant import models
+
+    print(Msg.MODELS_LIST_HEADER.format())
+    for name, language, size, state in models.listing():
+        print("  " + Msg.MODELS_LIST_LINE.format(name=name, language=language, size=size,
+                                                 state=state))
+    print(Msg.MODELS_LIST_HINT.format())
+    return 0
+
+
+def cmd_models_download(args: argparse.Namespace) -> int:
+    """Install a model by name or language. --optional is for scripts/run: silent when the
+    model is there, and a failure is a notice only (the session then takes typed answers)."""
+    from assistant import models
+    from assistant.config import load_settings, paths
+
+    info = None
+    try:
+        settings = load_settings()
+        info = models.find(args.name)
+        covered = models.for_language(args.name) if info.name != args.name else None
+        if covered:
+            if not args.optional:
+                print(Msg.MODEL_LANGUAGE_COVERED.format(language=args.name, name=covered.name,
+                                                        path=covered.path))
+            return 0
+        target = paths().models_dir / info.name
+        if target.is_dir() and models.layout_problem(target) is None:
+            if not args.optional:
+                print(Msg.MODEL_ALREADY_INSTALLED.format(name=info.name, path=target))
+            return 0
+        path = models.download(info, args.url or settings.model_url)
+    except ReflectError as err:
+        if not args.optional:
+            raise
+        print(str(err), file=sys.stderr)
+        name = info.name if info else models.DEFAULT_MODEL
+        print(Msg.MODEL_DOWNLOAD_SKIPPED.format(name=name), file=sys.stderr)
+        return 0
+    print(Msg.MODEL_INSTALLED.format(name=info.name, path=path))
+    return 0
+
+
+def cmd_models_verify(args: argparse.Namespace) -> int:
+    from assistant import models
+
+    found = models.verify(args.name)
+    if not found:
+        print(Msg.MODELS_NONE_INSTALLED.format(name=models.DEFAULT_MODEL))
+        return 0
+    for model, missing in found:
+        line = Msg.MODEL_VERIFY_BAD if missing else Msg.MODEL_VERIFY_OK
+        print(line.format(name=model.name, path=model.path, missing=missing))
+    if any(missing for _, missing in found):
+        raise ReflectError(Msg.MODELS_VERIFY_FAILED)
+    return 0
+
+
+def cmd_models_remove(args: argparse.Namespace) -> int:
+    from assistant import models
+
+    print(Msg.MODEL_REMOVED.format(name=args.name, path=models.remove(args.name)))
+    return 0
+
+
+def cmd_devices(args: argparse.Namespace) -> int:
+    from assistant.inventory import device_lines
+
+    _print_lines(device_lines())
+    return 0
+
+
+def cmd_voices(args: argparse.Namespace) -> int:
+    from assistant.inventory import voice_lines
+
+    _print_lines(voice_lines())
+    return 0
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from assistant import doctor
+    from assistant.config import load_settings
+
+    if doctor.run(load_settings(), lambda line: print(line, flush=True)):
+        print(Msg.DOCTOR_READY.format())
+        return 0
+    print(Msg.DOCTOR_NOT_READY.format())
+    return EXIT_FAILURE
+
+
+def cmd_config_path(args: argparse.Namespace) -> int:
+    from assistant.config import paths
+
+    print(paths().settings_file)
+    return 0
+
+
+def cmd_config_show(args: argparse.Namespace) -> int:
+    from assistant.config import settings_with_sources, show_value
+
+    settings, sources = settings_with_sources()
+    for key, source in sources.items():
+        print(Msg.SETTING_LINE.format(key=key, value=show_value(getattr(settings, key)),
+                                      source=source))
+    return 0
+
+
+def cmd_config_set(args: argparse.Namespace) -> int:
+    from assistant.config import paths, save_setting, show_value
+
+    value = save_setting(args.key, args.value)
+    print(Msg.SETTING_SAVED.format(key=args.key, value=show_value(value),
+                                   path=paths().settings_file))
+    return 0
 
 
 # --- parser -----------------------------------------------------------------------
@@ -78,71 +573,74 @@ def build_parser() -> argparse.ArgumentParser:
     guides = sub.add_parser("guides", help="list, show, check and import guides")
     gsub = guides.add_subparsers(dest="action", metavar="ACTION", required=True)
     gsub.add_parser("list", help="bundled guides and your own").set_defaults(
-        func=_not_built("guides list"))
+        func=cmd_guides_list)
     p = gsub.add_parser("show", help="a guide's steps and questions as text")
-    p.add_argument("guide")
-    p.set_defaults(func=_not_built("guides show"))
+    p.add_argument("guide", help="guide id or YAML file")
+    p.set_defaults(func=cmd_guides_show)
     p = gsub.add_parser("check", help="validate guide files")
     p.add_argument("files", nargs="+", metavar="FILE")
-    p.set_defaults(func=_not_built("guides check"))
+    p.set_defaults(func=cmd_guides_check)
     p = gsub.add_parser("import", help="turn an article into a guide skeleton")
     p.add_argument("article")
     p.add_argument("-o", "--output", required=True, metavar="GUIDE_YAML")
-    p.set_defaults(func=_not_built("guides import"))
+    p.add_argument("--force", action="store_true", help="replace GUIDE_YAML if it exists")
+    p.set_defaults(func=cmd_guides_import)
 
     journal = sub.add_parser("journal", help="read, search, export and delete entries")
     jsub = journal.add_subparsers(dest="action", metavar="ACTION", required=True)
-    jsub.add_parser("list", help="your sessions").set_defaults(func=_not_built("journal list"))
+    jsub.add_parser("list", help="your sessions").set_defaults(func=cmd_journal_list)
     p = jsub.add_parser("show", help="one session's entries")
     p.add_argument("session")
-    p.set_defaults(func=_not_built("journal show"))
+    p.set_defaults(func=cmd_journal_show)
     p = jsub.add_parser("search", help="entries containing TEXT")
     p.add_argument("text")
-    p.set_defaults(func=_not_built("journal search"))
+    p.set_defaults(func=cmd_journal_search)
     p = jsub.add_parser("export", help="one session as md, json or txt (jrnl)")
     p.add_argument("session")
     p.add_argument("--format", choices=["md", "json", "txt"], default="md")
     p.add_argument("-o", "--output", metavar="FILE", help="write here instead of the screen")
-    p.set_defaults(func=_not_built("journal export"))
+    p.set_defaults(func=cmd_journal_export)
     p = jsub.add_parser("delete", help="delete a session for good")
     p.add_argument("session")
     p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
-    p.set_defaults(func=_not_built("journal delete"))
-    jsub.add_parser("encrypt", help="encrypt existing sessions with a passphrase").set_defaults(
-        func=_not_built("journal encrypt"))
+    p.set_defaults(func=cmd_journal_delete)
+    jsub.add_parser("encrypt", help="encrypt existing sessions with a passphrase (asked, or "
+                    "from REFLECT_PASSPHRASE)").set_defaults(func=cmd_journal_encrypt)
 
     models = sub.add_parser("models", help="speech models: list, download, verify, remove")
     msub = models.add_subparsers(dest="action", metavar="ACTION", required=True)
     msub.add_parser("list", help="known and installed models").set_defaults(
-        func=_not_built("models list"))
+        func=cmd_models_list)
     p = msub.add_parser("download", help="download and install a model")
-    p.add_argument("name")
+    p.add_argument("name", help="a model name from `reflect models list`, or a language (en)")
     p.add_argument("--url", metavar="BASE_URL", help="download from this base URL")
-    p.set_defaults(func=_not_built("models download"))
+    p.add_argument("--optional", action="store_true",
+                   help="for scripts: quiet when installed; on failure a notice and exit 0")
+    p.set_defaults(func=cmd_models_download)
     p = msub.add_parser("verify", help="check installed models")
     p.add_argument("name", nargs="?")
-    p.set_defaults(func=_not_built("models verify"))
+    p.set_defaults(func=cmd_models_verify)
     p = msub.add_parser("remove", help="remove an installed model")
     p.add_argument("name")
-    p.set_defaults(func=_not_built("models remove"))
+    p.set_defaults(func=cmd_models_remove)
 
     sub.add_parser("devices", help="audio input and output devices").set_defaults(
-        func=_not_built("devices"))
+        func=cmd_devices)
     sub.add_parser("voices", help="text-to-speech voices").set_defaults(
-        func=_not_built("voices"))
+        func=cmd_voices)
     sub.add_parser("doctor", help="check that a spoken session can run").set_defaults(
-        func=_not_built("doctor"))
+        func=cmd_doctor)
 
     config = sub.add_parser("config", help="settings file: path, show, set")
     csub = config.add_subparsers(dest="action", metavar="ACTION", required=True)
     csub.add_parser("path", help="where the settings file is").set_defaults(
-        func=_not_built("config path"))
+        func=cmd_config_path)
     csub.add_parser("show", help="every setting and where it comes from").set_defaults(
-        func=_not_built("config show"))
+        func=cmd_config_show)
     p = csub.add_parser("set", help="change a setting")
     p.add_argument("key")
     p.add_argument("value")
-    p.set_defaults(func=_not_built("config set"))
+    p.set_defaults(func=cmd_config_set)
     return parser
 
 

@@ -7,9 +7,14 @@ portable installs use it); otherwise the platform's user directories are used
 
 from __future__ import annotations
 
+import difflib
 import os
-from dataclasses import dataclass
+import tempfile
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
+from typing import Any, get_type_hints
+
+from assistant.messages import EXIT_BAD_INPUT, Msg, ReflectError
 
 APP = "reflect"
 CHECKOUT = Path(__file__).resolve().parent.parent
@@ -75,3 +80,189 @@ class Settings:
     tones: bool = True
     encrypt: bool = False
     keep_audio: bool = False
+    model_url: str = "https://alphacephei.com/vosk/models"
+
+
+# --- the settings file, environment and options ------------------------------------
+
+_TRUE = {"true", "yes", "on", "1"}
+_FALSE = {"false", "no", "off", "0"}
+_NONE = {"", "none", "null", "default"}
+_LIMITS: dict[str, tuple[float | None, float | None]] = {
+    "volume": (0.0, 1.0),
+    "rate": (1, None),
+    "answer_silence": (0.1, None),
+    "max_answer": (1.0, None),
+}
+
+
+def _kinds() -> dict[str, tuple[type, bool]]:
+    """Each setting's base type and whether it may be empty, read from the dataclass."""
+    hints = get_type_hints(Settings)
+    kinds = {}
+    for f in fields(Settings):
+        hint = hints[f.name]
+        args = [a for a in getattr(hint, "__args__", ()) if a is not type(None)]
+        kinds[f.name] = (args[0] if args else hint, bool(args))
+    return kinds
+
+
+def _expected(key: str) -> str:
+    kind, optional = _kinds()[key]
+    words = {bool: Msg.EXPECT_BOOL, int: Msg.EXPECT_INT, float: Msg.EXPECT_FLOAT,
+             str: Msg.EXPECT_TEXT}
+    text = words[kind].format()
+    low, high = _LIMITS.get(key, (None, None))
+    if low is not None and high is not None:
+        text = Msg.EXPECT_RANGE.format(what=text, low=f"{low:g}", high=f"{high:g}")
+    elif low is not None:
+        text = Msg.EXPECT_AT_LEAST.format(what=text, low=f"{low:g}")
+    return Msg.EXPECT_OR_NONE.format(what=text) if optional else text
+
+
+def setting_keys() -> list[str]:
+    return [f.name for f in fields(Settings)]
+
+
+def check_key(key: str, where: str) -> str:
+    """The key itself, or a ReflectError naming the closest real key."""
+    if key in setting_keys():
+        return key
+    close = difflib.get_close_matches(key, setting_keys(), n=1)
+    hint = Msg.SETTING_HINT.format(key=close[0]) if close else ""
+    raise ReflectError(Msg.SETTING_UNKNOWN, EXIT_BAD_INPUT, key=key, where=where,
+                       keys=", ".join(setting_keys()), hint=hint)
+
+
+def parse_value(key: str, value: Any, where: str) -> Any:
+    """Turn a value from YAML (already typed) or from text (environment, `config set`)
+    into the setting's type; anything else is reported with the key and the expected type."""
+    kind, optional = _kinds()[key]
+    text = value.strip() if isinstance(value, str) else None
+    try:
+        if value is None or (optional and text is not None and text.lower() in _NONE):
+            if optional:
+                return None
+            raise ValueError
+        if kind is bool:
+            if isinstance(value, bool):
+                return value
+            if text is not None and text.lower() in _TRUE | _FALSE:
+                return text.lower() in _TRUE
+            raise ValueError
+        if isinstance(value, bool):  # YAML's true is an int to Python: never a number here
+            raise ValueError
+        if kind is int:
+            parsed: Any = int(text) if text is not None else value
+            if not isinstance(parsed, int):
+                raise ValueError
+        elif kind is float:
+            parsed = float(text) if text is not None else value
+            if not isinstance(parsed, (int, float)):
+                raise ValueError
+            parsed = float(parsed)
+        else:  # text; a bare YAML number is fine for a device index
+            if not isinstance(value, (str, int, float)):
+                raise ValueError
+            parsed = text if text is not None else str(value)
+    except ValueError:
+        raise ReflectError(Msg.SETTING_BAD_VALUE, EXIT_BAD_INPUT, key=key, value=value,
+                           where=where, expected=_expected(key)) from None
+    low, high = _LIMITS.get(key, (None, None))
+    if isinstance(parsed, (int, float)) and (
+            (low is not None and parsed < low) or (high is not None and parsed > high)):
+        raise ReflectError(Msg.SETTING_BAD_VALUE, EXIT_BAD_INPUT, key=key, value=value,
+                           where=where, expected=_expected(key))
+    return parsed
+
+
+def read_settings_file(path: Path | None = None) -> dict[str, Any]:
+    """The settings file's values, checked; an absent file is an empty one."""
+    path = path or paths().settings_file
+    import yaml
+
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except OSError as err:
+        raise ReflectError(Msg.UNREADABLE_FILE, path=path, reason=err.strerror) from None
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        line = f" at line {mark.line + 1}" if mark else ""
+        raise ReflectError(Msg.SETTINGS_FILE_BROKEN, EXIT_BAD_INPUT, path=path,
+                           line=line) from None
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise ReflectError(Msg.SETTINGS_FILE_BROKEN, EXIT_BAD_INPUT, path=path, line="")
+    where = str(path)
+    return {check_key(str(k), where): parse_value(str(k), v, where) for k, v in raw.items()}
+
+
+def env_name(key: str) -> str:
+    return f"REFLECT_{key.upper()}"
+
+
+def settings_with_sources(overrides: dict[str, Any] | None = None
+                          ) -> tuple[Settings, dict[str, str]]:
+    """Settings and where each value came from: default < file < environment < option."""
+    values: dict[str, Any] = {}
+    sources = dict.fromkeys(setting_keys(), Msg.SETTING_FROM_DEFAULT.format())
+    for key, value in read_settings_file().items():
+        values[key], sources[key] = value, Msg.SETTING_FROM_FILE.format()
+    for key in setting_keys():
+        name = env_name(key)
+        if name in os.environ:
+            values[key] = parse_value(key, os.environ[name], name)
+            sources[key] = Msg.SETTING_FROM_ENV.format(name=name)
+    for key, value in (overrides or {}).items():
+        if value is not None:
+            if key not in sources:
+                raise KeyError(key)  # options are wired in code: a wrong name is a bug
+            values[key] = value
+            sources[key] = Msg.SETTING_FROM_OPTION.format()
+    return replace(Settings(), **values), sources
+
+
+def load_settings(overrides: dict[str, Any] | None = None) -> Settings:
+    """The settings in force now; `overrides` are command-line options (None = not given)."""
+    return settings_with_sources(overrides)[0]
+
+
+def show_value(value: Any) -> str:
+    """A value as `config set` would take it back: none, true/false, numbers, text."""
+    if value is None:
+        return Msg.SETTING_NONE.format()
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def save_setting(key: str, text: str) -> Any:
+    """Check and store one value in the settings file (0600 in a 0700 dir); returns it."""
+    where = Msg.SETTING_WHERE_COMMAND.format()
+    key = check_key(key, where)
+    value = parse_value(key, text, where)
+    path = paths().settings_file
+    current = read_settings_file(path)
+    current[key] = value
+    import yaml
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.chmod(0o700)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".settings-", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as out:  # mkstemp files are 0600
+                yaml.safe_dump(current, out, sort_keys=False, allow_unicode=True)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except OSError as err:
+        raise ReflectError(Msg.SETTINGS_WRITE_FAILED, path=path,
+                           reason=err.strerror or err) from None
+    return value

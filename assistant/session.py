@@ -4,13 +4,27 @@ It walks a guide -- intro, the role choice, each step's narration and questions,
 talking only to a `Voice` (presents text; later speaks it), an `Ear` (returns what the
 user said) and a `Store` (keeps answers). It holds no terminal, audio or file code, which
 is what lets the same logic run with fakes in unit tests and with the real parts.
+
+Nothing the user said is dropped: text heard before a command is kept (repeat, help,
+pause) or saved (skip, back, stop, finish), and every answer is handed to the store -- which
+fsyncs it -- before the next question is presented.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from datetime import datetime
+from typing import Literal, Protocol
+
+from assistant.commands import Commands, words
+from assistant.guide import Choice, Guide, Step
+from assistant.journal import Entry, Mark, Record
+from assistant.messages import Msg
+
+ROLE_ASKS = 3  # unclear answers to the role question before every question is asked
+
+Kind = Literal["title", "narration", "question", "notice"]
 
 
 @dataclass(frozen=True)
@@ -36,16 +50,325 @@ Heard = Answer | Command
 
 
 class Voice(Protocol):
-    def say(self, text: str) -> None:
-        """Present `text` and return once it has been spoken (or skipped by the user)."""
+    def say(self, text: str, kind: Kind = "narration") -> None:
+        """Present `text` and return once it has been spoken (or skipped by the user).
+
+        `kind` lets a screen show what the text is (a question, the guide's narration, a
+        part's title, or one of Reflect's own notices); a spoken voice may ignore it."""
+
+    def pause(self, seconds: float) -> None:
+        """A step's quiet after its narration; text output need not wait."""
 
     def prepare(self, texts: Sequence[str]) -> None:
         """A hint that these texts come next, so they can be rendered ahead."""
 
     def cue(self, name: str) -> None:
-        """A short non-verbal signal: `listening` or `saved`."""
+        """A short non-verbal signal: `listening`, `saved` or `stopped`."""
 
 
 class Ear(Protocol):
     def listen(self) -> Heard:
         """Wait for the user's next answer or command."""
+
+
+class Store(Protocol):
+    """Where answers go: the journal's Writer. Both calls are durable when they return."""
+
+    def answer(self, entry: Entry) -> None: ...
+
+    def mark(self, mark: Mark) -> None: ...
+
+
+def _local_now() -> datetime:
+    return datetime.now().astimezone()
+
+
+class _Stopped(Exception):
+    """The user said stop: unwinds from wherever that was heard to `Session.run`."""
+
+
+@dataclass(frozen=True)
+class _Slot:
+    """One question this user is asked: a prompt of a step, for the chosen role."""
+
+    number: int  # the step's index in the guide
+    step: Step
+    prompt: int  # the prompt's index in step.prompts (the journal's key)
+    ask: str
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return (self.step.id, self.prompt)
+
+
+@dataclass
+class _Pending:
+    """Text heard for the current question that is not saved yet."""
+
+    text: str = ""
+    seconds: float = 0.0
+
+    def add(self, text: str, seconds: float) -> None:
+        text = text.strip()
+        if text:
+            self.text = f"{self.text}\n{text}" if self.text else text
+        self.seconds += seconds
+
+
+class Session:
+    """One pass through a guide, fresh or resumed; `run()` returns "finished" or "stopped"."""
+
+    def __init__(self, guide: Guide, voice: Voice, ear: Ear, store: Store, *,
+                 commands: Commands | None = None,
+                 now: Callable[[], datetime] = _local_now,
+                 resume_from: Record | None = None) -> None:
+        self.guide = guide
+        self.voice = voice
+        self.ear = ear
+        self.store = store
+        self.commands = commands or Commands(guide.language)
+        self.now = now
+        self.resume_from = resume_from
+        self.role: str | None = None
+        self._slots: list[_Slot] = []
+        self._narrated = 0  # steps before this index have been narrated (or were, before)
+        self._done: set[tuple[str, int]] = set()  # kept before a resume: not asked again
+
+    # --- the walk --------------------------------------------------------------------
+
+    def run(self) -> str:
+        record = self.resume_from
+        if record is not None and record.finished:
+            self._say(Msg.ALREADY_FINISHED)
+            return "finished"
+        try:
+            if record is not None and (record.role is not None or record.done):
+                position = self._pick_up(record)
+            else:  # a new session, or one stopped before anything was kept
+                position = self._begin()
+            self._walk(position)
+        except _Stopped:
+            self.voice.cue("stopped")
+            self._say(Msg.STOPPED)
+            return "stopped"
+        self._narrate_through(len(self.guide.steps) - 1)  # steps without questions at the end
+        if self.guide.outro.strip():
+            self.voice.say(self.guide.outro.strip(), "narration")
+        self.store.mark(Mark(kind="end", at=self.now()))
+        return "finished"
+
+    def _begin(self) -> int:
+        intro = self.guide.intro.strip()
+        self.voice.prepare([t for t in (intro, self.guide.choose and self.guide.choose.ask) if t])
+        if intro:
+            self.voice.say(intro, "narration")
+        if self.commands.fallback:
+            self._say(Msg.COMMANDS_IN_ENGLISH, help=self.commands.word("help"))
+        self._say(Msg.HELP_HINT, help=self.commands.word("help"))
+        if self.guide.choose:
+            self.role = self._choose(self.guide.choose)
+        self._slots = self._plan()
+        return 0
+
+    def _pick_up(self, record: Record) -> int:
+        """Where a resumed session goes on: the first question neither answered nor skipped.
+
+        The narration of steps already begun is not repeated; one line says where we are."""
+        self.role = record.role
+        self._done = record.done
+        self._slots = self._plan()
+        position = self._forward(-1)
+        if position == len(self._slots):
+            self._narrated = self._slots[-1].number + 1 if self._slots else 0
+            self._say(Msg.RESUMED_AT_END)
+            return position
+        slot = self._slots[position]
+        begun = any(s.key in self._done for s in self._slots if s.number == slot.number)
+        self._narrated = slot.number + 1 if begun else slot.number
+        self._say(Msg.RESUMED, number=slot.number + 1, total=len(self.guide.steps),
+                  title=slot.step.title)
+        return position
+
+    def _plan(self) -> list[_Slot]:
+        return [_Slot(n, step, i, prompt.ask)
+                for n, step in enumerate(self.guide.steps)
+                for i, prompt in step.prompts_for(self.role)]
+
+    def _walk(self, position: int) -> None:
+        while position < len(self._slots):
+            self._narrate_through(self._slots[position].number)
+            position = position - 1 if self._ask(position) else self._forward(position)
+
+    def _forward(self, position: int) -> int:
+        """The next question after `position` that was not answered before a resume."""
+        position += 1
+        while position < len(self._slots) and self._slots[position].key in self._done:
+            position += 1
+        return position
+
+    def _step_texts(self, number: int) -> list[tuple[str, Kind]]:
+        step = self.guide.steps[number]
+        texts: list[tuple[str, Kind]] = [(Msg.PART.format(
+            number=number + 1, total=len(self.guide.steps), title=step.title), "title")]
+        if step.say.strip():
+            texts.append((step.say.strip(), "narration"))
+        return texts
+
+    def _narrate_through(self, number: int) -> None:
+        """Narrate every step up to `number` not narrated yet (never again when going back)."""
+        for n in range(self._narrated, number + 1):
+            if self._finished_before(n):
+                continue
+            for text, kind in self._step_texts(n):
+                self.voice.say(text, kind)
+            if self.guide.steps[n].pause > 0:
+                self.voice.pause(self.guide.steps[n].pause)
+        self._narrated = max(self._narrated, number + 1)
+
+    def _finished_before(self, number: int) -> bool:
+        """True for a step whose questions were all answered before a resume."""
+        keys = [slot.key for slot in self._slots if slot.number == number]
+        return bool(keys) and all(key in self._done for key in keys)
+
+    def _upcoming(self, position: int) -> list[str]:
+        """What will be said after the question at `position`, for pre-rendering."""
+        after = self._forward(position)
+        following = self._slots[after] if after < len(self._slots) else None
+        last = following.number if following else len(self.guide.steps) - 1
+        texts = [t for n in range(self._narrated, last + 1) if not self._finished_before(n)
+                 for t, _ in self._step_texts(n)]
+        if following:
+            texts.append(following.ask)
+        elif self.guide.outro.strip():
+            texts.append(self.guide.outro.strip())
+        return texts
+
+    # --- one question ----------------------------------------------------------------
+
+    def _ask(self, position: int) -> bool:
+        """Ask one question until it is answered, skipped or left; True means go back."""
+        slot = self._slots[position]
+        self.voice.say(slot.ask, "question")
+        self.voice.prepare(self._upcoming(position))
+        pending = _Pending()
+        while True:
+            heard = self._hear(slot.ask, pending)
+            if isinstance(heard, Answer):
+                pending.add(heard.text, heard.seconds)
+                self._keep(slot, pending, heard.ended, heard.confidence)
+                return False
+            if heard.name in ("finish", "skip"):
+                self._keep(slot, pending, "command")
+                return False
+            if heard.name == "back" and position == 0:
+                self._say(Msg.FIRST_QUESTION)
+                self.voice.say(slot.ask, "question")
+                continue
+            if pending.text:  # stop or back: what was said so far is saved, not lost
+                self._save(slot, pending, "command")
+            if heard.name == "stop":
+                raise _Stopped
+            self._say(Msg.GOING_BACK)
+            return True
+
+    def _hear(self, question: str, pending: _Pending) -> Heard:
+        """The next answer, or a command that moves on (finish, skip, back, stop).
+
+        Repeat, help and pause are dealt with here, keeping the text heard before them."""
+        while True:
+            self.voice.cue("listening")
+            heard = self.ear.listen()
+            if isinstance(heard, Answer):
+                return heard
+            pending.add(heard.pending, heard.seconds)
+            if heard.name == "help":
+                self._say(Msg.HELP, **{n: self.commands.word(n) for n in
+                                       ("finish", "repeat", "skip", "back", "pause", "stop")})
+            elif heard.name == "repeat":
+                if pending.text:
+                    self._say(Msg.KEPT_SO_FAR)
+            elif heard.name == "pause":
+                if not self._paused():
+                    return Command("stop")
+                self._say(Msg.WELCOME_BACK)
+            elif heard.name != "resume":  # "resume" while not paused: nothing to do
+                return heard
+            self.voice.say(question, "question")
+
+    def _paused(self) -> bool:
+        """Wait for resume (True) or stop (False); nothing else counts as an answer here."""
+        resume = self.commands.word("resume")
+        self._say(Msg.PAUSED, resume=resume)
+        reminded = False
+        while True:
+            heard = self.ear.listen()
+            if isinstance(heard, Command) and heard.name in ("resume", "stop"):
+                return heard.name == "resume"
+            if not reminded or (isinstance(heard, Command) and heard.name == "help"):
+                self._say(Msg.STILL_PAUSED, resume=resume)
+                reminded = True
+
+    def _keep(self, slot: _Slot, pending: _Pending, ended: str,
+              confidence: float | None = None) -> None:
+        """Save what was said, or mark the question skipped when nothing was."""
+        if pending.text:
+            self._save(slot, pending, ended, confidence)
+        else:
+            self.store.mark(Mark(kind="skip", at=self.now(), step=slot.step.id,
+                                 prompt=slot.prompt, value=slot.ask))
+            self._say(Msg.SKIPPED)
+
+    def _save(self, slot: _Slot, pending: _Pending, ended: str,
+              confidence: float | None = None) -> None:
+        self.store.answer(Entry(
+            step=slot.step.id, prompt=slot.prompt, title=slot.step.title, question=slot.ask,
+            text=pending.text, at=self.now(), seconds=round(pending.seconds, 1), ended=ended,
+            confidence=confidence))
+        self.voice.cue("saved")
+
+    # --- the role question -----------------------------------------------------------
+
+    def _choose(self, choice: Choice) -> str | None:
+        """Ask which role fits; after ROLE_ASKS unclear answers (or skip), ask everything."""
+        self.voice.say(choice.ask, "question")
+        unclear = 0
+        while unclear < ROLE_ASKS:
+            pending = _Pending()
+            heard = self._hear(choice.ask, pending)
+            if isinstance(heard, Command) and heard.name == "stop":
+                raise _Stopped
+            if isinstance(heard, Command) and heard.name == "skip":
+                break
+            if isinstance(heard, Command) and heard.name == "back":
+                self._say(Msg.FIRST_QUESTION)
+                self.voice.say(choice.ask, "question")
+                continue
+            if isinstance(heard, Answer):
+                pending.add(heard.text, heard.seconds)
+            role = pick_option(choice, pending.text)
+            if role is not None:
+                self.store.mark(Mark(kind="role", at=self.now(), value=role))
+                self._say(Msg.ROLE_THANKS)
+                return role
+            unclear += 1
+            if unclear < ROLE_ASKS:
+                self._say(Msg.ROLE_UNCLEAR)
+                self.voice.say(choice.ask, "question")
+        self._say(Msg.ROLE_EVERY_QUESTION)
+        return None
+
+    def _say(self, msg: Msg, **fields: object) -> None:
+        self.voice.say(msg.format(**fields), "notice")
+
+
+def pick_option(choice: Choice, text: str) -> str | None:
+    """The one option whose id or words occur in `text` (as whole words); None if not one."""
+    said = words(text)
+
+    def occurs(phrase: str) -> bool:
+        w = words(phrase)
+        return bool(w) and any(said[i:i + len(w)] == w for i in range(len(said) - len(w) + 1))
+
+    hits = [option for option, phrases in choice.options.items()
+            if any(occurs(p) for p in (option.replace("-", " "), *phrases))]
+    return hits[0] if len(hits) == 1 else None

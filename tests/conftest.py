@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -73,10 +74,21 @@ class VirtualAudio:
         return subprocess.Popen(["paplay", "--device=micfeed", str(wav)], env=self.env)
 
     def record_speaker(self, wav: Path) -> subprocess.Popen[bytes]:
-        """Start recording what reaches the virtual speaker into `wav`; terminate to stop."""
-        return subprocess.Popen(
+        """Start recording what reaches the virtual speaker into `wav`; terminate to stop.
+
+        Returns once audio is being written (the file grows past its 44-byte header), so
+        nothing played after this call is missed.
+        """
+        recorder = subprocess.Popen(
             ["parecord", "--device=speaker.monitor", "--file-format=wav", "--channels=1",
              "--rate=16000", "--format=s16le", str(wav)], env=self.env)
+        deadline = time.monotonic() + 5
+        while not (wav.is_file() and wav.stat().st_size > 44):
+            if time.monotonic() > deadline or recorder.poll() is not None:
+                recorder.kill()
+                pytest.fail("parecord did not start recording the virtual speaker")
+            time.sleep(0.01)
+        return recorder
 
 
 @pytest.fixture(scope="session")
@@ -96,3 +108,107 @@ def virtual_audio() -> VirtualAudio:
         pytest.fail(f"the virtual audio device at {server} does not answer: "
                     "restart it with scripts/virtual-audio stop && scripts/virtual-audio start")
     return audio
+
+
+# --- speech parts and the user's home (audio helper) --------------------------------
+
+
+@pytest.fixture(scope="session", autouse=True)
+def untouched_home(tmp_path_factory: pytest.TempPathFactory):
+    """HOME is an empty temp dir for the whole run and must still be empty at the end.
+
+    This proves that nothing -- Reflect, pyttsx3/espeak-ng, PulseAudio clients -- writes to
+    the user's home during the tests. XDG_RUNTIME_DIR points at a temp dir too, because
+    libpulse otherwise leaves a `~/.config/pulse/*-runtime` link behind.
+    """
+    home = tmp_path_factory.mktemp("user-home")
+    runtime = tmp_path_factory.mktemp("xdg-runtime")
+    runtime.chmod(0o700)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("HOME", str(home))
+        mp.setenv("XDG_RUNTIME_DIR", str(runtime))
+        for var in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME"):
+            mp.delenv(var, raising=False)
+        yield home
+    written = sorted(str(p.relative_to(home)) for p in home.rglob("*"))
+    if written:
+        pytest.fail(f"the tests wrote into the user's home: {', '.join(written[:10])}")
+
+
+@pytest.fixture(scope="session")
+def espeak_wav(tmp_path_factory: pytest.TempPathFactory):
+    """`espeak_wav(text, voice="en") -> Path`: real espeak-ng speech as a WAV (22050 Hz)."""
+    import shutil
+
+    if not shutil.which("espeak-ng"):
+        pytest.fail("espeak-ng is missing: run scripts/setup (it installs espeak-ng)")
+    folder = tmp_path_factory.mktemp("espeak")
+    made: dict[tuple[str, str], Path] = {}
+
+    def make(text: str, voice: str = "en") -> Path:
+        if (text, voice) not in made:
+            wav = folder / f"speech-{len(made)}.wav"
+            subprocess.run(["espeak-ng", "-v", voice, "-w", str(wav), text], check=True,
+                           capture_output=True)
+            made[text, voice] = wav
+        return made[text, voice]
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def sounddevice(virtual_audio: VirtualAudio):
+    """The real sounddevice module over PortAudio, imported after PULSE_SERVER is set."""
+    try:
+        import sounddevice
+    except OSError as err:
+        pytest.fail(f"PortAudio is missing ({err}): run scripts/setup (libportaudio2)")
+    names = [d["name"] for d in sounddevice.query_devices()]
+    if "pulse" not in names:
+        pytest.fail(f"PortAudio has no 'pulse' device (it sees {names}): run "
+                    "scripts/setup --test (libasound2-plugins)")
+    return sounddevice
+
+
+# --- typed sessions (session helper) ------------------------------------------------
+
+SMALL_GUIDE = """\
+id: small-test
+title: A small test guide
+language: en
+intro: Welcome to a short test session.
+choose:
+  id: role
+  ask: Were you the one who was hurt, or the one who broke the trust?
+  options: {hurt: [hurt, me], broke: [broke, i did]}
+steps:
+  - id: first
+    title: First part
+    say: Some words before the first questions.
+    prompts:
+      - ask: What happened?
+      - ask: How did it feel to be hurt?
+        for: [hurt]
+      - ask: What made you break it?
+        for: [broke]
+  - id: second
+    title: Second part
+    say: Some words before the second part.
+    prompts:
+      - ask: What do you need now?
+      - ask: What could help tomorrow?
+  - id: closing
+    title: Closing
+    say: A last word, with no question.
+outro: That is all for today.
+"""
+
+
+@pytest.fixture
+def small_guide(reflect_home: Path) -> str:
+    """A five-prompt guide with a role choice, installed in the user's guides folder (so
+    `reflect resume` finds it by id); returns its id."""
+    folder = reflect_home / "data" / "guides"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "small-test.yaml").write_text(SMALL_GUIDE, encoding="utf-8")
+    return "small-test"

@@ -1,0 +1,467 @@
+"""Sound in and out: microphone and speaker streams, WAV files standing in for them,
+resampling, and the short tones that tell a user who cannot see the screen what is going on.
+
+sounddevice is imported only when a real device is opened: WAV files, resampling and
+tones work without PortAudio, and a missing PortAudio becomes one clear sentence.
+The microphone callback does nothing but copy bytes into a queue -- recognition runs in
+the caller's thread -- because a slow callback loses audio.
+"""
+
+from __future__ import annotations
+
+import math
+import queue
+import struct
+import threading
+import time
+import wave
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+import numpy as np
+
+from assistant.messages import Msg, ReflectError
+
+if TYPE_CHECKING:
+    from types import ModuleType
+
+CHUNK_SECONDS = 0.1  # how much audio a read() returns at most
+LOST_AFTER = 2.0  # seconds without a callback from a running stream: the device is gone
+
+
+class DeviceLost(Exception):
+    """The audio device stopped under us (unplugged, server gone, PortAudio error)."""
+
+
+class EndOfInput(Exception):
+    """A recording standing in for the microphone has been played to its end."""
+
+
+class Source(Protocol):
+    """Microphone-like: mono int16 PCM at `rate`."""
+
+    rate: int
+    overflows: int
+
+    def start(self) -> None: ...
+
+    def close(self) -> None: ...
+
+    def read(self, timeout: float) -> bytes:
+        """Up to CHUNK_SECONDS of audio; b"" when nothing arrived within `timeout`."""
+        ...
+
+    def hold(self) -> None:
+        """Half-duplex: deliver nothing until release() (Reflect is speaking)."""
+        ...
+
+    def release(self) -> None: ...
+
+
+class Sink(Protocol):
+    def play(self, pcm: np.ndarray, rate: int,
+             interrupt: threading.Event | None = None) -> bool:
+        """Play mono int16 `pcm`; False if `interrupt` was set before the end."""
+        ...
+
+    def close(self) -> None: ...
+
+
+# --- sounddevice, imported late ----------------------------------------------------
+
+
+def sounddevice() -> ModuleType:
+    """The sounddevice module, or one sentence saying PortAudio is missing."""
+    try:
+        import sounddevice as sd
+    except OSError as err:  # sounddevice raises OSError when libportaudio is not found
+        raise ReflectError(Msg.NO_PORTAUDIO, reason=str(err)) from err
+    return sd
+
+
+def find_device(spec: str | int | None, kind: str) -> int | None:
+    """The device index for `spec` (an index or part of a name); None means the default.
+
+    `kind` is "input" or "output": only devices with channels of that kind match.
+    """
+    if spec is None or str(spec).strip() == "":
+        return None
+    sd = sounddevice()
+    devices = list(sd.query_devices())
+    channels = f"max_{kind}_channels"
+    text = str(spec).strip()
+    if text.isdigit():
+        index = int(text)
+        if index < len(devices) and devices[index][channels] > 0:
+            return index
+    else:
+        for index, dev in enumerate(devices):
+            if text.lower() in dev["name"].lower() and dev[channels] > 0:
+                return index
+    raise ReflectError(Msg.DEVICE_NOT_FOUND, kind=kind, spec=text)
+
+
+# --- WAV files and sample rates ----------------------------------------------------
+
+
+def read_wav(path: Path) -> tuple[np.ndarray, int]:
+    """A WAV file as mono int16 samples and its rate (channels are averaged)."""
+    try:
+        with wave.open(str(path), "rb") as w:
+            width, channels, rate = w.getsampwidth(), w.getnchannels(), w.getframerate()
+            raw = w.readframes(w.getnframes())
+    except (OSError, wave.Error, EOFError) as err:
+        raise ReflectError(Msg.BAD_WAV, path=path, reason=str(err) or type(err).__name__) \
+            from err
+    if width == 1:
+        data = (np.frombuffer(raw, np.uint8).astype(np.int32) - 128) << 8
+    elif width == 2:
+        data = np.frombuffer(raw, "<i2").astype(np.int32)
+    elif width == 4:
+        data = np.frombuffer(raw, "<i4").astype(np.int32) >> 16
+    else:
+        raise ReflectError(Msg.BAD_WAV, path=path, reason=f"{8 * width}-bit samples")
+    if channels > 1:
+        data = data[: len(data) // channels * channels].reshape(-1, channels).mean(axis=1)
+    return data.astype(np.int16), rate
+
+
+def _wav_header(rate: int, frames: int) -> bytes:
+    size = frames * 2
+    return (b"RIFF" + struct.pack("<I", 36 + size) + b"WAVEfmt "
+            + struct.pack("<IHHIIHH", 16, 1, 1, rate, rate * 2, 2, 16)
+            + b"data" + struct.pack("<I", size))
+
+
+def wav_bytes(pcm: np.ndarray, rate: int) -> bytes:
+    """Mono int16 `pcm` as the bytes of a 16-bit WAV file."""
+    data = np.asarray(pcm, dtype="<i2").tobytes()
+    return _wav_header(rate, len(data) // 2) + data
+
+
+def write_wav(path: Path, pcm: np.ndarray, rate: int) -> None:
+    """Write mono int16 `pcm` as a 16-bit WAV file."""
+    Path(path).write_bytes(wav_bytes(pcm, rate))
+
+
+class Resampler:
+    """Streaming sample-rate conversion: chunks in, chunks out, no seams between them.
+
+    Linear interpolation, after a windowed-sinc low-pass when going down so that 48 kHz
+    speech does not fold into the 16 kHz the recognizer hears.
+    """
+
+    def __init__(self, src: int, dst: int) -> None:
+        self.src, self.dst = src, dst
+        self.step = src / dst  # input samples per output sample
+        self._taps = _lowpass(dst / src / 2) if dst < src else None
+        self._history = np.zeros(0 if self._taps is None else len(self._taps) - 1, np.float32)
+        self._consumed = 0  # input samples seen so far
+        self._last = 0.0  # the last input sample (absolute index _consumed - 1)
+        self._next = 0.0  # absolute input position of the next output sample
+
+    def __call__(self, pcm: np.ndarray) -> np.ndarray:
+        if self.src == self.dst:
+            return np.asarray(pcm, np.int16)
+        x = np.asarray(pcm, np.float32)
+        if self._taps is not None:
+            padded = np.concatenate([self._history, x])
+            if len(self._history):
+                self._history = padded[len(padded) - len(self._history):]
+            x = np.convolve(padded, self._taps, mode="valid").astype(np.float32)
+        base = self._consumed - 1 if self._consumed else 0
+        z = np.concatenate([[self._last], x]) if self._consumed else x
+        self._consumed += len(x)
+        if len(x):
+            self._last = float(x[-1])
+        end = self._consumed - 1  # the last position we can interpolate at
+        if end < self._next:
+            return np.zeros(0, np.int16)
+        count = int((end - self._next) // self.step) + 1
+        positions = self._next + self.step * np.arange(count)
+        self._next += self.step * count
+        out = np.interp(positions - base, np.arange(len(z)), z)
+        return np.clip(np.rint(out), -32768, 32767).astype(np.int16)
+
+
+def _lowpass(cutoff: float, half_width: int = 24) -> np.ndarray:
+    """Windowed-sinc low-pass taps; `cutoff` is a fraction of the input rate (< 0.5)."""
+    n = np.arange(-half_width, half_width + 1)
+    taps = 2 * cutoff * np.sinc(2 * cutoff * n) * np.hamming(len(n))
+    return (taps / taps.sum()).astype(np.float32)
+
+
+def resample(pcm: np.ndarray, src: int, dst: int) -> np.ndarray:
+    """`pcm` (mono int16) at `src` Hz converted to `dst` Hz."""
+    return Resampler(src, dst)(pcm)
+
+
+# --- tones -------------------------------------------------------------------------
+
+# Each tone is a list of (start Hz, end Hz, seconds) notes: a rising glide for "I am
+# listening", two soft notes going up for "saved", a falling glide for "stopped".
+TONES: dict[str, list[tuple[float, float, float]]] = {
+    "listening": [(520.0, 780.0, 0.16)],
+    "saved": [(660.0, 660.0, 0.09), (880.0, 880.0, 0.12)],
+    "stopped": [(660.0, 440.0, 0.2)],
+}
+TONE_LEVEL = 0.18  # of full scale: audible, never startling
+TONE_GAP = 0.04
+
+
+def tone(name: str, rate: int) -> np.ndarray:
+    """The named earcon as mono int16 at `rate`: soft sines with a fade in and out."""
+    parts: list[np.ndarray] = []
+    for start, end, seconds in TONES[name]:
+        t = np.arange(int(rate * seconds)) / rate
+        freq = start + (end - start) * t / seconds
+        phase = 2 * math.pi * np.cumsum(freq) / rate
+        fade = np.minimum(1.0, np.minimum(t, seconds - t) / 0.015)
+        parts += [np.sin(phase) * fade * TONE_LEVEL, np.zeros(int(rate * TONE_GAP))]
+    return (np.concatenate(parts[:-1]) * 32767).astype(np.int16)
+
+
+# --- microphone --------------------------------------------------------------------
+
+
+class MicStream:
+    """The microphone through sounddevice, as mono int16 at `rate`.
+
+    Opened at `rate` when the device allows it, else at the device's own rate and
+    resampled. While held, what the device captures is dropped: Reflect does not listen
+    to its own voice.
+    """
+
+    def __init__(self, device: int | str | None, rate: int) -> None:
+        self.device = find_device(device, "input") if isinstance(device, str) else device
+        self.rate = rate
+        self.overflows = 0
+        self._queue: queue.SimpleQueue[bytes] = queue.SimpleQueue()
+        self._held = False
+        self._stream: Any = None
+        self._resampler: Resampler | None = None
+        self._last_callback = 0.0
+        self._closing = False
+        self._finished = False
+
+    def start(self) -> None:
+        sd = sounddevice()
+        try:
+            try:
+                sd.check_input_settings(self.device, channels=1, dtype="int16",
+                                        samplerate=self.rate)
+                device_rate = self.rate
+            except sd.PortAudioError:
+                device_rate = int(sd.query_devices(self.device, "input")["default_samplerate"])
+                self._resampler = Resampler(device_rate, self.rate)
+            self._stream = sd.RawInputStream(
+                samplerate=device_rate, blocksize=int(device_rate * 0.05), device=self.device,
+                channels=1, dtype="int16", callback=self._callback,
+                finished_callback=self._on_finished)
+            self._last_callback = time.monotonic()
+            self._stream.start()
+        except (sd.PortAudioError, ValueError) as err:
+            self.close()
+            raise ReflectError(Msg.MIC_UNAVAILABLE, reason=_reason(err)) from err
+
+    def _callback(self, indata: Any, frames: int, timing: Any, status: Any) -> None:
+        self._last_callback = time.monotonic()
+        if status.input_overflow:
+            self.overflows += 1
+        if not self._held:
+            self._queue.put(bytes(indata))
+
+    def _on_finished(self) -> None:
+        self._finished = True
+
+    def read(self, timeout: float) -> bytes:
+        try:
+            data = self._queue.get(timeout=timeout)
+        except queue.Empty:
+            data = b""
+        if not data:
+            self._check_alive()
+            return b""
+        if self._resampler is not None:
+            data = self._resampler(np.frombuffer(data, np.int16)).tobytes()
+        return data
+
+    def _check_alive(self) -> None:
+        stream = self._stream
+        if stream is None:
+            raise DeviceLost("the microphone is not open")
+        if self._finished or not stream.active:
+            raise DeviceLost("the microphone stream stopped")
+        if time.monotonic() - self._last_callback > LOST_AFTER:
+            raise DeviceLost(f"no sound from the microphone for {LOST_AFTER:.0f} seconds")
+
+    def hold(self) -> None:
+        self._held = True
+        self._drain()
+
+    def release(self) -> None:
+        self._drain()
+        self._held = False
+
+    def _drain(self) -> None:
+        while True:
+            try:
+                self._queue.get_nowait()
+            except queue.Empty:
+                return
+
+    def close(self) -> None:
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            try:
+                stream.abort()
+                stream.close()
+            except Exception:  # closing a stream whose device is gone: nothing to save
+                pass
+
+
+class MicFile:
+    """A WAV file standing in for the microphone, resampled to `rate`.
+
+    Paced in real time (or as fast as it is read when `realtime` is False). It is consumed
+    only while not held, so it stands still while Reflect speaks: its first stretch of
+    speech answers the first question, the next stretch the second, and so on.
+    """
+
+    def __init__(self, path: Path, rate: int, realtime: bool = True) -> None:
+        pcm, src = read_wav(path)
+        self.samples = resample(pcm, src, rate)
+        self.rate = rate
+        self.realtime = realtime
+        self.overflows = 0
+        self.position = 0  # samples delivered so far
+        self._chunk = int(rate * CHUNK_SECONDS)
+        self._held = False
+        self._due = 0.0  # monotonic time when the next chunk is "recorded"
+
+    def start(self) -> None:
+        self._due = time.monotonic() + CHUNK_SECONDS
+
+    def read(self, timeout: float) -> bytes:
+        if self._held:
+            time.sleep(timeout)
+            return b""
+        if self.position >= len(self.samples):
+            raise EndOfInput(f"the recording ended after {self.position / self.rate:.1f} s")
+        if self.realtime:
+            wait = self._due - time.monotonic()
+            if wait > timeout:
+                time.sleep(max(timeout, 0.0))
+                return b""
+            if wait > 0:
+                time.sleep(wait)
+            self._due += CHUNK_SECONDS
+        chunk = self.samples[self.position:self.position + self._chunk]
+        self.position += len(chunk)
+        return chunk.tobytes()
+
+    def hold(self) -> None:
+        self._held = True
+
+    def release(self) -> None:
+        self._held = False
+        self._due = time.monotonic() + CHUNK_SECONDS
+
+    def close(self) -> None:
+        pass
+
+
+# --- speaker -----------------------------------------------------------------------
+
+
+class Speaker:
+    """Plays mono int16 PCM on an output device; a set `interrupt` stops it mid-sound."""
+
+    def __init__(self, device: int | str | None = None) -> None:
+        self.device = find_device(device, "output") if isinstance(device, str) else device
+        self._sd = sounddevice()
+
+    def play(self, pcm: np.ndarray, rate: int,
+             interrupt: threading.Event | None = None) -> bool:
+        sd = self._sd
+        samples = np.asarray(pcm, np.int16)
+        done = threading.Event()
+        position = 0
+
+        def callback(outdata: Any, frames: int, timing: Any, status: Any) -> None:
+            nonlocal position
+            chunk = samples[position:position + frames]
+            outdata[: len(chunk), 0] = chunk
+            outdata[len(chunk):, 0] = 0
+            position += len(chunk)
+            if position >= len(samples):
+                raise sd.CallbackStop
+
+        try:
+            stream = sd.OutputStream(samplerate=rate, device=self.device, channels=1,
+                                     dtype="int16", callback=callback,
+                                     finished_callback=done.set)
+        except (sd.PortAudioError, ValueError) as err:
+            raise ReflectError(Msg.SPEAKER_UNAVAILABLE, reason=_reason(err)) from err
+        seconds = len(samples) / rate
+        deadline = time.monotonic() + seconds + LOST_AFTER
+        try:
+            stream.start()
+            while not done.wait(0.02):
+                if interrupt is not None and interrupt.is_set():
+                    stream.abort()
+                    return False
+                if time.monotonic() > deadline:
+                    raise DeviceLost("the speaker stopped taking sound")
+            return True
+        except sd.PortAudioError as err:
+            raise DeviceLost(_reason(err)) from err
+        finally:
+            stream.close(ignore_errors=True)
+
+    def close(self) -> None:
+        pass
+
+
+class SpeakerFile:
+    """Everything played is appended to one WAV file instead of a speaker (--speaker-file).
+
+    The header is brought up to date after every sound, so the file is complete even if
+    Reflect stops early. The file keeps the rate of the first sound; later ones are
+    resampled to it.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.rate: int | None = None
+        self.frames = 0
+        try:
+            self._file = open(self.path, "wb")  # noqa: SIM115 -- kept open until close()
+            self._file.write(_wav_header(22050, 0))  # a valid, empty WAV until sound comes
+            self._file.flush()
+        except OSError as err:
+            raise ReflectError(Msg.WAV_WRITE_FAILED, path=path, reason=_reason(err)) from err
+
+    def play(self, pcm: np.ndarray, rate: int,
+             interrupt: threading.Event | None = None) -> bool:
+        if self.rate is None:
+            self.rate = rate
+        data = resample(np.asarray(pcm, np.int16), rate, self.rate).astype("<i2").tobytes()
+        try:
+            self._file.seek(44 + self.frames * 2)
+            self._file.write(data)
+            self.frames += len(data) // 2
+            self._file.seek(0)
+            self._file.write(_wav_header(self.rate, self.frames))
+            self._file.flush()
+        except OSError as err:
+            raise ReflectError(Msg.WAV_WRITE_FAILED, path=self.path, reason=_reason(err)) \
+                from err
+        return True
+
+    def close(self) -> None:
+        self._file.close()
+
+
+def _reason(err: BaseException) -> str:
+    return str(err).rstrip(".") or type(err).__name__

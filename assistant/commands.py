@@ -1,0 +1,107 @@
+"""Command phrases per language, and the one matcher for typed and spoken input.
+
+A command counts only when the WHOLE utterance is a command: "skip", "let's skip it" or
+"can you repeat that" are commands, while "I want to stop feeling this way" is an answer.
+Both sides are normalised the same way (lower case, no punctuation or apostrophes, filler
+words dropped) and the remaining words must equal one phrase exactly. Exact equality over
+a small phrase set is what keeps a command word inside a longer answer from cutting it off.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+
+from assistant.messages import EXIT_BAD_INPUT, Msg, ReflectError
+
+NAMES = ("finish", "repeat", "skip", "back", "pause", "resume", "stop", "help")
+
+# The first phrase of each command is the one named in help lines.
+PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
+    "en": {
+        "finish": ("done", "next", "I'm done", "that's all", "that's it", "finished",
+                   "I'm finished", "next question", "move on", "I've finished"),
+        "repeat": ("repeat", "say that again", "again", "repeat that", "say again",
+                   "what was the question", "one more time", "come again", "pardon",
+                   "I didn't catch that"),
+        "skip": ("skip", "pass", "skip that", "I pass", "pass on this one", "skip ahead"),
+        "back": ("back", "go back", "previous", "previous question", "last question",
+                 "go back one"),
+        "pause": ("pause", "wait", "hold on", "hang on", "one moment", "give me a moment",
+                  "give me a minute", "wait a moment", "wait a minute", "take a break"),
+        "resume": ("resume", "continue", "I'm ready", "ready", "go on", "carry on",
+                   "I'm back", "let's go"),
+        "stop": ("stop", "end session", "quit", "stop the session", "end the session",
+                 "exit", "enough for today", "that's enough for today"),
+        "help": ("help", "what can I say", "commands", "what are the commands", "help me"),
+    },
+}
+
+# Words that carry no meaning in a short command ("um, skip it please" is "skip").
+FILLERS: dict[str, tuple[str, ...]] = {
+    "en": ("um", "uh", "er", "erm", "hmm", "oh", "well", "so", "just", "now", "please",
+           "okay", "ok", "lets", "let us", "it", "this one", "that one", "the question",
+           "question", "can you", "could you", "would you", "will you", "thanks",
+           "thank you"),
+}
+
+FALLBACK = "en"
+
+_APOSTROPHES = re.compile(r"['\u2019\u2018`]")
+_NOT_WORD = re.compile(r"[^\w]+")
+
+
+def words(text: str) -> list[str]:
+    """Lower-case words without punctuation; apostrophes vanish ("I'm" -> "im")."""
+    return _NOT_WORD.sub(" ", _APOSTROPHES.sub("", text.lower())).split()
+
+
+class Commands:
+    """The command phrase set of one language, with a guide's or the user's extra phrases."""
+
+    def __init__(self, language: str = FALLBACK,
+                 extra: Mapping[str, Iterable[str]] | None = None) -> None:
+        self.fallback = language not in PHRASES
+        self.language = FALLBACK if self.fallback else language
+        self._fillers = [words(f) for f in FILLERS.get(self.language, ())]
+        self._fillers.sort(key=len, reverse=True)  # "this one" goes before "one" could
+        table = {name: list(PHRASES[self.language][name]) for name in NAMES}
+        for name, phrases in (extra or {}).items():
+            if name not in table:
+                raise ReflectError(Msg.COMMAND_UNKNOWN, EXIT_BAD_INPUT, name=name,
+                                   names=", ".join(NAMES))
+            table[name].extend(phrases)
+        self._first = {name: phrases[0] for name, phrases in table.items()}
+        self._index: dict[tuple[str, ...], str] = {}
+        for name, phrases in table.items():
+            for phrase in phrases:
+                key = self._key(phrase)
+                if not key:  # only filler words: it could never be said on its own
+                    continue
+                other = self._index.setdefault(key, name)
+                if other != name:
+                    raise ReflectError(Msg.COMMAND_CLASH, EXIT_BAD_INPUT, phrase=phrase,
+                                       first=other, second=name)
+
+    def _key(self, text: str) -> tuple[str, ...]:
+        """The words of `text` with filler phrases taken out, wherever they stand."""
+        ws = words(text)
+        out: list[str] = []
+        i = 0
+        while i < len(ws):
+            filler = next((f for f in self._fillers if ws[i:i + len(f)] == f), None)
+            if filler:
+                i += len(filler)
+            else:
+                out.append(ws[i])
+                i += 1
+        return tuple(out)
+
+    def match(self, text: str) -> str | None:
+        """The command `text` is, when all of it is one; otherwise None (it is content)."""
+        key = self._key(text)
+        return self._index.get(key) if key else None
+
+    def word(self, name: str) -> str:
+        """The phrase to name in help lines ("done", "repeat", ...)."""
+        return self._first[name]

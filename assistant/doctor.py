@@ -1,0 +1,211 @@
+"""`reflect doctor`: can a spoken session run here? One line per check, and for each
+problem the one command that fixes it, so a new user never has to guess.
+
+Each check uses the same code a session uses (voice rendering, device lookup, model
+resolution and loading), so a green doctor means the session's own path works.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from assistant import audio, models
+from assistant.config import Settings, paths
+from assistant.messages import Msg, ReflectError
+
+LOW_DISK = 50_000_000  # bytes: room for many sessions, and the start of a model download
+SILENCE_SECONDS = 1.0
+
+
+@dataclass(frozen=True)
+class Result:
+    ok: bool
+    line: str
+
+
+def ok(what: Msg, **fields: object) -> Result:
+    return Result(True, Msg.DOCTOR_OK.format(what=what.format(**fields)))
+
+
+def problem(what: str, fix: str) -> Result:
+    return Result(False, Msg.DOCTOR_PROBLEM.format(what=what, fix=fix))
+
+
+def _reason(err: BaseException) -> str:
+    return str(err).rstrip(".") or type(err).__name__
+
+
+def check_speech_output(settings: Settings) -> Result:
+    """Render a short sentence to a WAV in a temp dir, through the session's own Voice."""
+    try:
+        from assistant.voice import Voice
+
+        with tempfile.TemporaryDirectory(prefix="reflect-doctor-") as tmp:
+            sink = audio.SpeakerFile(Path(tmp) / "doctor.wav")
+            voice = Voice(sink, settings, cache_dir=None)
+            try:
+                pcm, _rate = voice.render(Msg.DOCTOR_TTS_SAMPLE.format())
+            finally:
+                voice.close()
+                sink.close()
+        if len(pcm) == 0:
+            raise RuntimeError(Msg.DOCTOR_TTS_SILENT.format())
+    except Exception as err:  # any failure here means no speech; say which
+        return problem(Msg.DOCTOR_TTS_BAD.format(reason=_reason(err)),
+                       Msg.DOCTOR_TTS_FIX.format())
+    return ok(Msg.DOCTOR_TTS_OK)
+
+
+def check_portaudio() -> tuple[Result, Any]:
+    try:
+        sd = audio.sounddevice()
+    except ReflectError as err:
+        return problem(Msg.DOCTOR_PORTAUDIO_BAD.format(reason=err.fields.get("reason", "")),
+                       Msg.DOCTOR_PORTAUDIO_FIX.format()), None
+    return ok(Msg.DOCTOR_PORTAUDIO_OK, version=sd.get_portaudio_version()[1]), sd
+
+
+def check_device(sd: Any, kind: str, spec: str | None) -> Result:
+    """The device a session would open (the setting, else the default), opened for real."""
+    setting = f"{kind}_device"
+    is_input = kind == "input"
+    missing, fix = ((Msg.DOCTOR_INPUT_MISSING, Msg.DOCTOR_INPUT_FIX) if is_input
+                    else (Msg.DOCTOR_OUTPUT_MISSING, Msg.DOCTOR_OUTPUT_FIX))
+    try:
+        index = audio.find_device(spec, kind)
+    except ReflectError:
+        return problem(Msg.DOCTOR_DEVICE_NOT_FOUND.format(setting=setting, spec=spec),
+                       Msg.DOCTOR_DEVICE_NOT_FOUND_FIX.format(setting=setting))
+    if index is None:
+        from assistant.inventory import default_devices
+
+        index = default_devices(sd)[0 if is_input else 1]
+    if index < 0:
+        return problem(missing.format(), fix.format())
+    name = sd.query_devices(index)["name"]
+    stream_type = sd.RawInputStream if is_input else sd.RawOutputStream
+    try:
+        stream = stream_type(device=index, channels=1, dtype="int16")
+        try:
+            stream.start()
+            if is_input:
+                stream.read(int(stream.samplerate) // 10)
+        finally:
+            stream.close()
+    except Exception as err:  # PortAudioError, or the sound server going away
+        return problem(Msg.DOCTOR_DEVICE_BROKEN.format(kind=kind, name=name,
+                                                       reason=_reason(err)), fix.format())
+    return ok(Msg.DOCTOR_INPUT_OK if is_input else Msg.DOCTOR_OUTPUT_OK, name=name)
+
+
+def _guide_language(settings: Settings) -> tuple[str, Result | None]:
+    from assistant import guide
+
+    try:
+        return guide.find(settings.guide).language, None
+    except ReflectError as err:
+        return "en", problem(Msg.DOCTOR_GUIDE_BAD.format(guide=settings.guide,
+                                                         reason=_reason(err)),
+                             Msg.DOCTOR_GUIDE_FIX.format())
+
+
+def check_model(settings: Settings, explicit: str | None = None) -> list[Result]:
+    """Resolve the model for the default guide as a session would, load it and feed it a
+    second of silence."""
+    language, guide_problem = _guide_language(settings)
+    results = [guide_problem] if guide_problem else []
+    try:
+        path = models.resolve(explicit, settings, language)
+    except ReflectError as err:
+        if err.msg is Msg.MODEL_MISSING:
+            fix = Msg.DOCTOR_MODEL_FIX_DOWNLOAD.format(name=err.fields["name"])
+        elif err.msg is Msg.MODEL_MISSING_UNLISTED:
+            fix = Msg.DOCTOR_MODEL_FIX_MANUAL.format(language=language,
+                                                     url=settings.model_url)
+        else:  # the chosen model (option, REFLECT_MODEL or setting) is not usable
+            fix = (Msg.DOCTOR_MODEL_FIX_ENV.format() if os.environ.get("REFLECT_MODEL")
+                   else Msg.DOCTOR_MODEL_FIX_SETTING.format())
+        what = (Msg.DOCTOR_MODEL_MISSING.format(language=language)
+                if err.msg in (Msg.MODEL_MISSING, Msg.MODEL_MISSING_UNLISTED)
+                else Msg.DOCTOR_MODEL_UNUSABLE.format(path=err.fields.get("path"),
+                                                      origin=err.fields.get("origin")))
+        return [*results, problem(what, fix)]
+    try:
+        from assistant.stt import SpeechModel
+
+        started = time.monotonic()
+        model = SpeechModel(path)
+        recognizer = model.recognizer()
+        recognizer.AcceptWaveform(bytes(2 * int(model.sample_rate * SILENCE_SECONDS)))
+        recognizer.FinalResult()
+    except Exception as err:  # vosk raises bare Exceptions; any of them means no listening
+        return [*results, problem(Msg.DOCTOR_MODEL_BROKEN.format(path=path,
+                                                                 reason=_reason(err)),
+                                  Msg.DOCTOR_MODEL_BROKEN_FIX.format())]
+    return [*results, ok(Msg.DOCTOR_MODEL_OK, name=model.name, language=language,
+                         seconds=time.monotonic() - started)]
+
+
+def _open_to_others(path: Path) -> str | None:
+    """The first of the folder and its files that others may read, with its mode."""
+    for item in (path, *sorted(path.iterdir())):
+        mode = stat.S_IMODE(item.stat().st_mode)
+        if mode & 0o077:
+            return f"{item.name} {mode:04o}"
+    return None
+
+
+def check_journal() -> Result:
+    journal = paths().journal_dir
+    if not journal.exists():
+        return ok(Msg.DOCTOR_JOURNAL_NEW, path=journal)
+    if not os.access(journal, os.W_OK | os.X_OK):
+        return problem(Msg.DOCTOR_JOURNAL_LOCKED.format(path=journal),
+                       Msg.DOCTOR_JOURNAL_LOCKED_FIX.format(path=journal))
+    open_item = _open_to_others(journal)
+    if open_item:
+        return problem(Msg.DOCTOR_JOURNAL_OPEN.format(path=journal, what=open_item),
+                       Msg.DOCTOR_JOURNAL_OPEN_FIX.format(path=journal))
+    return ok(Msg.DOCTOR_JOURNAL_OK, path=journal)
+
+
+def check_disk() -> Result:
+    where = paths().journal_dir
+    while not where.exists():
+        where = where.parent
+    free = shutil.disk_usage(where).free
+    size = models.human_size(free)
+    if free < LOW_DISK:
+        return problem(Msg.DOCTOR_DISK_LOW.format(free=size, path=where),
+                       Msg.DOCTOR_DISK_FIX.format(path=where))
+    return ok(Msg.DOCTOR_DISK_OK, free=size)
+
+
+def run(settings: Settings, report: Callable[[str], None],
+        explicit_model: str | None = None) -> bool:
+    """Run every check, reporting each line as it is known; True when all are ok."""
+    results: list[Result] = []
+
+    def add(*found: Result) -> None:
+        for result in found:
+            results.append(result)
+            report(result.line)
+
+    add(check_speech_output(settings))
+    portaudio, sd = check_portaudio()
+    add(portaudio)
+    if sd is not None:
+        add(check_device(sd, "input", settings.input_device))
+        add(check_device(sd, "output", settings.output_device))
+    add(*check_model(settings, explicit_model))
+    add(check_journal())
+    add(check_disk())
+    return all(result.ok for result in results)

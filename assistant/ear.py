@@ -1,0 +1,396 @@
+"""Listening: microphone audio -> Vosk -> one answer, or a command.
+
+One answer is one or more Vosk utterances. It ends when the user has been quiet for
+`answer_silence` seconds after speaking (time before the first word is free: people
+think before they talk), when a finish phrase is said as an utterance of its own, when
+Enter is pressed, or at `max_answer`. Every duration is counted in AUDIO time -- samples
+taken from the source -- never wall time, so a recording fed with `--fast` ends its
+answers exactly where the same recording played in real time would.
+
+The ear keeps the source on hold except while it listens, so what Reflect says between
+two listen() calls is never heard (half-duplex), and a recording stands still meanwhile.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import shutil
+import sys
+import threading
+import time
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol, TextIO
+
+from assistant.audio import DeviceLost, EndOfInput, Source
+from assistant.config import Settings
+from assistant.messages import Msg
+from assistant.session import Answer, Command, Ear, Heard
+from assistant.stt import SpeechModel, parse, partial_words
+
+log = logging.getLogger(__name__)
+
+REMIND_AFTER = 45.0  # seconds of audio without a word before a gentle "take your time"
+READ_TIMEOUT = 0.1  # how long one read waits, so Enter is noticed quickly
+PARTIAL_LAG = 1.2  # Vosk shows the first partial words 0.75-1.0 s after speech begins
+
+
+@dataclass
+class EndOfAnswer:
+    """The end-of-answer rules, on audio time in seconds since listening began.
+
+    Pure logic (no audio, no clock of its own) so that it can be tested on made-up
+    utterance timings. Silence counts only while Vosk has no utterance open. Vosk shows
+    new speech about a second late, so a sound after the last word (see `Loudness`)
+    holds the decision for PARTIAL_LAG: without that, a user who takes up the thread
+    again just before `silence` runs out would be cut off in mid-sentence.
+    """
+
+    silence: float
+    max_answer: float
+    remind_after: float | None = REMIND_AFTER
+    started: float | None = None  # start of the first word of the answer
+    last_end: float = 0.0  # end of the last word of the answer
+    speaking: bool = False  # Vosk has an utterance open (a non-empty partial)
+    last_sound: float = 0.0  # end of the last loud stretch of audio
+    reminded: bool = False
+
+    def sound(self, at: float) -> None:
+        """The audio up to `at` was loud enough to be speech."""
+        self.last_sound = max(self.last_sound, at)
+
+    def utterance(self, start: float, end: float) -> None:
+        """A finished utterance of answer words spanning `start`..`end`."""
+        if self.started is None:
+            self.started = start
+        self.last_end = max(self.last_end, end)
+        self.speaking = False
+
+    def verdict(self, now: float) -> str | None:
+        """"silence", "max", "remind" (once, before any word), or None to keep listening."""
+        if self.started is None:
+            if (self.remind_after is not None and not self.reminded and not self.speaking
+                    and now >= self.remind_after):
+                self.reminded = True
+                return "remind"
+            return None
+        if now - self.started >= self.max_answer:
+            return "max"
+        if (not self.speaking and now - self.last_end >= self.silence
+                and (self.last_sound <= self.last_end or now - self.last_sound >= PARTIAL_LAG)):
+            return "silence"
+        return None
+
+    @property
+    def seconds(self) -> float:
+        """How long the answer was spoken: first word to last word."""
+        return 0.0 if self.started is None else self.last_end - self.started
+
+
+class Transcript(Protocol):
+    """Where the ear shows what it hears (the CLI gives it a LiveLine)."""
+
+    def listening(self) -> None: ...
+
+    def partial(self, text: str) -> None: ...
+
+    def done(self, text: str) -> None: ...
+
+    def aside(self) -> None:
+        """Something else is about to be printed: leave the live line first."""
+        ...
+
+
+class LiveLine:
+    """The transcript on screen: one live line in a terminal, plain lines elsewhere.
+
+    In a terminal the line is rewritten with a carriage return as words come in and is
+    closed with a newline when the answer ends. Anywhere else (a pipe, a log, some
+    screen readers) only "Listening." and the finished answer are printed, one line each.
+    """
+
+    def __init__(self, out: TextIO = sys.stdout, live: bool | None = None) -> None:
+        self.out = out
+        self.live = out.isatty() if live is None else live
+        self._shown = 0  # display width of what the live line shows now
+
+    def listening(self) -> None:
+        if self.live:
+            self._show(Msg.LISTENING.format())
+        else:
+            print(Msg.LISTENING.format(), file=self.out, flush=True)
+
+    def partial(self, text: str) -> None:
+        if self.live and text:
+            self._show(text)
+
+    def done(self, text: str) -> None:
+        line = Msg.HEARD.format(text=text)
+        if self.live:
+            self._show("")
+            self.out.write("\r")
+        print(line, file=self.out, flush=True)
+        self._shown = 0
+
+    def aside(self) -> None:
+        if self.live and self._shown:
+            print(file=self.out, flush=True)
+            self._shown = 0
+
+    def _show(self, text: str) -> None:
+        width = max(10, shutil.get_terminal_size().columns - 1)
+        text = _tail(text, width)
+        shown = _width(text)
+        self.out.write("\r" + text + " " * max(0, self._shown - shown))
+        self.out.flush()
+        self._shown = shown
+
+
+def _width(text: str) -> int:
+    """Terminal columns `text` takes (Korean, Chinese, Japanese characters take two)."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _tail(text: str, width: int) -> str:
+    """The end of `text` that fits in `width` columns, so the live line never wraps."""
+    if _width(text) <= width:
+        return text
+    while _width(text) > width - 1:
+        text = text[1:]
+    return "\u2026" + text
+
+
+def is_word(word: str) -> bool:
+    """False for the recognizer's non-speech tokens ("[noise]", "<unk>", "~", "[2]")."""
+    w = word.strip()
+    return bool(w) and w[0] not in "[<" and any(c.isalpha() for c in w)
+
+
+@dataclass
+class _Take:
+    """What one listen() has heard so far."""
+
+    rules: EndOfAnswer
+    base: int  # recognizer time (samples fed since it was made) when listening began
+    rate: int
+    words: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return " ".join(w["word"] for w in self.words)
+
+    def seconds(self, fed: int) -> float:
+        """Audio time since listening began, from the samples fed (exact, no drift)."""
+        return (fed - self.base) / self.rate
+
+    def since(self, vosk_time: float) -> float:
+        """A vosk word time as seconds since listening began."""
+        return vosk_time - self.base / self.rate
+
+
+class SpokenEar:
+    """Implements session.Ear with a Vosk recognizer on an audio source.
+
+    One recognizer serves the whole run (Reset between answers); it is warmed up in the
+    background while Reflect speaks the introduction. `notice` speaks a short line (a
+    reminder, the max-answer announcement); `fallback` makes the typed Ear to go on with
+    when the microphone is lost.
+    """
+
+    def __init__(self, source: Source, model: SpeechModel, settings: Settings,
+                 matcher: Callable[[str], str | None], *,
+                 clock: Callable[[], float] = time.monotonic,
+                 transcript: Transcript | None = None,
+                 enter_pressed: threading.Event | None = None,
+                 notice: Callable[[str], None] | None = None,
+                 fallback: Callable[[], Ear] | None = None,
+                 remind_after: float | None = REMIND_AFTER) -> None:
+        self.source = source
+        self.settings = settings
+        self.matcher = matcher
+        self.clock = clock
+        self.transcript = transcript
+        self.enter_pressed = enter_pressed
+        self.notice = notice
+        self.fallback = fallback
+        self.remind_after = remind_after
+        self.decided_at: float | None = None  # clock() when the last answer was decided
+        self._rate = source.rate
+        self._rec = model.recognizer()
+        self._fed = 0  # samples given to the recognizer: its time base, never reset
+        self._typed: Ear | None = None  # the fallback, once the microphone is lost
+        self._lost = False
+        self._ended = False
+        self.source.hold()
+        self._warming: threading.Thread | None = threading.Thread(
+            target=self._warm_up, args=(model,), name="reflect-warm-up", daemon=True)
+        self._warming.start()
+
+    def _warm_up(self, model: SpeechModel) -> None:
+        self._fed += round(model.warm_up(self._rec) * self._rate)
+
+    def listen(self) -> Heard:
+        if self._warming is not None:
+            self._warming.join()
+            self._warming = None
+        if self._lost:
+            return self._go_typed()
+        if self._ended:
+            return Command("stop")
+        if self.enter_pressed is not None:
+            self.enter_pressed.clear()
+        self._rec.Reset()
+        take = _Take(EndOfAnswer(self.settings.answer_silence, self.settings.max_answer,
+                                 self.remind_after), self._fed, self._rate)
+        if self.transcript:
+            self.transcript.listening()
+        self.source.release()
+        try:
+            return self._hear(take)
+        finally:
+            self.source.hold()
+
+    def close(self) -> None:
+        if self.source.overflows:
+            log.warning("the microphone overflowed %d times: some audio was lost",
+                        self.source.overflows)
+        self.source.close()
+
+    # --- one answer ------------------------------------------------------------
+
+    def _hear(self, take: _Take) -> Heard:
+        while True:
+            if self.enter_pressed is not None and self.enter_pressed.is_set():
+                return self._end(take, "enter")
+            try:
+                data = self.source.read(READ_TIMEOUT)
+            except DeviceLost as err:
+                log.warning("the microphone was lost: %s", err)
+                self._lost = True
+                return self._end(take, "device-lost")
+            except EndOfInput:
+                self._ended = True
+                return self._end(take, "end-of-input")
+            if data:
+                heard = self._feed(take, data)
+                if heard is not None:
+                    return heard
+            verdict = take.rules.verdict(take.seconds(self._fed))
+            if verdict == "remind":
+                self._say(Msg.STILL_LISTENING.format())
+            elif verdict is not None:
+                if verdict == "max":
+                    self._say(Msg.MAX_ANSWER_REACHED.format())
+                return self._end(take, verdict)
+
+    def _feed(self, take: _Take, data: bytes) -> Heard | None:
+        """Give audio to the recognizer; a command utterance comes back at once."""
+        self._fed += len(data) // 2
+        if self._rec.AcceptWaveform(data):
+            return self._utterance(take, self._rec.Result())
+        words = [w for w in partial_words(self._rec.PartialResult()) if is_word(w)]
+        take.rules.speaking = bool(words)
+        if self.transcript and words:
+            self.transcript.partial(" ".join([take.text, *words]).strip())
+        return None
+
+    def _utterance(self, take: _Take, result: str) -> Heard | None:
+        """A finished Vosk utterance: a command on its own, or more of the answer."""
+        words = [w for w in parse(result) if is_word(w["word"])]
+        take.rules.speaking = False
+        if not words:
+            return None
+        text = " ".join(w["word"] for w in words)
+        name = self.matcher(text)
+        if name is None:
+            take.words += words
+            take.rules.utterance(take.since(words[0]["start"]), take.since(words[-1]["end"]))
+            if self.transcript:
+                self.transcript.partial(take.text)
+            return None
+        self.decided_at = self.clock()
+        if name == "finish" and take.words:
+            return self._answer(take, "command")
+        if self.transcript:
+            self.transcript.done(text)
+        return Command(name, take.text, take.rules.seconds)
+
+    def _end(self, take: _Take, ended: str) -> Heard:
+        """The answer is over: flush the utterance Vosk still holds, then hand it back."""
+        self.decided_at = self.clock()
+        heard = self._utterance(take, self._rec.FinalResult())
+        if heard is not None:
+            return heard
+        if take.words:
+            return self._answer(take, ended)
+        if ended == "device-lost":
+            return self._go_typed()
+        return Command("stop" if ended == "end-of-input" else "finish")
+
+    def _answer(self, take: _Take, ended: str) -> Answer:
+        text = take.text
+        if self.transcript:
+            self.transcript.done(text)
+        confidence = sum(float(w.get("conf", 1.0)) for w in take.words) / len(take.words)
+        return Answer(text, round(take.rules.seconds, 2), ended, round(confidence, 3))
+
+    # --- talking back while listening ------------------------------------------
+
+    def _say(self, text: str) -> None:
+        """Speak a short notice without hearing it (the source is held meanwhile)."""
+        if self.notice is None:
+            return
+        if self.transcript:
+            self.transcript.aside()
+        self.source.hold()
+        try:
+            self.notice(text)
+        finally:
+            self.source.release()
+
+    def _go_typed(self) -> Heard:
+        """After the microphone is lost: say so once, then take typed answers."""
+        if self._typed is None:
+            if self.fallback is None:
+                raise DeviceLost("the microphone was lost and there is no typed fallback")
+            if self.notice is not None:
+                self.notice(Msg.MIC_LOST.format())
+            self._typed = self.fallback()
+        return self._typed.listen()
+
+
+class EnterKey:
+    """Enter on the keyboard, read by a small thread (only when stdin is a terminal).
+
+    While the session is spoken, every line typed is a key press: `on_enter` skips the
+    narration and ends the answer. If the microphone is lost, `typed()` hands the same
+    lines to the typed ear instead, so two readers never fight over stdin.
+    """
+
+    def __init__(self, inp: TextIO, on_enter: Callable[[], None]) -> None:
+        self.inp = inp
+        self.on_enter = on_enter
+        self._typing = False
+        self._lines: queue.SimpleQueue[str] = queue.SimpleQueue()
+        threading.Thread(target=self._run, name="reflect-enter", daemon=True).start()
+
+    def _run(self) -> None:
+        for line in iter(self.inp.readline, ""):
+            if self._typing:
+                self._lines.put(line)
+            else:
+                self.on_enter()
+        self._lines.put("")  # end of input
+
+    def typed(self) -> EnterKey:
+        """From now on, lines are typed answers: read them with readline()."""
+        self._typing = True
+        return self
+
+    def readline(self) -> str:
+        line = self._lines.get()
+        if not line:
+            self._lines.put("")  # the end stays the end for every later read
+        return line

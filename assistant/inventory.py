@@ -1,0 +1,61 @@
+"""What this machine offers: audio devices and text-to-speech voices, as plain lines a
+screen reader can follow, so the user can pick them by number or name in the settings."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from assistant import audio
+from assistant.messages import Msg, ReflectError
+
+
+def default_devices(sd: Any) -> tuple[int, int]:
+    """PortAudio's default input and output index (-1 when there is none)."""
+    default_in, default_out = sd.default.device
+    return int(default_in if default_in is not None else -1), \
+        int(default_out if default_out is not None else -1)
+
+
+def device_lines() -> list[str]:
+    """Input devices, then output devices: index, name, channels, default rate."""
+    sd = audio.sounddevice()
+    devices = list(sd.query_devices())
+    defaults = default_devices(sd)
+    lines: list[str] = []
+    for header, kind, default in ((Msg.DEVICES_INPUT_HEADER, "input", defaults[0]),
+                                  (Msg.DEVICES_OUTPUT_HEADER, "output", defaults[1])):
+        lines.append(header.format())
+        found = [(i, d) for i, d in enumerate(devices) if d[f"max_{kind}_channels"] > 0]
+        for index, dev in found:
+            line = Msg.DEVICE_LINE_DEFAULT if index == default else Msg.DEVICE_LINE
+            lines.append("  " + line.format(index=index, name=dev["name"],
+                                            channels=dev[f"max_{kind}_channels"],
+                                            rate=round(dev["default_samplerate"])))
+        if not found:
+            lines.append("  " + Msg.DEVICES_NONE.format())
+    lines.append(Msg.DEVICES_HINT.format())
+    return lines
+
+
+def voice_lines() -> list[str]:
+    """The voices pyttsx3 offers, grouped by language (en: en-gb, en-us ...)."""
+    try:
+        import pyttsx3
+
+        voices = pyttsx3.init().getProperty("voices")
+    except Exception as err:  # pyttsx3 raises RuntimeError/OSError/ImportError variously
+        raise ReflectError(Msg.NO_VOICES, reason=str(err) or type(err).__name__) from err
+    if not voices:
+        raise ReflectError(Msg.VOICES_NONE)
+    by_language: dict[str, list[str]] = defaultdict(list)
+    for voice in voices:
+        languages = [str(lang) for lang in (voice.languages or [])] or ["?"]
+        language = languages[0].split("-")[0].lower()
+        by_language[language].append(Msg.VOICE_LINE.format(name=voice.name, id=voice.id))
+    lines = []
+    for language in sorted(by_language):
+        lines.append(Msg.VOICES_LANGUAGE.format(language=language))
+        lines.extend("  " + line for line in sorted(by_language[language]))
+    lines.append(Msg.VOICES_HINT.format())
+    return lines

@@ -1,0 +1,87 @@
+"""Typed input and plain-line output (ConsoleEar / ConsoleVoice) on in-memory streams."""
+
+from __future__ import annotations
+
+import io
+from itertools import count
+
+from assistant.console import ConsoleEar, ConsoleVoice
+from assistant.messages import Msg
+from assistant.session import Answer, Command
+
+
+def ear(typed: str) -> ConsoleEar:
+    ticks = count()
+    return ConsoleEar(io.StringIO(typed), io.StringIO(), clock=lambda: float(next(ticks)))
+
+
+def test_multi_line_answer_ends_at_an_empty_line() -> None:
+    e = ear("first line\nsecond line\n\nnext answer\n\n")
+    heard = e.listen()
+    assert isinstance(heard, Answer)
+    assert (heard.text, heard.ended) == ("first line\nsecond line", "typed")
+    assert heard.seconds > 0
+    assert e.listen().text == "next answer"
+
+
+def test_done_alone_ends_the_answer_and_is_not_part_of_it() -> None:
+    e = ear("I was done with it\nDone.\n")
+    assert e.listen() == Answer("I was done with it", 1.0, "typed")
+
+
+def test_empty_lines_before_any_text_end_nothing() -> None:
+    e = ear("\n\n\nafter thinking\n\n")
+    assert e.listen().text == "after thinking"
+
+
+def test_a_command_line_returns_the_command_with_the_lines_before_it() -> None:
+    e = ear("half a thought\nskip this one\nrepeat\n")
+    first = e.listen()
+    assert isinstance(first, Command)
+    assert (first.name, first.pending) == ("skip", "half a thought")
+    assert e.listen() == Command("repeat", "", 0.0)
+
+
+def test_command_words_inside_a_line_are_content() -> None:
+    e = ear("I want to stop feeling this way\n\n")
+    assert e.listen().text == "I want to stop feeling this way"
+
+
+def test_done_alone_with_nothing_typed_is_the_finish_command() -> None:
+    assert ear("done\n").listen() == Command("finish", "", 0.0)
+
+
+def test_end_of_input_keeps_pending_text_then_stops() -> None:
+    e = ear("typed but never ended")
+    first = e.listen()
+    assert isinstance(first, Answer) and first.ended == "end-of-input"
+    assert first.text == "typed but never ended"
+    assert e.listen() == Command("stop")
+    assert e.listen() == Command("stop")  # and stays stopped
+
+
+def test_end_of_input_with_nothing_pending_is_stop() -> None:
+    assert ear("").listen() == Command("stop")
+
+
+def test_the_typing_hint_is_printed_once() -> None:
+    e = ear("a\n\nb\n\n")
+    e.listen()
+    e.listen()
+    assert e.out.getvalue().count(Msg.TYPED_HINT.format()) == 1
+
+
+def test_voice_prints_plain_lines_with_questions_marked() -> None:
+    out = io.StringIO()
+    v = ConsoleVoice(out)
+    v.say("Part 1 of 2: Start.", "title")
+    v.say("Some narration\nover two lines.", "narration")
+    v.pause(5)
+    v.prepare(["ignored"])
+    v.say("What happened?", "question")
+    v.cue("listening")
+    v.cue("saved")
+    assert out.getvalue() == (
+        "Part 1 of 2: Start.\n\nSome narration\nover two lines.\n\n"
+        "Question: What happened?\n\nSaved.\n")
+    assert "\x1b" not in out.getvalue() and "\r" not in out.getvalue()

