@@ -313,6 +313,7 @@ def cmd_guides_import(args: argparse.Namespace) -> int:
 
 
 def _notice_repairs(journal: Journal) -> Journal:
+    """Say so when journal files were open to others (and are private again now)."""
     if journal.repaired:
         print(Msg.PERMISSIONS_REPAIRED.format(count=len(journal.repaired)), file=sys.stderr)
     return journal
@@ -373,8 +374,11 @@ def cmd_journal_export(args: argparse.Namespace) -> int:
     try:
         write_private(path, text.encode(), exclusive=False)
     except OSError as err:
-        raise ReflectError(Msg.EXPORT_FAILED, path=path, reason=err.strerror) from err
+        raise ReflectError(Msg.EXPORT_FAILED, path=path,
+                           reason=err.strerror or type(err).__name__) from err
     print(Msg.EXPORTED.format(session=record.id, path=path))
+    if record.encrypted:
+        print(Msg.EXPORTED_UNENCRYPTED.format(path=path))
     return 0
 
 

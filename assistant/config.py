@@ -165,6 +165,8 @@ def parse_value(key: str, value: Any, where: str) -> Any:
             if not isinstance(value, (str, int, float)):
                 raise ValueError
             parsed = text if text is not None else str(value)
+            if not parsed:
+                raise ValueError
     except ValueError:
         raise ReflectError(Msg.SETTING_BAD_VALUE, EXIT_BAD_INPUT, key=key, value=value,
                            where=where, expected=_expected(key)) from None

@@ -53,7 +53,7 @@ class ConsoleEar:
     A line that is a command on its own (the same matcher as for speech) is returned as
     a Command carrying the lines typed before it. At the end of input, pending text comes
     back as an answer first, then "stop" -- so a pipe that runs dry loses nothing.
-    Ctrl-C while typing stops the same way, keeping the lines typed so far."""
+    Ctrl-C while typing is "stop" at once, with the lines typed so far saved."""
 
     def __init__(self, inp: TextIO = sys.stdin, out: TextIO = sys.stdout,
                  commands: Commands | None = None,
@@ -76,8 +76,9 @@ class ConsoleEar:
         while True:
             try:
                 line = self.inp.readline()
-            except KeyboardInterrupt:
-                line = ""
+            except KeyboardInterrupt:  # Ctrl-C: stop now, saving what was typed
+                self._ended = True
+                return Command("stop", self._text(lines), self.clock() - began)
             if not line:  # end of input
                 self._ended = True
                 if lines:
@@ -97,4 +98,7 @@ class ConsoleEar:
 
     @staticmethod
     def _text(lines: list[str]) -> str:
-        return "\n".join(lines).strip()
+        """The typed lines as one text that can be saved: bytes that were not UTF-8 (kept
+        by Python as lone surrogates) become U+FFFD instead of failing the save."""
+        text = "\n".join(lines).strip()
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")

@@ -7,6 +7,13 @@ detectable. The associated data binds each block to its session id and its posit
 blocks moved, swapped or copied between sessions fail to open instead of reading as true.
 A key-check value in the header turns a wrong passphrase into one clear sentence before
 anything is read or written. The passphrase itself is never written anywhere.
+
+What stays readable: the header (session id, guide, start time, speech model -- the file
+name shows most of that anyway). What is not detected: whole blocks dropped from the end
+of a file, which reads like a session that stopped earlier.
+
+The passphrase is typed (twice when it is new) without echo, or, for scripts and tests,
+taken from the REFLECT_PASSPHRASE environment variable.
 """
 
 from __future__ import annotations

@@ -59,8 +59,9 @@ def check_speech_output(settings: Settings) -> Result:
         if len(pcm) == 0:
             raise RuntimeError(Msg.DOCTOR_TTS_SILENT.format())
     except Exception as err:  # any failure here means no speech; say which
+        wrong_voice = isinstance(err, ReflectError) and err.msg is Msg.VOICE_NOT_FOUND
         return problem(Msg.DOCTOR_TTS_BAD.format(reason=_reason(err)),
-                       Msg.DOCTOR_TTS_FIX.format())
+                       (Msg.DOCTOR_VOICE_FIX if wrong_voice else Msg.DOCTOR_TTS_FIX).format())
     return ok(Msg.DOCTOR_TTS_OK)
 
 

@@ -20,9 +20,12 @@ import sys
 import threading
 import time
 import unicodedata
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TextIO
+
+import numpy as np
 
 from assistant.audio import DeviceLost, EndOfInput, Source
 from assistant.config import Settings
@@ -35,6 +38,7 @@ log = logging.getLogger(__name__)
 REMIND_AFTER = 45.0  # seconds of audio without a word before a gentle "take your time"
 READ_TIMEOUT = 0.1  # how long one read waits, so Enter is noticed quickly
 PARTIAL_LAG = 1.2  # Vosk shows the first partial words 0.75-1.0 s after speech begins
+MIN_LOUD = 300.0  # RMS of int16 samples (-40 dBFS): quieter is never taken for speech
 
 
 @dataclass
@@ -87,6 +91,23 @@ class EndOfAnswer:
     def seconds(self) -> float:
         """How long the answer was spoken: first word to last word."""
         return 0.0 if self.started is None else self.last_end - self.started
+
+
+class Loudness:
+    """Tells audio loud enough to be speech from the room's own noise.
+
+    Loud means an RMS above three times the noise floor -- the quietest tenth of the last
+    ten seconds -- and above MIN_LOUD, so a steady fan or hum never counts.
+    """
+
+    def __init__(self, window: int = 100) -> None:
+        self._levels: deque[float] = deque(maxlen=window)
+
+    def loud(self, pcm: bytes) -> bool:
+        samples = np.frombuffer(pcm, np.int16).astype(np.float32)
+        level = float(np.sqrt(np.mean(samples * samples))) if len(samples) else 0.0
+        self._levels.append(level)
+        return level >= max(MIN_LOUD, 3.0 * float(np.percentile(self._levels, 10)))
 
 
 class Transcript(Protocol):
@@ -220,6 +241,7 @@ class SpokenEar:
         self._rate = source.rate
         self._rec = model.recognizer()
         self._fed = 0  # samples given to the recognizer: its time base, never reset
+        self._loudness = Loudness()
         self._typed: Ear | None = None  # the fallback, once the microphone is lost
         self._lost = False
         self._ended = False
@@ -288,6 +310,8 @@ class SpokenEar:
     def _feed(self, take: _Take, data: bytes) -> Heard | None:
         """Give audio to the recognizer; a command utterance comes back at once."""
         self._fed += len(data) // 2
+        if self._loudness.loud(data):
+            take.rules.sound(take.seconds(self._fed))
         if self._rec.AcceptWaveform(data):
             return self._utterance(take, self._rec.Result())
         words = [w for w in partial_words(self._rec.PartialResult()) if is_word(w)]

@@ -32,6 +32,8 @@ MAX_PAUSE = 60.0
 ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")  # ids end up in file names
 LANGUAGE = re.compile(r"[a-z]{2,3}(-[a-z0-9]{2,8})*")
 SUFFIXES = (".yaml", ".yml")
+# Characters YAML will not read and a terminal or speech engine cannot take.
+UNPRINTABLE = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 @dataclass(frozen=True)
@@ -117,22 +119,25 @@ def load(path: Path) -> Guide:
 
 def parse(text: str, name: str, *, path: Path | None = None, bundled: bool = False) -> Guide:
     """Validate guide YAML `text` (`name` is the file shown in messages) into a Guide."""
-    loader = _Loader(text)
-    check = _Check(name, loader)
+    loader: _Loader | None = None
     try:
+        loader = _Loader(text)  # the reader already refuses unprintable characters here
         root = loader.get_single_node()
     except _Refused as err:
-        raise GuideError(name, [check.where(err.mark, "", err.msg, **err.fields)]) from None
+        raise GuideError(name, [_where(name, err.mark.line + 1, "", err.msg, **err.fields)]
+                         ) from None
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
-        problem = getattr(err, "problem", None) or str(err)
+        problem = getattr(err, "problem", None) or str(err).split("\n")[0]
         line = mark.line + 1 if mark else text.count("\n", 0, getattr(err, "position", 0)) + 1
-        raise GuideError(name, [f"{name}:{line}: " + Msg.GUIDE_NOT_YAML.format(
-            problem=problem)]) from None
+        raise GuideError(name, [_where(name, line, "", Msg.GUIDE_NOT_YAML, problem=problem)]
+                         ) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     if root is None:
-        raise GuideError(name, [f"{name}:1: " + Msg.GUIDE_EMPTY_FILE.format()])
+        raise GuideError(name, [_where(name, 1, "", Msg.GUIDE_EMPTY_FILE)])
+    check = _Check(name, loader)
     for node, tag in loader.bad_tags:
         check.fail(node, "", Msg.GUIDE_TAG, tag=tag)
     check.quiet = {id(node) for node, _ in loader.bad_tags}  # the tag says all there is
@@ -234,14 +239,10 @@ class _Check:
         self.problems: list[tuple[int, str]] = []  # (line, message): shown in file order
         self.quiet: set[int] = set()  # ids of nodes not to report again
 
-    def where(self, mark: yaml.Mark, path: str, msg: Msg, **fields: object) -> str:
-        head = f"{self.name}:{mark.line + 1}: " + (f"{path}: " if path else "")
-        return head + msg.format(**fields)
-
     def fail(self, node: Node, path: str, msg: Msg, **fields: object) -> None:
         if id(node) not in self.quiet:
-            mark = node.start_mark
-            self.problems.append((mark.line, self.where(mark, path, msg, **fields)))
+            line = node.start_mark.line + 1
+            self.problems.append((line, _where(self.name, line, path, msg, **fields)))
 
     def expected(self, node: Node, path: str, what: Msg) -> None:
         self.fail(node, path, Msg.GUIDE_EXPECTED, what=what.format(), found=_found(node))
@@ -283,6 +284,10 @@ class _Check:
         if node.tag == _NULL or not node.value.strip():
             self.fail(node, path, Msg.GUIDE_EMPTY_TEXT)
             return None
+        odd = UNPRINTABLE.search(node.value)  # escapes like "\ud800" get past the reader
+        if odd:
+            self.fail(node, path, Msg.GUIDE_BAD_CHARACTER, code=f"U+{ord(odd.group()):04X}")
+            return None
         return node.value.strip()
 
     def ident(self, node: Node, path: str) -> str | None:
@@ -299,6 +304,10 @@ class _Check:
                 return value
         self.fail(node, path, Msg.GUIDE_BAD_SECONDS, most=f"{most:g}", found=_found(node))
         return None
+
+
+def _where(name: str, line: int, path: str, msg: Msg, **fields: object) -> str:
+    return f"{name}:{line}: " + (f"{path}: " if path else "") + msg.format(**fields)
 
 
 def _join(path: str, key: str) -> str:

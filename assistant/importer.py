@@ -2,9 +2,10 @@
 
 Headings become steps, the paragraphs under them the narration, and each step gets two
 starter questions. Web-page debris -- site logos, bylines, "min read", sign-in and share
-buttons, comment blocks, author bios, footer links, copyright lines -- is dropped: single
-lines by pattern, and everything after a marker such as "About the author" or "Comments"
-once the article has begun. The YAML is written by hand (folded block scalars for
+buttons, comment blocks, author bios, footer links, copyright lines -- is dropped: blocks
+whose every line matches a debris pattern (so a wrapped paragraph never loses a line), and
+everything after a marker such as "About the author" or "Comments" once the article has
+begun. The YAML is written by hand (folded block scalars for
 narration, one quoted line per title and question) so that it stays pleasant to edit.
 """
 
@@ -17,6 +18,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from assistant.guide import UNPRINTABLE
 from assistant.messages import EXIT_BAD_INPUT, Msg, ReflectError
 
 HEADING_WORDS = 12  # a plain-text heading is one short line without final punctuation
@@ -73,19 +75,18 @@ _END = _fullmatch(
     r"you (may|might) also (like|enjoy)", r"recommended( for you| reading)?", r"read next",
     r"keep reading", r"find us on .*", r"miscellaneous links", r"sign in to comment",
 )
-_BYLINE = re.compile(r"[Bb]y\s+[A-Z][\w.'-]*(\s+\S+){0,14}")  # "By Jane Doe", "By Jane DoePublished"
+_BYLINE = re.compile(r"[Bb]y\s+[A-Z][\w.'-]*(\s+\S+){0,14}")  # "By Jane DoePublished ..."
 _AUTHOR = re.compile(r"by\s+(.+?)(?=published|updated|posted|·|\||\d|$)", re.IGNORECASE)
 _MD_HEADING = re.compile(r"(#{1,6})\s+(.*?)\s*#*")
 _BULLET = re.compile(r"([-*+•]|\d+[.)])\s+")
 _ENDS_SENTENCE = re.compile("[.,;:!\u2026\"\u201d'\u2019)\\]]$")
 _NUMBERING = re.compile(r"^(step\s+)?\d+[.):]\s+", re.IGNORECASE)
-_UNPRINTABLE = re.compile("[^\t\n\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _INLINE = [  # Markdown that should not be read aloud
     (re.compile(r"!\[[^\]]*\]\([^)]*\)"), ""),  # images
     (re.compile(r"\[([^\]]+)\]\([^)]*\)"), r"\1"),  # links keep their text
     (re.compile(r"<[^>]+>"), ""),  # stray HTML
     (re.compile(r"(\*\*|__|`)"), ""),
-    (re.compile(r"(?<!\w)[*_](\S(?:.*?\S)?)[*_](?!\w)"), r"\1"),
+    (re.compile(r"(?<!\w)[*_]([^\s*_](?:[^*_\n]{0,200}?[^\s*_])?)[*_](?!\w)"), r"\1"),
 ]
 
 
@@ -104,12 +105,12 @@ def parse(text: str, fallback_title: str) -> Article:
     for block in _blocks(_clean(text)):
         if len(block) == 1 and current is not None and _END.fullmatch(block[0].rstrip(":")):
             break
-        block = [line for line in block if not _is_debris(line, article)]
-        if not block:
+        # Only whole blocks go, so a paragraph never loses a line; a line repeating the
+        # title is an image caption.
+        if all(_is_debris(line) or line == article.title for line in block):
+            article.author = article.author or _author(block)
             continue
         heading = _heading(block)
-        if heading is not None and heading == article.title:
-            continue  # an image caption repeating the title
         if heading is not None and not article.title and current is None:
             article.title = heading
         elif heading is not None:
@@ -127,7 +128,8 @@ def parse(text: str, fallback_title: str) -> Article:
 
 def _clean(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n")
-    text = _UNPRINTABLE.sub("", text.replace("\u2029", "\n\n").replace("\t", " "))
+    text = text.replace("\u2029", "\n\n").replace("\t", " ").replace("\x85", " ")
+    text = UNPRINTABLE.sub("", text)
     for pattern, replacement in _INLINE:
         text = pattern.sub(replacement, text)
     return text
@@ -146,14 +148,22 @@ def _blocks(text: str) -> list[list[str]]:
     return [b for b in blocks if b]
 
 
-def _is_debris(line: str, article: Article) -> bool:
-    """Page furniture; a byline also gives the author, kept for the guide's `source`."""
+def _is_debris(line: str) -> bool:
+    if len(line) > 200:  # page furniture is short; this also bounds the regex work
+        return False
     if _BYLINE.fullmatch(line) and not _ENDS_SENTENCE.search(line):
-        found = _AUTHOR.match(line)
-        article.author = article.author or (found.group(1).strip() if found else "")
         return True
     words = re.findall(r"[\w']+", line.lower())
     return bool(_DEBRIS.fullmatch(line)) or (0 < len(words) <= 6 and set(words) <= _CHROME)
+
+
+def _author(block: list[str]) -> str:
+    """The name in a byline, for the guide's `source`."""
+    for line in block:
+        found = _AUTHOR.match(line) if _BYLINE.fullmatch(line) else None
+        if found:
+            return found.group(1).strip()
+    return ""
 
 
 def _heading(block: list[str]) -> str | None:

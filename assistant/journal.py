@@ -3,8 +3,8 @@
 Every answer is one block, written with a single `write`, flushed and fsynced before the
 session moves on, so a crash loses at most the block being written. Earlier blocks are
 never rewritten. Each block's metadata carries the byte length of its text, which is what
-lets a reader tell a block cut short by a power loss (shorter than declared: set aside,
-never merged) from a block the user edited by hand (kept, marked `edited`).
+lets a reader tell a block cut short by a power loss (set aside, shown, never merged) from
+a block the user edited by hand (kept as an entry, marked `edited`): see `parse_body`.
 
 With a `crypto.Cipher`, each block is sealed and written as one base64 line under a
 plain-words header; after unsealing, the very same block parser reads it.
@@ -112,7 +112,11 @@ class Record:
 
 # --- the format -------------------------------------------------------------------
 
-_META = re.compile(rb"<!-- (entry|role|skip|end)((?: [a-z]+=[^\s>]*)*) -->\n")
+_META = re.compile(rb"<!-- (entry|role|skip|end|torn)((?: [a-z]+=[^\s>]*)*) -->\n")
+# Written before the next block after a block cut short, so that one still reads as cut short
+# once other blocks follow it (a hand-shortened block followed by others reads as edited).
+TORN = b"\n<!-- torn -->\n"
+_PARAGRAPH = re.compile(rb"\S(?:.|\n(?![ \t\r]*\n))*")  # up to a blank line
 _PLAIN_SCALAR = re.compile(r"[A-Za-z0-9][\w.+/:-]*")
 _YAML_WORDS = {"null", "true", "false", "yes", "no", "on", "off", "y", "n", "~"}
 
@@ -178,7 +182,7 @@ def mark_block(mark: Mark) -> bytes:
 
 
 def note_block(note: Note) -> bytes:
-    return b"\n" + note.text.encode() + b"\n"
+    return b"\n" + note.text.encode() + b"\n" + (TORN if note.set_aside else b"")
 
 
 def render_block(block: Block) -> bytes:
@@ -220,11 +224,11 @@ def _parse_mark(kind: str, fields: dict[str, str]) -> Mark:
 
 def _leftovers(raw: bytes, start: int) -> Iterator[tuple[int, Note]]:
     """Paragraphs between blocks: the user's notes, or pieces of a block cut short."""
-    for m in re.finditer(rb"\S(?:.|\n(?![ \t\r]*\n))*", raw):
-        piece = m.group()
+    for m in _PARAGRAPH.finditer(raw):
+        piece = m.group().rstrip()
         torn = piece.startswith((b"## ", b"<!--")) or any(
             mark.startswith(piece) for mark in (b"## ", b"<!-- "))  # the start of a block
-        yield start + m.start(), Note(piece.decode("utf-8", "replace").rstrip(), torn)
+        yield start + m.start(), Note(piece.decode("utf-8", "replace"), torn)
 
 
 def _heading_start(data: bytes, lo: int, comment: int) -> int:
@@ -235,14 +239,22 @@ def _heading_start(data: bytes, lo: int, comment: int) -> int:
     return line if data.startswith(b"## ", line) else comment
 
 
-def parse_body(data: bytes, pos: int = 0) -> list[tuple[int, Block]]:
+def parse_body(data: bytes, pos: int = 0, whole: bool = False) -> list[tuple[int, Block]]:
     """Blocks after the front matter, each with the offset it starts at. Never raises:
-    whatever does not parse is kept as a Note."""
+    whatever does not parse is kept as a Note.
+
+    An entry whose text does not match its declared length is cut short (set aside) when
+    a power loss is the likely cause: it is the last thing in the file and shorter than
+    declared, or a `torn` mark follows it. Otherwise it was edited by hand and is kept.
+    `whole` says the data is known complete (an authenticated sealed block)."""
     out: list[tuple[int, Block]] = []
     while (m := _META.search(data, pos)) is not None:
         kind, fields = m.group(1).decode(), _fields(m.group(2))
         start = _heading_start(data, pos, m.start()) if kind == "entry" else m.start()
         out += _leftovers(data[pos:start], pos)
+        if kind == "torn":
+            pos = m.end()
+            continue
         if kind != "entry":
             try:
                 out.append((start, _parse_mark(kind, fields)))
@@ -256,17 +268,22 @@ def parse_body(data: bytes, pos: int = 0) -> list[tuple[int, Block]]:
             size = int(fields["bytes"])
         except (KeyError, ValueError):
             size = -1
-        if size >= 0 and data[text_at + size:text_at + size + 1] in (b"\n", b""):
+        framed = data[text_at:text_at + size]
+        if size >= 0 and TORN.strip() not in framed and (  # a torn text may reach past one
+                data[text_at + size:text_at + size + 1] == b"\n"
+                or text_at + size == len(data)):  # only the final newline lost
             end = min(text_at + size + 1, len(data))
-            text, edited = data[text_at:text_at + size], False
-            complete = text_at + size <= len(data)
+            text, edited, complete = framed, False, True
         else:  # framing broken: the text runs to where the next block starts
             nxt = _META.search(data, text_at)
             end = len(data) if nxt is None else _heading_start(data, text_at, nxt.start())
             region = data[text_at:end]
             region = region[:-2] if region.endswith(b"\n\n") else region.removesuffix(b"\n")
             text, edited = region, True
-            complete = len(region) >= size >= 0
+            if nxt is None:
+                complete = size >= 0 and (whole or len(region) >= size)
+            else:
+                complete = size >= 0 and nxt.group(1) != b"torn"
         try:
             if not complete:
                 raise ValueError("shorter than its declared length: cut short")
@@ -338,16 +355,32 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "session"
 
 
+def _resume_point(data: bytes, sealed: bool) -> tuple[int, bytes]:
+    """(sealed blocks so far, bytes the next block needs first) for a file as it is now.
+
+    A tail cut short by a crash is never glued to the next block: a newline ends a torn
+    line, and a `torn` mark after a torn plaintext block keeps it reading as torn."""
+    _, _, body = split_front_matter(data)
+    prefix = b"" if data.endswith(b"\n") else b"\n"
+    if sealed:  # one block per line, each line authenticated with its position
+        return sum(1 for line in data[body:].split(b"\n") if line.strip()), prefix
+    blocks = parse_body(data, body)
+    if blocks and isinstance(blocks[-1][1], Note) and blocks[-1][1].set_aside:
+        prefix += TORN.lstrip(b"\n")
+    return 0, prefix
+
+
 class Writer:
     """Appends one session's blocks: one write, then fsync, before returning."""
 
-    def __init__(self, path: Path, cipher: Cipher | None, count: int, tail_ok: bool) -> None:
+    def __init__(self, path: Path, cipher: Cipher | None, fresh: bool) -> None:
         self.id = path.stem
         self.path = path
         self._cipher = cipher
-        self._seq = count  # sealed blocks so far: each block's position is authenticated
-        self._needs_newline = not tail_ok
         self._fd: int | None = None
+        self._seq = 0  # sealed blocks so far (each block's position is authenticated)
+        self._prefix = b""
+        self._known = fresh  # False: look at the file's tail before the next append
 
     def answer(self, entry: Entry) -> None:
         self._append(entry_block(entry), Msg.SAVE_FAILED, text=entry.text)
@@ -367,22 +400,25 @@ class Writer:
         self.close()
 
     def _append(self, block: bytes, msg: Msg, **fields: object) -> None:
-        if self._cipher is not None:
-            from assistant.crypto import block_aad
-
-            block = self._cipher.seal(block, block_aad(self.id, self._seq)) + b"\n"
-        if self._needs_newline:  # never glue a block onto a line cut short by a crash
-            block = b"\n" + block
         try:
+            if not self._known:  # reopened, or a failed write may have left a partial block
+                self._seq, self._prefix = _resume_point(self.path.read_bytes(),
+                                                        self._cipher is not None)
+                self._known = True
+            if self._cipher is not None:
+                from assistant.crypto import block_aad
+
+                block = self._cipher.seal(block, block_aad(self.id, self._seq)) + b"\n"
             if self._fd is None:
                 self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND)
-            _write_all(self._fd, block)
+            _write_all(self._fd, self._prefix + block)
             os.fsync(self._fd)
         except OSError as err:
             self.close()
+            self._known = False
             raise ReflectError(msg, reason=_reason(err), path=self.path, **fields) from err
         self._seq += 1
-        self._needs_newline = False
+        self._prefix = b""
 
 
 class Journal:
@@ -439,16 +475,15 @@ class Journal:
                 raise ReflectError(Msg.JOURNAL_DIR_UNUSABLE, path=self.directory,
                                    reason=_reason(err)) from err
             _fsync_dir(self.directory)
-            return Writer(path, self._cipher_for(path, header), 0, True)
+            return Writer(path, self._cipher_for(path, header), fresh=True)
         raise ReflectError(Msg.JOURNAL_DIR_UNUSABLE, path=self.directory,
                            reason="too many sessions started in the same second")
 
     def reopen(self, session_id: str) -> Writer:
+        """Append to an existing session (resume)."""
         path = self._path(session_id)
-        data = self._read_bytes(path)
-        header, _, body = split_front_matter(data)
-        count = sum(1 for line in data[body:].split(b"\n") if line.strip())
-        return Writer(path, self._cipher_for(path, header), count, data.endswith(b"\n"))
+        header, _, _ = split_front_matter(self._read_bytes(path))
+        return Writer(path, self._cipher_for(path, header), fresh=False)
 
     # -- reading --
     def sessions(self) -> list[Record]:
@@ -468,8 +503,10 @@ class Journal:
         hits = []
         for path in self._files():
             data = self._read_bytes(path)
-            if not self._is_encrypted(data) and needle not in data.decode(
-                    "utf-8", "replace").casefold():
+            header, _, body = split_front_matter(data)
+            plain = data if not header.get("encryption") else b"".join(
+                c for c in self._sealed_chunks(path, header, data, body) if isinstance(c, bytes))
+            if needle not in plain.decode("utf-8", "replace").casefold():
                 continue  # most files do not match: skip parsing them
             record = self._parse(path, data)
             hits += [(record, e) for e in record.entries if needle in e.text.casefold()]
@@ -559,10 +596,6 @@ class Journal:
         except OSError as err:
             raise ReflectError(Msg.UNREADABLE_FILE, path=path, reason=_reason(err)) from err
 
-    @staticmethod
-    def _is_encrypted(data: bytes) -> bool:
-        return b"\nencryption: " in data[:4096]
-
     def _load(self, path: Path) -> Record:
         return self._parse(path, self._read_bytes(path))
 
@@ -573,7 +606,9 @@ class Journal:
         if other:  # front matter the user added: keep it visible
             blocks.append(Note("\n".join(other)))
         if encrypted:
-            blocks += self._unseal_body(path, header, data[body:])
+            for chunk in self._sealed_chunks(path, header, data, body):
+                blocks += [chunk] if isinstance(chunk, Note) else [
+                    b for _, b in parse_body(chunk, whole=True)]
         else:
             blocks += [b for _, b in parse_body(data, body)]
         try:
@@ -597,21 +632,26 @@ class Journal:
             raise ReflectError(Msg.JOURNAL_LOCKED, EXIT_BAD_INPUT, session=path.stem)
         return self.cipher.for_header(header)
 
-    def _unseal_body(self, path: Path, header: dict, body: bytes) -> list[Block]:
+    def _sealed_chunks(self, path: Path, header: dict, data: bytes,
+                       body: int) -> list[bytes | Note]:
+        """Each sealed line opened, or set aside when it is torn, altered or moved; the
+        whole file set aside, as it is, when its header is damaged."""
         from assistant.crypto import block_aad
 
-        cipher = self._cipher_for(path, header)
+        try:
+            cipher = self._cipher_for(path, header)
+        except ReflectError as err:
+            if err.msg is not Msg.ENCRYPTED_HEADER_BAD:
+                raise
+            return [Note(f"{err}\n{data.decode('utf-8', 'replace')}", True)]
         assert cipher is not None
-        blocks: list[Block] = []
-        lines = [line for line in body.split(b"\n") if line.strip()]
+        lines = [line for line in data[body:].split(b"\n") if line.strip()]
+        out: list[bytes | Note] = []
         for seq, line in enumerate(lines):
             plain = cipher.unseal(line, block_aad(path.stem, seq))
-            if plain is None:
-                blocks.append(Note(Msg.SEALED_BLOCK_UNREADABLE.format(
-                    number=seq + 1, line=line.decode("ascii", "replace")), True))
-            else:
-                blocks += [b for _, b in parse_body(plain)]
-        return blocks
+            out.append(plain if plain is not None else Note(Msg.SEALED_BLOCK_UNREADABLE.format(
+                number=seq + 1, line=line.decode("ascii", "replace")), True))
+        return out
 
 
 def render_markdown(record: Record) -> bytes:
@@ -632,6 +672,23 @@ def open_journal(encrypt: bool = False, directory: Path | None = None) -> Journa
         from assistant import crypto
 
         passphrase = crypto.ask_passphrase(new=not headers)
-        journal.cipher = (crypto.Cipher.open(headers[-1], passphrase) if headers
-                          else crypto.Cipher.create(passphrase))
+        journal.cipher = _unlock(headers, passphrase) if headers else crypto.Cipher.create(
+            passphrase)
     return journal
+
+
+def _unlock(headers: list[dict[str, str | None]], passphrase: str) -> Cipher:
+    """The key from the newest header that is intact; one damaged file locks out nothing
+    else (it is set aside when read). A wrong passphrase stops here, before any reading."""
+    from assistant.crypto import Cipher
+
+    damaged: ReflectError | None = None
+    for header in reversed(headers):
+        try:
+            return Cipher.open(header, passphrase)
+        except ReflectError as err:
+            if err.msg is not Msg.ENCRYPTED_HEADER_BAD:
+                raise
+            damaged = err
+    assert damaged is not None
+    raise damaged

@@ -64,6 +64,7 @@ class Msg(Enum):
     GUIDE_DUPLICATE_KEY = "`{key}` is given twice; keep one"
     GUIDE_MISSING_KEY = "`{key}` is missing and is required here"
     GUIDE_EMPTY_TEXT = "the text is empty; write what Reflect should say here"
+    GUIDE_BAD_CHARACTER = "the text holds the character {code}, which cannot be shown or spoken"
     GUIDE_BAD_ID = (
         "`{value}` is not a usable id; use lowercase letters, digits and dashes, starting "
         "with a letter or digit, at most 64 (ids become part of file names)"
@@ -93,7 +94,7 @@ class Msg(Enum):
     GUIDE_SHOW_TITLE = "{title} (guide {id}, language {language}, {steps} steps)"
     GUIDE_SHOW_SOURCE = "Based on: {source}"
     GUIDE_SHOW_INTRO = "Introduction: {text}"
-    GUIDE_SHOW_CHOICE = "First, a choice: {ask} Options: {options}."
+    GUIDE_SHOW_CHOICE = "Choice, asked before step 1: {ask} Options: {options}."
     GUIDE_SHOW_STEP = "Step {n} of {total}: {title} (id {id})"
     GUIDE_SHOW_SAY = "Narration: {text}"
     GUIDE_SHOW_PAUSE = "Then {seconds} seconds of quiet."
@@ -159,8 +160,8 @@ class Msg(Enum):
     STILL_PAUSED = "We're still on a break. Say {resume} whenever you're ready."
     WELCOME_BACK = "Welcome back."
     STOPPED = (
-        "Okay, we'll stop here. Everything you said is saved, and you can go on later "
-        "from this point."
+        "Okay, we'll stop here. Everything you said is saved. To go on later from this "
+        "point, run: reflect resume"
     )
     RESUMED = "Welcome back. We'll go on from part {number} of {total}: {title}."
     RESUMED_AT_END = "Welcome back. You had answered every question, so let's close."
@@ -211,6 +212,9 @@ class Msg(Enum):
     NO_SESSIONS = "There are no sessions in your journal yet; start one with `reflect run`."
     NO_MATCHES = "No answer contains \"{text}\"."
     EXPORTED = "Wrote session {session} to {path}."
+    EXPORTED_UNENCRYPTED = (
+        "{path} is not encrypted (only you can read it); delete it when you no longer need it."
+    )
     EXPORT_FAILED = "Could not write {path} because {reason}; choose another file with -o."
     PERMISSIONS_REPAIRED = (
         "Made {count} journal file(s) private again (only you can read them now)."
@@ -425,7 +429,7 @@ class Msg(Enum):
     EXPECT_BOOL = "true or false"
     EXPECT_INT = "a whole number"
     EXPECT_FLOAT = "a number"
-    EXPECT_TEXT = "text"
+    EXPECT_TEXT = "a piece of text"
     EXPECT_RANGE = "{what} from {low} to {high}"
     EXPECT_AT_LEAST = "{what} of at least {low}"
     EXPECT_OR_NONE = "{what}, or none"
@@ -465,6 +469,7 @@ class Msg(Enum):
     DOCTOR_TTS_OK = "speech output works (pyttsx3 over espeak-ng)"
     DOCTOR_TTS_BAD = "speech output does not work ({reason})"
     DOCTOR_TTS_FIX = "sudo apt-get install espeak-ng"
+    DOCTOR_VOICE_FIX = "reflect config set voice none (or a voice from `reflect voices`)"
     DOCTOR_TTS_SAMPLE = "Reflect can speak."
     DOCTOR_TTS_SILENT = "it rendered no sound"
     DOCTOR_PORTAUDIO_OK = "PortAudio is available ({version})"

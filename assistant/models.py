@@ -152,10 +152,10 @@ def for_language(language: str) -> Installed | None:
     return min(matching, key=lambda m: _rank(m, language)) if matching else None
 
 
-def suggested(language: str) -> ModelInfo | None:
+def suggested(language: str, catalogue: Iterable[ModelInfo] = CATALOGUE) -> ModelInfo | None:
     """The catalogue's model for a language: the exact tag if listed, else the first."""
-    same = [i for i in CATALOGUE if primary(i.language) == primary(language)]
-    exact = [i for i in same if i.language == language.lower()]
+    same = [i for i in catalogue if primary(i.language) == primary(language)]
+    exact = [i for i in same if i.language == language.lower().replace("_", "-")]
     return (exact or same or [None])[0]
 
 
@@ -208,11 +208,10 @@ def find(name: str, catalogue: Iterable[ModelInfo] = CATALOGUE) -> ModelInfo:
     for info in catalogue:
         if info.name == name:
             return info
-    if re.fullmatch(r"[A-Za-z]{2,3}([-_][A-Za-z]{2})?", name):
-        same = [i for i in catalogue if primary(i.language) == primary(name)]
-        exact = [i for i in same if i.language == name.lower().replace("_", "-")]
-        if same:
-            return (exact or same)[0]
+    info = suggested(name, catalogue) if re.fullmatch(r"[A-Za-z]{2,3}([-_][A-Za-z]{2})?",
+                                                      name) else None
+    if info:
+        return info
     raise ReflectError(Msg.MODEL_UNKNOWN, EXIT_BAD_INPUT, name=name)
 
 
@@ -440,24 +439,21 @@ def download(info: ModelInfo, base_url: str, *, out: TextIO = sys.stdout,
 # --- remove and verify ------------------------------------------------------------------
 
 
-def installed_model(name: str) -> Installed:
-    for model in installed():
-        if model.name == name:
-            return model
-    raise ReflectError(Msg.MODEL_NOT_INSTALLED, EXIT_BAD_INPUT, name=name)
-
-
 def remove(name: str) -> Path:
-    """Delete an installed model (and any partial download of it); returns where it was."""
-    model = installed_model(name)
-    if model.package:
-        raise ReflectError(Msg.MODEL_NOT_REMOVABLE, name=name, package=model.package)
+    """Delete a model folder, complete or not (and any partial download of it)."""
+    package = next((m for m in _package_models() if m.name == name), None)
+    if package:
+        raise ReflectError(Msg.MODEL_NOT_REMOVABLE, name=name, package=package.package)
+    models_dir = paths().models_dir
+    path = models_dir / name
+    if PurePosixPath(name).name != name or name.startswith(".") or not path.is_dir():
+        raise ReflectError(Msg.MODEL_NOT_INSTALLED, EXIT_BAD_INPUT, name=name)
     # Rename first so that a crash mid-delete never leaves a half model under its name.
-    doomed = Path(tempfile.mkdtemp(prefix=f".{name}.remove-", dir=model.path.parent))
-    model.path.rename(doomed / name)
+    doomed = Path(tempfile.mkdtemp(prefix=f".{name}.remove-", dir=models_dir))
+    path.rename(doomed / name)
     shutil.rmtree(doomed, ignore_errors=True)
-    part_path(name, model.path.parent).unlink(missing_ok=True)
-    return model.path
+    part_path(name, models_dir).unlink(missing_ok=True)
+    return path
 
 
 def verify(name: str | None = None) -> list[tuple[Installed, str | None]]:

@@ -1,6 +1,7 @@
 """Speaking: text -> pyttsx3 (espeak-ng) -> PCM -> the speaker.
 
-pyttsx3's engine is not thread-safe, so one worker thread owns it and renders text to a
+pyttsx3's engine is not thread-safe and espeak-ng can be set up only once per process, so
+one worker thread (the `Renderer`, shared by every Voice) owns it and renders text to a
 WAV in a private temp dir (never `say()`: on Linux that shells out to `aplay`, speaks
 only the last queued text, and turns into a file write after any `save_to_file`). The
 caller's thread plays the PCM, so Enter can cut a narration short. Texts announced with
@@ -17,7 +18,6 @@ import json
 import logging
 import os
 import queue
-import shutil
 import sys
 import tempfile
 import threading
@@ -44,12 +44,136 @@ class FallbackPlayback(Exception):
     """pyttsx3 cannot render to a file on this platform; it has to speak by itself."""
 
 
+Props = tuple[str, int, float]  # voice id, rate, volume: what the engine renders with
+
+
+class Renderer:
+    """The one thread that owns the pyttsx3 engine; jobs run there in priority order."""
+
+    def __init__(self, make_engine: Callable[[], Any]) -> None:
+        self.fallback = False  # True once pyttsx3 could not render to a file
+        self.engine_id = ""
+        self.defaults: Props = ("", 0, 1.0)
+        self._voices: list[tuple[str, list[str]]] = []
+        self._applied: Props | None = None
+        self._jobs: queue.PriorityQueue[tuple[int, int, Callable[[Any], None] | None]] = \
+            queue.PriorityQueue()
+        self._order = itertools.count()
+        ready: Future[None] = Future()
+        threading.Thread(target=self._run, args=(make_engine, ready), name="reflect-voice",
+                         daemon=True).start()
+        ready.result()  # raises ReflectError when there is no speech engine
+
+    def submit(self, priority: int, job: Callable[[Any], None]) -> None:
+        """Run `job(engine)` on the worker thread, after jobs of a lower `priority` number."""
+        self._jobs.put((priority, next(self._order), job))
+
+    def call(self, job: Callable[[Any], None]) -> None:
+        """Run `job(engine)` on the worker thread now (before prepared texts) and wait."""
+        done: Future[None] = Future()
+
+        def run(engine: Any) -> None:
+            try:
+                job(engine)
+                done.set_result(None)
+            except Exception as err:
+                done.set_exception(err)
+
+        self.submit(SAY, run)
+        done.result()
+
+    def stop(self) -> None:
+        self._jobs.put((-1, next(self._order), None))
+
+    def voice_id(self, wanted: str | None) -> str:
+        """The engine's id for a voice given by id, name or language (any case).
+
+        Checked here because espeak-ng accepts any name and quietly keeps its default voice.
+        """
+        if not wanted:
+            return self.defaults[0]
+        for ident, names in self._voices:
+            if wanted.lower() in names:
+                return ident
+        raise ReflectError(Msg.VOICE_NOT_FOUND, voice=wanted)
+
+    # --- on the worker thread only ---------------------------------------------------
+
+    def render(self, engine: Any, text: str, props: Props) -> tuple[np.ndarray, int]:
+        if self.fallback:
+            raise FallbackPlayback
+        self._apply(engine, props)
+        try:
+            with tempfile.TemporaryDirectory(prefix="reflect-speech-") as tmp:  # 0700
+                wav = Path(tmp) / "speech.wav"
+                engine.save_to_file(text, str(wav))
+                engine.runAndWait()
+                pcm, rate = audio.read_wav(wav)
+            if not len(pcm) and text.strip():
+                raise RuntimeError("it wrote no sound")
+        except Exception as err:
+            self.fallback = True
+            log.warning("pyttsx3 cannot render speech to a file here (%s); "
+                        "it will speak through its own playback instead", err)
+            raise FallbackPlayback from err
+        return pcm, rate
+
+    def speak(self, engine: Any, text: str, props: Props) -> None:
+        self._apply(engine, props)
+        engine.say(text)
+        engine.runAndWait()
+
+    def _apply(self, engine: Any, props: Props) -> None:
+        if props != self._applied:
+            voice, rate, volume = props
+            if voice:
+                engine.setProperty("voice", voice)
+            engine.setProperty("rate", rate)
+            engine.setProperty("volume", volume)
+            self._applied = props
+
+    def _run(self, make_engine: Callable[[], Any], ready: Future[None]) -> None:
+        try:
+            engine = make_engine()
+            self.engine_id = _engine_id(engine)
+            self.defaults = (engine.getProperty("voice") or "", engine.getProperty("rate") or 200,
+                             1.0)
+            self._voices = [
+                (str(v.id), [str(n).lower() for n in
+                             (v.id, v.id.rsplit("/", 1)[-1], v.name, *(v.languages or []))])
+                for v in engine.getProperty("voices") or []]
+        except Exception as err:  # no espeak-ng, broken driver: the CLI prints prompts instead
+            ready.set_exception(ReflectError(Msg.SPEECH_UNAVAILABLE,
+                                             reason=str(err) or type(err).__name__))
+            return
+        ready.set_result(None)
+        while True:
+            _, _, job = self._jobs.get()
+            if job is None:
+                return
+            job(engine)
+
+
+_shared: Renderer | None = None
+_shared_lock = threading.Lock()
+
+
+def shared_renderer() -> Renderer:
+    """The process's pyttsx3 renderer, started on first use."""
+    global _shared
+    with _shared_lock:
+        if _shared is None:
+            _shared = Renderer(_pyttsx3_engine)
+        return _shared
+
+
 class Voice:
-    """Implements session.Voice: renders with pyttsx3 in one worker thread, plays here.
+    """Implements session.Voice: renders with the shared pyttsx3 renderer, plays here.
 
     `cache_dir` is where prepared texts are kept (the CLI passes
     `paths().cache_dir / "speech"`); None keeps them in memory only. Set `interrupt`
-    (or call `skip()`) to cut the current narration short.
+    (or call `skip()`) to cut the current narration short. `make_engine` gives this Voice
+    a renderer of its own (tests use it with a fake engine).
     """
 
     def __init__(self, speaker: audio.Sink, settings: Settings, cache_dir: Path | None,
@@ -58,19 +182,14 @@ class Voice:
         self.settings = settings
         self.cache_dir = cache_dir
         self.interrupt = threading.Event()
-        self.fallback = False  # True once pyttsx3 had to speak by itself
-        self._make_engine = make_engine or _pyttsx3_engine
-        self._jobs: queue.PriorityQueue[tuple[int, int, Callable[[Any], None] | None]] = \
-            queue.PriorityQueue()
-        self._order = itertools.count()
+        self._own = make_engine is not None
+        self._renderer = Renderer(make_engine) if make_engine else shared_renderer()
+        r = self._renderer
+        self._props: Props = (r.voice_id(settings.voice), settings.rate or r.defaults[1],
+                              settings.volume)
         self._rendered: OrderedDict[str, Future[tuple[np.ndarray, int]]] = OrderedDict()
+        self._keep: set[str] = set()  # texts announced by prepare(): these go to the disk cache
         self._lock = threading.Lock()
-        self._engine_id = ""
-        ready: Future[None] = Future()
-        self._worker = threading.Thread(target=self._run, args=(ready,), name="reflect-voice",
-                                        daemon=True)
-        self._worker.start()
-        ready.result()  # raises ReflectError when there is no speech engine
 
     # --- what the session calls --------------------------------------------------
 
@@ -80,14 +199,16 @@ class Voice:
         try:
             pcm, rate = self.render(text)
         except FallbackPlayback:
-            self._in_worker(lambda engine: _speak_by_itself(engine, text))
+            self._renderer.call(lambda engine: self._renderer.speak(engine, text, self._props))
             return
         self.speaker.play(pcm, rate, self.interrupt)
 
     def prepare(self, texts: Sequence[str]) -> None:
         """Render `texts` in the background and keep them on disk for next time."""
+        with self._lock:
+            self._keep.update(texts)
         for text in texts:
-            self._future(text, PREPARE, cache=True)
+            self._future(text, PREPARE)
 
     def cue(self, name: str) -> None:
         """Play a short tone (`listening`, `saved`, `stopped`) unless tones are off."""
@@ -98,13 +219,18 @@ class Voice:
         """Stop the narration being spoken now (the user pressed Enter)."""
         self.interrupt.set()
 
+    @property
+    def fallback(self) -> bool:
+        """True once pyttsx3 had to speak by itself (it cannot render to a file here)."""
+        return self._renderer.fallback
+
     def render(self, text: str) -> tuple[np.ndarray, int]:
         """`text` as mono int16 PCM and its rate (from memory, the cache or the engine)."""
-        return self._future(text, SAY, cache=False).result()
+        return self._future(text, SAY).result()
 
     def close(self) -> None:
-        self._jobs.put((-1, next(self._order), None))
-        self._worker.join(timeout=5)
+        if self._own:
+            self._renderer.stop()
 
     def __enter__(self) -> Voice:
         return self
@@ -114,7 +240,7 @@ class Voice:
 
     # --- rendering -------------------------------------------------------------
 
-    def _future(self, text: str, priority: int, cache: bool) -> Future[tuple[np.ndarray, int]]:
+    def _future(self, text: str, priority: int) -> Future[tuple[np.ndarray, int]]:
         """The (possibly still running) rendering of `text`, started if need be."""
         with self._lock:
             future = self._rendered.get(text)
@@ -127,94 +253,39 @@ class Voice:
                 if future.done() or priority == PREPARE:
                     return future
         # Queued again at SAY priority when the user is waiting for a prepared text.
-        self._jobs.put((priority, next(self._order),
-                        lambda engine: self._fill(future, engine, text, cache)))
+        self._renderer.submit(priority, lambda engine: self._fill(future, engine, text))
         return future
 
-    def _fill(self, future: Future[tuple[np.ndarray, int]], engine: Any, text: str,
-              cache: bool) -> None:
+    def _fill(self, future: Future[tuple[np.ndarray, int]], engine: Any, text: str) -> None:
         if future.done():
             return
         try:
-            future.set_result(self._load_or_render(engine, text, cache))
+            future.set_result(self._load_or_render(engine, text))
         except Exception as err:
             future.set_exception(err)
             with self._lock:
                 if self._rendered.get(text) is future:
                     del self._rendered[text]
 
-    def _load_or_render(self, engine: Any, text: str, cache: bool) -> tuple[np.ndarray, int]:
+    def _load_or_render(self, engine: Any, text: str) -> tuple[np.ndarray, int]:
         cached = self._cache_path(text)
         if cached is not None and cached.is_file():
             try:
                 return audio.read_wav(cached)
             except ReflectError:
                 log.warning("ignoring an unreadable cached rendering %s", cached)
-        if self.fallback:
-            raise FallbackPlayback
-        wav = self._tmp / "render.wav"
-        try:
-            engine.save_to_file(text, str(wav))
-            engine.runAndWait()
-            pcm, rate = audio.read_wav(wav)
-            if not len(pcm) and text.strip():
-                raise RuntimeError("it wrote no sound")
-        except Exception as err:
-            self.fallback = True
-            log.warning("pyttsx3 cannot render speech to a file here (%s); "
-                        "it will speak through its own playback instead", err)
-            raise FallbackPlayback from err
-        finally:
-            wav.unlink(missing_ok=True)
-        if cache and cached is not None:
+        pcm, rate = self._renderer.render(engine, text, self._props)
+        with self._lock:
+            keep = text in self._keep
+        if keep and cached is not None:
             _write_private(cached, pcm, rate)
         return pcm, rate
 
     def _cache_path(self, text: str) -> Path | None:
         if self.cache_dir is None:
             return None
-        s = self.settings
-        key = json.dumps([text, s.voice, s.rate, s.volume, self._engine_id])
+        key = json.dumps([text, *self._props, self._renderer.engine_id])
         return self.cache_dir / (hashlib.sha256(key.encode()).hexdigest() + ".wav")
-
-    # --- the worker thread -----------------------------------------------------
-
-    def _in_worker(self, job: Callable[[Any], None]) -> None:
-        """Run `job(engine)` on the worker thread and wait for it."""
-        done: Future[None] = Future()
-
-        def run(engine: Any) -> None:
-            try:
-                job(engine)
-                done.set_result(None)
-            except Exception as err:
-                done.set_exception(err)
-
-        self._jobs.put((SAY, next(self._order), run))
-        done.result()
-
-    def _run(self, ready: Future[None]) -> None:
-        try:
-            engine = self._make_engine()
-            _configure(engine, self.settings)
-            self._engine_id = _engine_id(engine)
-        except ReflectError as err:
-            ready.set_exception(err)
-            return
-        except Exception as err:  # no espeak-ng, broken driver: the CLI prints prompts instead
-            ready.set_exception(ReflectError(Msg.SPEECH_UNAVAILABLE,
-                                             reason=str(err) or type(err).__name__))
-            return
-        self._tmp = Path(tempfile.mkdtemp(prefix="reflect-speech-"))  # 0700
-        ready.set_result(None)
-        try:
-            while True:
-                _, _, job = self._jobs.get()
-                if job is None:
-                    return
-                job(engine)
-        finally:
-            shutil.rmtree(self._tmp, ignore_errors=True)
 
 
 def _pyttsx3_engine() -> Any:
@@ -228,26 +299,6 @@ def _pyttsx3_engine() -> Any:
     if driver is not None:
         driver.print = lambda *args, **_: log.debug(" ".join(map(str, args)))  # type: ignore[attr-defined]
     return engine
-
-
-def _configure(engine: Any, settings: Settings) -> None:
-    if settings.voice:
-        engine.setProperty("voice", _voice_id(engine, settings.voice))
-    if settings.rate:
-        engine.setProperty("rate", settings.rate)
-    engine.setProperty("volume", settings.volume)
-
-
-def _voice_id(engine: Any, wanted: str) -> str:
-    """The engine's id for a voice given by id, name or language (any case).
-
-    Checked here because espeak-ng accepts any name and quietly keeps its default voice.
-    """
-    for v in engine.getProperty("voices"):
-        names = [v.id, v.id.rsplit("/", 1)[-1], v.name, *(v.languages or [])]
-        if wanted.lower() in (str(n).lower() for n in names):
-            return str(v.id)
-    raise ReflectError(Msg.VOICE_NOT_FOUND, voice=wanted)
 
 
 def _engine_id(engine: Any) -> str:
@@ -265,11 +316,6 @@ def _engine_id(engine: Any) -> str:
 
         ident += f" espeak-ng {_espeak.Info(None).decode()}"
     return ident
-
-
-def _speak_by_itself(engine: Any, text: str) -> None:
-    engine.say(text)
-    engine.runAndWait()
 
 
 def _write_private(path: Path, pcm: np.ndarray, rate: int) -> None:

@@ -55,6 +55,7 @@ def test_file_then_environment_then_options(monkeypatch: pytest.MonkeyPatch) -> 
     ("tones", "maybe", "true or false"),
     ("answer_silence", "0", "a number of at least 0.1"),
     ("encrypt", "none", "true or false"),
+    ("guide", " ", "a piece of text"),
 ])
 def test_bad_values_name_the_key_and_the_type(key: str, value: str, expected: str) -> None:
     with pytest.raises(ReflectError) as caught:
@@ -146,3 +147,9 @@ def test_config_commands(cli) -> None:
     unknown = cli("config", "set", "colour", "blue")
     assert unknown.returncode == EXIT_BAD_INPUT and "no setting called colour" in unknown.stderr
     assert "Traceback" not in bad.stderr + unknown.stderr
+
+
+def test_every_message_is_its_own_member() -> None:
+    """Enum members with equal text silently become one; each sentence must stay separate
+    so that a change to one never changes another."""
+    assert len(list(Msg)) == len(Msg.__members__)

@@ -60,6 +60,27 @@ def test_end_of_input_keeps_pending_text_then_stops() -> None:
     assert e.listen() == Command("stop")  # and stays stopped
 
 
+def test_bytes_that_are_not_utf8_do_not_lose_the_answer() -> None:
+    stream = io.TextIOWrapper(io.BytesIO(b"caf\xe9 au lait\n\n"), encoding="utf-8",
+                              errors="surrogateescape")
+    heard = ConsoleEar(stream, io.StringIO()).listen()
+    assert heard.text == "caf\ufffd au lait"
+    heard.text.encode("utf-8")  # savable
+
+
+def test_ctrl_c_while_typing_is_stop_with_the_lines_so_far() -> None:
+    class Interrupted(io.StringIO):
+        def readline(self, size: int = -1) -> str:
+            line = super().readline(size)
+            if not line:
+                raise KeyboardInterrupt
+            return line
+
+    e = ConsoleEar(Interrupted("half typed\n"), io.StringIO(), clock=lambda: 0.0)
+    assert e.listen() == Command("stop", "half typed", 0.0)
+    assert e.listen() == Command("stop")
+
+
 def test_end_of_input_with_nothing_pending_is_stop() -> None:
     assert ear("").listen() == Command("stop")
 

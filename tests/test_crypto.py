@@ -125,9 +125,11 @@ def test_a_sealed_block_cut_at_any_byte_is_set_aside(sealed: Journal, tmp_path: 
         complete = cut >= len(full) - 1
         assert record.entries == [entry(0)] + [entry(1, f"{SECRET} last")] * complete, cut
         assert len(record.set_aside) == (0 if complete or cut == len(before) else 1), cut
-    with reader.reopen(path.stem) as w:  # resuming after a torn line starts a fresh line
-        w.answer(entry(2))
-    assert reader.read(path.stem).entries == [entry(0), entry(1, f"{SECRET} last"), entry(2)]
+        with reader.reopen(path.stem) as w:  # resuming after a torn line: a fresh line
+            w.answer(entry(2))
+        resumed = reader.read(path.stem)
+        assert resumed.entries == [*record.entries, entry(2)], cut
+        assert resumed.set_aside == record.set_aside, cut
 
 
 def test_converting_keeps_everything_and_reads_back_identically(
@@ -174,7 +176,8 @@ def test_passphrase_from_the_environment_and_never_empty(
     assert err.value.msg is Msg.PASSPHRASE_EMPTY
 
 
-def test_plaintext_copy_helper_is_a_plain_reader(tmp_path: Path, sealed: Journal) -> None:
+def test_an_encrypted_file_without_the_passphrase_is_refused(tmp_path: Path,
+                                                             sealed: Journal) -> None:
     """An encrypted file read without the passphrase is refused, never shown as junk."""
     path = write_session(sealed, [entry(0)])
     with pytest.raises(ReflectError) as err:

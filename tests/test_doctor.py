@@ -97,3 +97,15 @@ def test_journal_open_to_others_is_a_problem(cli) -> None:
     os.chmod(entry, 0o600)
     done = cli("doctor")
     assert f"ok: journal folder {journal} is private (0700, files 0600)" in done.stdout
+
+
+@pytest.mark.tts
+def test_an_unknown_voice_setting_gets_its_own_fix(cli) -> None:
+    assert cli("config", "set", "voice", "no-such-voice").returncode == 0
+    done = cli("doctor")
+    assert done.returncode == 1
+    first = done.stdout.splitlines()[0]
+    assert first.startswith("problem: speech output does not work (There is no "
+                            'text-to-speech voice called "no-such-voice"')
+    assert first.endswith("-- fix: reflect config set voice none (or a voice from "
+                          "`reflect voices`)")

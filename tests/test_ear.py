@@ -11,12 +11,13 @@ import io
 import json
 import threading
 
+import numpy as np
 import pytest
 
 from assistant.audio import DeviceLost, EndOfInput
 from assistant.commands import Commands
 from assistant.config import Settings
-from assistant.ear import EndOfAnswer, LiveLine, SpokenEar, is_word
+from assistant.ear import EndOfAnswer, LiveLine, Loudness, SpokenEar, is_word
 from assistant.messages import Msg
 from assistant.session import Answer, Command
 
@@ -58,6 +59,42 @@ def test_no_silence_while_an_utterance_is_still_open() -> None:
     rules.utterance(9.0, 10.5)
     assert rules.verdict(13.4) is None
     assert rules.verdict(13.5) == "silence"
+
+
+def test_a_sound_before_the_silence_runs_out_waits_for_the_words() -> None:
+    """Vosk shows new speech about a second late: a sound heard just before the silence
+    runs out holds the decision until Vosk could have shown it as words."""
+    rules = EndOfAnswer(silence=1.5, max_answer=300.0)
+    rules.utterance(1.0, 2.0)
+    for t in (3.1, 3.2, 3.3, 3.4):  # the user takes up the thread 1.1 s after the words
+        rules.sound(t)
+    assert rules.verdict(3.5) is None
+    rules.speaking = True  # ... and vosk has caught up with it
+    assert rules.verdict(4.7) is None
+    rules2 = EndOfAnswer(silence=1.5, max_answer=300.0)
+    rules2.utterance(1.0, 2.0)
+    rules2.sound(3.3)  # a cough that never becomes words
+    assert rules2.verdict(4.4) is None
+    assert rules2.verdict(4.5) == "silence"
+    rules3 = EndOfAnswer(silence=1.5, max_answer=300.0)
+    rules3.sound(1.9)  # sound within the words holds nothing
+    rules3.utterance(1.0, 2.0)
+    assert rules3.verdict(3.5) == "silence"
+
+
+def test_loudness_follows_the_room_noise() -> None:
+    rng = np.random.default_rng(0)
+
+    def chunk(level: float) -> bytes:
+        return rng.normal(0.0, level, 1600).astype(np.int16).tobytes()
+
+    loudness = Loudness()
+    assert not any(loudness.loud(bytes(3200)) for _ in range(20))  # digital silence
+    assert loudness.loud(chunk(3000.0))  # speech
+    fan = Loudness()
+    assert not any(fan.loud(chunk(400.0)) for _ in range(100))  # a steady fan, above MIN_LOUD
+    assert not fan.loud(chunk(700.0))  # a little louder than the fan: still the room
+    assert fan.loud(chunk(3000.0))
 
 
 def test_max_answer_counts_from_the_first_word_even_while_speaking() -> None:

@@ -152,6 +152,14 @@ BAD = {
     "not YAML at all": (
         "id: a\ntitle: [unclosed\nsteps: 3\n",
         ["guide.yaml:3: this is not valid YAML"]),
+    "two documents in one file": (
+        "id: a\n---\nid: b\n", ["guide.yaml:2: this is not valid YAML: but found another"]),
+    "a control character": (
+        "id: a\ntitle: A\x07\nsteps: []\n",
+        ["guide.yaml:2: this is not valid YAML: unacceptable character #x0007"]),
+    "an escape for a character that cannot be shown or spoken": (
+        'id: a\ntitle: "A\\ud800"\nsteps: [{id: s, title: S, say: Hi}]\n',
+        ["guide.yaml:2: title: the text holds the character U+D800"]),
     "an empty file": (
         "", ["guide.yaml:1: the file is empty"]),
     "a top level that is not a mapping": (
@@ -322,7 +330,7 @@ def test_show_prints_plain_lines_with_role_tagged_questions(cli, tmp_path: Path)
     assert result.stdout.splitlines() == [
         "An evening check-in (guide evening, language en, 2 steps)",
         "Introduction: A few quiet questions.",
-        "First, a choice: Calm or restless? Options: calm, restless.",
+        "Choice, asked before step 1: Calm or restless? Options: calm, restless.",
         "",
         "Step 1 of 2: Today (id today)",
         "Narration: Think about your day.",

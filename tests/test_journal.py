@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from assistant import journal as jmod
+from assistant.crypto import Cipher
 from assistant.export import readable
 from assistant.journal import Entry, Journal, Mark, Note, Record, render_markdown
 from assistant.messages import Msg, ReflectError
@@ -192,6 +193,12 @@ def test_a_block_cut_at_any_byte_is_set_aside_and_earlier_entries_stay(
         if record.set_aside:  # kept as it is on disk
             assert record.set_aside[0] in data.decode("utf-8", "replace")
         assert (record.path).read_bytes() == data  # reading never modifies the file
+        copy = Journal(record.path.parent)  # resuming after the cut: nothing merged
+        with copy.reopen(record.id) as w:
+            w.answer(entry(3))
+        resumed = copy.read(record.id)
+        assert resumed.entries == [*record.entries, entry(3)], cut
+        assert resumed.set_aside == record.set_aside, cut
 
 
 def test_a_torn_mark_is_set_aside(journal: Journal, tmp_path: Path) -> None:
@@ -202,7 +209,7 @@ def test_a_torn_mark_is_set_aside(journal: Journal, tmp_path: Path) -> None:
     assert record.set_aside and record.set_aside[0].startswith("<!-- end")
 
 
-def test_appending_after_a_torn_block_never_merges_it(journal: Journal) -> None:
+def test_appending_after_a_torn_block_never_merges_it(journal: Journal, tmp_path: Path) -> None:
     path = write_session(journal, [entry(0), entry(1)])
     path.write_bytes(path.read_bytes()[:-9])  # power cut in the middle of the last answer
     record = journal.read(path.stem)
@@ -213,6 +220,11 @@ def test_appending_after_a_torn_block_never_merges_it(journal: Journal) -> None:
     again = journal.read(path.stem)
     assert again.entries == [entry(0), entry(1, "Said again after resuming."), entry(2)]
     assert again.set_aside == record.set_aside
+    assert "<!-- torn -->" in path.read_text()  # what keeps it set aside with blocks after it
+    assert read_copy(tmp_path, render_markdown(again)).blocks == again.blocks  # md export
+    journal.cipher = Cipher.create("pw")
+    assert journal.encrypt_all() == (1, 0)
+    assert journal.read(path.stem).blocks == again.blocks
 
 
 def test_hand_edits_are_kept_readable(journal: Journal) -> None:
@@ -235,13 +247,22 @@ def test_hand_edits_are_kept_readable(journal: Journal) -> None:
     assert "My own note, written by hand." in shown and "edited by hand" in shown
 
 
-def test_a_shortened_text_is_set_aside_but_still_shown(journal: Journal) -> None:
+def test_a_shortened_text_is_kept_unless_it_could_be_a_power_cut(journal: Journal) -> None:
     path = write_session(journal, [entry(0), entry(1)], end=True)
-    path.write_text(path.read_text().replace("Answer number 0.", "Short."))
+    path.write_text(path.read_text().replace("Answer number 0.", "Short.")
+                    .replace("Answer number 1.", "Also short."))
     record = journal.read(path.stem)
-    assert record.entries == [entry(1)] and record.finished
-    assert len(record.set_aside) == 1 and "Short." in record.set_aside[0]
-    assert "Short." in readable(record)
+    assert record.entries == [entry(0, "Short.", edited=True), entry(1, "Also short.",
+                                                                     edited=True)]
+    assert record.finished and record.set_aside == []
+    # the very last thing in the file, shorter than declared: a power cut looks the same,
+    # so it is set aside -- still shown, never deleted, and asked again on resume
+    unfinished = write_session(journal, [entry(0), entry(1)])
+    unfinished.write_text(unfinished.read_text().replace("Answer number 1.", "Short."))
+    record = journal.read(unfinished.stem)
+    assert record.entries == [entry(0)] and len(record.set_aside) == 1
+    assert "Short." in record.set_aside[0] and "Short." in readable(record)
+    assert ("step-0", 1) not in record.done
 
 
 def test_damaged_metadata_and_junk_never_crash(journal: Journal, tmp_path: Path) -> None:
@@ -303,21 +324,32 @@ def test_permissions_are_private_whatever_the_umask_and_repaired_on_start(
 
 
 @pytest.mark.parametrize("code", [errno.ENOSPC, errno.EROFS])
-def test_a_failed_write_shows_the_answer_and_keeps_earlier_entries(
-        journal: Journal, monkeypatch: pytest.MonkeyPatch, code: int) -> None:
+@pytest.mark.parametrize("sealed", [False, True])
+def test_a_failed_write_shows_the_answer_keeps_earlier_entries_and_recovers(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, code: int, sealed: bool) -> None:
+    journal = Journal(tmp_path / "journal", Cipher.create("pw") if sealed else None)
     writer = journal.start("g", started=T0)
     writer.answer(entry(0))
+    real = os.write
+
+    def half_then_refuse(fd: int, data: bytes) -> int:  # a partial write, then the error
+        monkeypatch.setattr(os, "write", refuse)
+        return real(fd, data[:len(data) // 2])
 
     def refuse(fd: int, data: bytes) -> int:
         raise OSError(code, os.strerror(code))
 
-    monkeypatch.setattr(os, "write", refuse)
+    monkeypatch.setattr(os, "write", half_then_refuse)
     with pytest.raises(ReflectError) as err:
         writer.answer(entry(1, "The answer that could not be saved."))
     assert err.value.msg is Msg.SAVE_FAILED
     assert "The answer that could not be saved." in str(err.value)
     monkeypatch.undo()
-    assert journal.read(writer.id).entries == [entry(0)]
+    record = journal.read(writer.id)
+    assert record.entries == [entry(0)] and len(record.set_aside) == 1
+    writer.answer(entry(2))  # space again: the torn half stays aside, nothing is merged
+    again = journal.read(writer.id)
+    assert again.entries == [entry(0), entry(2)] and len(again.set_aside) == 1
 
 
 @pytest.fixture
@@ -357,6 +389,9 @@ def test_a_full_disk_shows_the_answer_and_keeps_earlier_entries(tiny_fs: Path) -
     record = journal.read(writer.id)
     assert record.entries == [entry(0)]
     assert all("I kept talking" in s for s in record.set_aside)  # a partial write, set aside
+    (tiny_fs / "filler").unlink()  # space again: saving goes on after what was set aside
+    writer.answer(entry(2))
+    assert journal.read(writer.id).entries == [entry(0), entry(2)]
 
 
 def test_a_read_only_journal_shows_the_answer_and_keeps_earlier_entries(tiny_fs: Path) -> None:
@@ -374,3 +409,16 @@ def test_a_read_only_journal_shows_the_answer_and_keeps_earlier_entries(tiny_fs:
         Journal(tiny_fs / "journal").start("g")
     assert err.value.msg is Msg.JOURNAL_DIR_UNUSABLE
     assert Journal(tiny_fs / "journal").read(writer.id).entries == [entry(0)]
+
+
+@pytest.mark.parametrize("sealed", [False, True])
+def test_front_matter_is_yaml_other_tools_can_read(tmp_path: Path, sealed: bool) -> None:
+    import yaml
+
+    journal = Journal(tmp_path / "journal", Cipher.create("pw") if sealed else None)
+    with journal.start('a "quoted": guide', started=T0) as w:
+        w.answer(entry(0))
+    front = yaml.safe_load(w.path.read_text().split("---\n")[1])
+    assert front["session"] == w.id and front["guide"] == 'a "quoted": guide'
+    assert front["started"] == T0 and front["model"] is None
+    assert journal.read(w.id).guide == 'a "quoted": guide'

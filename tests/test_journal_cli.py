@@ -196,6 +196,10 @@ def test_encrypt_then_every_command_needs_the_passphrase(cli, two) -> None:
     assert all(b"Silence" not in data for data in snapshot().values())
     listed = cli("journal", "list", env=PASS)
     assert "2 answers  finished, encrypted" in listed.stdout
+    out = paths().data_dir / "plain-copy.md"
+    exported = cli("journal", "export", "2026-11-23", "-o", str(out), env=PASS)
+    assert "is not encrypted" in exported.stdout and "The Silence hurt." in out.read_text()
+    out.unlink()
     assert "The Silence hurt." in cli("journal", "show", "2026-11-23", env=PASS).stdout
     assert two[0].stem in cli("journal", "search", "SILENCE", env=PASS).stdout
     before = snapshot()
@@ -245,3 +249,17 @@ def test_permissions_are_repaired_with_a_notice(cli, two) -> None:
     two[0].chmod(0o644)
     done = cli("journal", "list")
     assert "private again" in done.stderr and two[0].stat().st_mode & 0o777 == 0o600
+
+
+def test_a_damaged_encrypted_header_locks_out_nothing_else(cli, two) -> None:
+    assert cli("journal", "encrypt", env=PASS).returncode == 0
+    newest = two[1]
+    text = newest.read_text()
+    newest.write_text(text.replace("\nsalt: ", "\nsalt: broken", 1))
+    listed = cli("journal", "list", env=PASS)
+    assert listed.returncode == 0, listed.stderr
+    assert f"{newest.stem}  other-guide  2026-11-24 21:55  0 answers  not finished, " \
+           "encrypted, 1 part(s) set aside" in listed.stdout
+    assert "The Silence hurt." in cli("journal", "show", "2026-11-23", env=PASS).stdout
+    shown = cli("journal", "show", newest.stem, env=PASS)
+    assert "encryption header of session" in shown.stdout and "broken" in shown.stdout

