@@ -177,10 +177,6 @@ class Msg(Enum):
     NOTHING_TO_RESUME = (
         "There is no unfinished session to go on with. Start a new one with: reflect run"
     )
-    SPOKEN_NOT_READY = (
-        "Spoken sessions are not available in this version yet, so this one uses typed "
-        "answers. Add --text to choose that yourself."
-    )
 
     # --- journal and encryption ----------------------------------------------------
     SAVE_FAILED = (

