@@ -5,8 +5,8 @@ starter questions. Web-page debris -- site logos, bylines, "min read", sign-in a
 buttons, comment blocks, author bios, footer links, copyright lines -- is dropped: blocks
 whose every line matches a debris pattern (so a wrapped paragraph never loses a line), and
 everything after a marker such as "About the author" or "Comments" once the article has
-begun. The YAML is written by hand (folded block scalars for
-narration, one quoted line per title and question) so that it stays pleasant to edit.
+begun. The YAML is written by hand (folded block scalars for narration, one quoted line
+per title and question) so that it stays pleasant to edit.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from assistant.guide import UNPRINTABLE
+from assistant.guide import MAX_BYTES, UNPRINTABLE
 from assistant.messages import EXIT_BAD_INPUT, Msg, ReflectError
 
 HEADING_WORDS = 12  # a plain-text heading is one short line without final punctuation
@@ -78,13 +78,14 @@ _END = _fullmatch(
 _BYLINE = re.compile(r"[Bb]y\s+[A-Z][\w.'-]*(\s+\S+){0,14}")  # "By Jane DoePublished ..."
 _AUTHOR = re.compile(r"by\s+(.+?)(?=published|updated|posted|·|\||\d|$)", re.IGNORECASE)
 _MD_HEADING = re.compile(r"(#{1,6})\s+(.*?)\s*#*")
-_BULLET = re.compile(r"([-*+•]|\d+[.)])\s+")
+_BULLET = re.compile(r"^([-*+•]|\d+[.)])\s+")
 _ENDS_SENTENCE = re.compile("[.,;:!\u2026\"\u201d'\u2019)\\]]$")
 _NUMBERING = re.compile(r"^(step\s+)?\d+[.):]\s+", re.IGNORECASE)
 _INLINE = [  # Markdown that should not be read aloud
-    (re.compile(r"!\[[^\]]*\]\([^)]*\)"), ""),  # images
-    (re.compile(r"\[([^\]]+)\]\([^)]*\)"), r"\1"),  # links keep their text
-    (re.compile(r"<[^>]+>"), ""),  # stray HTML
+    # (bounded repeats: an unclosed bracket must not make a long line quadratic)
+    (re.compile(r"!\[[^\]\n]{0,300}\]\([^)\n]{0,500}\)"), ""),  # images
+    (re.compile(r"\[([^\]\n]{1,300})\]\([^)\n]{0,500}\)"), r"\1"),  # links keep their text
+    (re.compile(r"<[^>\n]{1,300}>"), ""),  # stray HTML
     (re.compile(r"(\*\*|__|`)"), ""),
     (re.compile(r"(?<!\w)[*_]([^\s*_](?:[^*_\n]{0,200}?[^\s*_])?)[*_](?!\w)"), r"\1"),
 ]
@@ -95,7 +96,10 @@ def convert(text: str, source: Path) -> str:
     article = parse(text, fallback_title=source.stem.replace("-", " ").replace("_", " "))
     if not article.sections:
         raise ReflectError(Msg.IMPORT_NO_TEXT, EXIT_BAD_INPUT, path=source)
-    return render(article, source.name)
+    made = render(article, source.name)
+    if len(made.encode("utf-8")) > MAX_BYTES:  # a guide that `guides check` would refuse
+        raise ReflectError(Msg.IMPORT_TOO_BIG, EXIT_BAD_INPUT, path=source)
+    return made
 
 
 def parse(text: str, fallback_title: str) -> Article:
@@ -185,13 +189,13 @@ def _heading(block: list[str]) -> str | None:
 
 def _paragraph(block: list[str]) -> str:
     """Wrapped lines join into one; each list item starts a line of its own."""
-    parts: list[str] = []
+    parts: list[list[str]] = []
     for line in block:
         if _BULLET.match(line) or not parts:
-            parts.append(_BULLET.sub("", line, count=1))
+            parts.append([_BULLET.sub("", line, count=1)])
         else:
-            parts[-1] += " " + line
-    return "\n".join(parts)
+            parts[-1].append(line)
+    return "\n".join(" ".join(part) for part in parts)
 
 
 # --- YAML out ---------------------------------------------------------------------------

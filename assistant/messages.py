@@ -108,6 +108,9 @@ class Msg(Enum):
     IMPORT_NO_TEXT = (
         "Found no article text in {path}; give a plain-text or Markdown file with paragraphs."
     )
+    IMPORT_TOO_BIG = (
+        "{path} would make a guide larger than 1 MiB; split the article and import each part."
+    )
     IMPORT_CANNOT_WRITE = "Cannot write {path}: {reason}. Check the folder exists and is writable."
     IMPORT_DONE = (
         "Wrote {path}: guide `{id}` with {steps} steps. Put the narration and questions in "

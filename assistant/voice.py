@@ -56,6 +56,7 @@ class Renderer:
         self.defaults: Props = ("", 0, 1.0)
         self._voices: list[tuple[str, list[str]]] = []
         self._applied: Props | None = None
+        self._settle: Callable[[], object] = lambda: None
         self._jobs: queue.PriorityQueue[tuple[int, int, Callable[[Any], None] | None]] = \
             queue.PriorityQueue()
         self._order = itertools.count()
@@ -130,12 +131,21 @@ class Renderer:
                 engine.setProperty("voice", voice)
             engine.setProperty("rate", rate)
             engine.setProperty("volume", volume)
+            self._settle()
             self._applied = props
 
     def _run(self, make_engine: Callable[[], Any], ready: Future[None]) -> None:
         try:
             engine = make_engine()
             self.engine_id = _engine_id(engine)
+            if "espeak" in self.engine_id:
+                # espeak-ng queues property changes in its own thread; without waiting for
+                # them, a rate or voice set just before rendering is applied late or never
+                # (seen with espeak-ng 1.51: every other rate change was lost).
+                from pyttsx3.drivers import _espeak
+
+                self._settle = _espeak.Synchronize
+                self._settle()
             self.defaults = (engine.getProperty("voice") or "", engine.getProperty("rate") or 200,
                              1.0)
             self._voices = [

@@ -143,6 +143,16 @@ def test_an_article_with_no_text_is_refused(cli, tmp_path: Path, content: str) -
     assert not out.exists()
 
 
+def test_an_article_too_long_for_one_guide_is_refused(cli, tmp_path: Path) -> None:
+    article = tmp_path / "long.md"
+    article.write_text("# Long\n\n" + "- a list item\n" * 70_000, encoding="utf-8")
+    out = tmp_path / "out.yaml"
+    result = cli("guides", "import", str(article), "-o", str(out))
+    assert result.returncode == EXIT_BAD_INPUT
+    assert result.stderr == Msg.IMPORT_TOO_BIG.format(path=article) + "\n"
+    assert not out.exists()
+
+
 def test_an_existing_guide_is_not_overwritten_without_force(cli, tmp_path: Path) -> None:
     out = tmp_path / "mine.yaml"
     out.write_text("my edits\n", encoding="utf-8")
