@@ -7,6 +7,7 @@ need them, so `reflect --help` stays fast.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import threading
 import traceback
@@ -451,7 +452,7 @@ def cmd_models_download(args: argparse.Namespace) -> int:
             return 0
         path = models.download(info, args.url or settings.model_url)
     except ReflectError as err:
-        if not args.optional:
+        if not args.optional or err.msg is Msg.MODEL_INTERRUPTED:  # Ctrl-C stops scripts/run
             raise
         print(str(err), file=sys.stderr)
         name = info.name if info else models.DEFAULT_MODEL
@@ -666,6 +667,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(Msg.INTERRUPTED.format(), file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `reflect journal show X | head`: the reader left, nothing to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except Exception as err:  # the last line of defence: one sentence, never a traceback
         if args.debug:
             raise

@@ -38,6 +38,12 @@ def device_lines() -> list[str]:
     return lines
 
 
+def _language(tag: str | bytes) -> str:
+    """`en` from `en-gb`; older pyttsx3 gives espeak's bytes with a priority byte first."""
+    text = tag.decode(errors="replace") if isinstance(tag, bytes) else str(tag)
+    return text.strip("".join(map(chr, range(33)))).split("-")[0].lower() or "?"
+
+
 def voice_lines() -> list[str]:
     """The voices pyttsx3 offers, grouped by language (en: en-gb, en-us ...)."""
     try:
@@ -50,8 +56,7 @@ def voice_lines() -> list[str]:
         raise ReflectError(Msg.VOICES_NONE)
     by_language: dict[str, list[str]] = defaultdict(list)
     for voice in voices:
-        languages = [str(lang) for lang in (voice.languages or [])] or ["?"]
-        language = languages[0].split("-")[0].lower()
+        language = _language((voice.languages or ["?"])[0])
         by_language[language].append(Msg.VOICE_LINE.format(name=voice.name, id=voice.id))
     lines = []
     for language in sorted(by_language):

@@ -358,6 +358,10 @@ class Msg(Enum):
         "The archive for {name} is not a Vosk model (it has no {missing}), so it was deleted "
         "and nothing was installed. Check the model name and the --url address."
     )
+    MODEL_NO_ROOM = (
+        "Unpacking {name} needs {need}, but {path} has only {free} free, so nothing was "
+        "installed. Free some disk space, then run `reflect models download {name}` again."
+    )
     MODEL_WRITE_FAILED = (
         "Cannot write the model into {path} ({reason}), so nothing was installed. Free some "
         "disk space or fix the folder's permissions, then run `reflect models download "

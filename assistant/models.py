@@ -316,6 +316,7 @@ def _stream(response: http.client.HTTPResponse, info: ModelInfo, url: str, part:
                     if not chunk:
                         break
                     sink.write(chunk)
+                    sink.flush()  # on disk as it comes: even a killed run can resume
                     done += len(chunk)
                     progress.update(done)
             finally:
@@ -372,7 +373,13 @@ def _unpack(info: ModelInfo, part: Path, target: Path) -> None:
     try:
         try:
             with zipfile.ZipFile(part) as archive:
-                for member in _safe_members(archive, info.name):
+                members = _safe_members(archive, info.name)
+                need = sum(m.file_size for m in members)
+                free = shutil.disk_usage(scratch).free
+                if need > free:
+                    raise ReflectError(Msg.MODEL_NO_ROOM, name=info.name, need=human_size(need),
+                                       free=human_size(free), path=target.parent)
+                for member in members:
                     dest = scratch.joinpath(*PurePosixPath(member.filename).parts)
                     if member.is_dir():
                         dest.mkdir(parents=True, exist_ok=True)
@@ -429,7 +436,7 @@ def download(info: ModelInfo, base_url: str, *, out: TextIO = sys.stdout,
     try:
         _unpack(info, part, target)
     except ReflectError as err:
-        if err.msg is not Msg.MODEL_WRITE_FAILED:  # a bad archive would only fail again
+        if err.msg not in (Msg.MODEL_WRITE_FAILED, Msg.MODEL_NO_ROOM):  # would only fail again
             part.unlink()
         raise
     part.unlink()

@@ -203,8 +203,11 @@ class Voice:
 
     # --- what the session calls --------------------------------------------------
 
-    def say(self, text: str) -> None:
-        """Speak `text`; returns when it has been spoken or `interrupt` was set."""
+    def say(self, text: str, kind: str = "narration") -> None:
+        """Speak `text`; returns when it has been spoken or `interrupt` was set.
+
+        Every `kind` (narration, question, title, notice) is spoken the same way.
+        """
         self.interrupt.clear()
         try:
             pcm, rate = self.render(text)
@@ -212,6 +215,13 @@ class Voice:
             self._renderer.call(lambda engine: self._renderer.speak(engine, text, self._props))
             return
         self.speaker.play(pcm, rate, self.interrupt)
+
+    def pause(self, seconds: float) -> None:
+        """A step's quiet after its narration, as silence on the speaker: a speaker file
+        gets the silence without the wait, and Enter cuts it short like the narration."""
+        if seconds > 0:
+            self.speaker.play(np.zeros(int(seconds * TONE_RATE), np.int16), TONE_RATE,
+                              self.interrupt)
 
     def prepare(self, texts: Sequence[str]) -> None:
         """Render `texts` in the background and keep them on disk for next time."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import shutil
 import threading
 import time
 import zipfile
@@ -18,6 +19,7 @@ from assistant import models
 from assistant.config import Settings, load_settings, paths, save_setting
 from assistant.messages import Msg, ReflectError
 
+shutil_usage = type(shutil.disk_usage("/"))
 NAME = "vosk-model-small-en-us-9.9"  # not in the catalogue; named the Vosk way
 LAYOUT = {
     "am/final.mdl": b"acoustic model bytes " * 200,
@@ -264,6 +266,17 @@ def test_archive_without_model_layout_is_refused(server: Server) -> None:
     assert not models.part_path(NAME, paths().models_dir).exists()
 
 
+def test_no_room_to_unpack_keeps_the_verified_part(server: Server,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """The free-space figure is faked (this disk is large); the rest is real."""
+    server.body = build_zip(LAYOUT)
+    monkeypatch.setattr(models.shutil, "disk_usage",
+                        lambda path: shutil_usage(total=10**9, used=10**9 - 100, free=100))
+    err = failure(entry(server.body), server)
+    assert err.msg is Msg.MODEL_NO_ROOM and "has only 100 bytes free" in str(err)
+    assert models.part_path(NAME, paths().models_dir).stat().st_size == len(server.body)
+
+
 def test_a_file_that_is_not_a_zip_is_refused(server: Server) -> None:
     server.body = b"<html>not found, but with status 200</html>"
     err = failure(entry(server.body), server)
@@ -386,4 +399,35 @@ def test_download_optional_goes_on_when_offline(cli) -> None:
     assert done.returncode == 0
     assert "Could not download" in done.stderr
     assert "typed answers" in done.stderr
+    assert leftovers() == []
+
+
+def test_ctrl_c_during_a_download_installs_nothing_and_keeps_the_part(server: Server) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    server.body = build_zip(LAYOUT, root="vosk-model-small-de-0.15")
+    server.cut_at, server.stall = 100, 30.0
+    part = models.part_path("vosk-model-small-de-0.15", paths().models_dir)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "assistant", "models", "download", "de", "--url", server.url,
+         "--optional"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=dict(os.environ))
+    for _ in range(200):
+        if part.exists() and part.stat().st_size == 100:
+            break
+        time.sleep(0.05)
+    else:
+        proc.kill()
+        pytest.fail("the download never wrote its first bytes")
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=20)
+    assert proc.returncode == 130, "--optional must not turn Ctrl-C into a typed session"
+    assert err.strip() == (
+        "The download of vosk-model-small-de-0.15 was stopped, so nothing was installed. "
+        "Run `reflect models download vosk-model-small-de-0.15` again to go on from what "
+        "already arrived.")
+    assert part.stat().st_size == 100
     assert leftovers() == []

@@ -84,8 +84,14 @@ def test_enter_cuts_a_narration_short(voices, sounddevice):
     started = time.monotonic()
     voice.say(LONG)
     assert time.monotonic() - started < 1.0 < len(speech) / rate
-    voice.say("Next.")  # the skip applied to that narration only
+    started = time.monotonic()
+    voice.pause(5.0)  # Enter skipped the narration and the quiet after it
+    assert time.monotonic() - started < 0.5
+    voice.say("Next.", "question")  # the skip applied to that narration only
     assert not voice.interrupt.is_set()
+    started = time.monotonic()
+    voice.pause(0.5)
+    assert time.monotonic() - started >= 0.45
 
 
 @pytest.mark.tts
@@ -162,11 +168,17 @@ def test_cues_play_tones_unless_they_are_off(voices):
 def test_everything_said_goes_into_the_speaker_file(voices, tmp_path: Path):
     out = tmp_path / "spoken.wav"
     voice = voices(audio.SpeakerFile(out))
-    voice.say("First question.")
+    started = time.monotonic()
+    voice.say("A part of the guide.", "narration")
+    voice.pause(2.0)
+    voice.say("First question.", "question")
     voice.cue("listening")
-    voice.say("Second question.")
+    voice.say("Second question.", "question")
+    assert time.monotonic() - started < 1.5  # a file is written, not played in real time
     pcm, rate = audio.read_wav(out)
-    expected = np.concatenate([voice.render("First question.")[0],
+    expected = np.concatenate([voice.render("A part of the guide.")[0],
+                               np.zeros(2 * rate, np.int16),
+                               voice.render("First question.")[0],
                                audio.tone("listening", rate),
                                voice.render("Second question.")[0]])
     assert np.array_equal(pcm, expected)
