@@ -9,6 +9,7 @@ the caller's thread -- because a slow callback loses audio.
 
 from __future__ import annotations
 
+import logging
 import math
 import queue
 import struct
@@ -24,6 +25,8 @@ from assistant.messages import Msg, ReflectError
 
 if TYPE_CHECKING:
     from types import ModuleType
+
+log = logging.getLogger(__name__)
 
 CHUNK_SECONDS = 0.1  # how much audio a read() returns at most
 LOST_AFTER = 2.0  # seconds without a callback from a running stream: the device is gone
@@ -312,6 +315,8 @@ class MicStream:
 
     def close(self) -> None:
         stream, self._stream = self._stream, None
+        if stream is not None and self.overflows:
+            log.warning("the microphone overflowed %d times: some audio was lost", self.overflows)
         if stream is not None:
             try:
                 stream.abort()

@@ -29,7 +29,7 @@ import numpy as np
 
 from assistant.audio import DeviceLost, EndOfInput, Source
 from assistant.config import Settings
-from assistant.messages import Msg
+from assistant.messages import Msg, ReflectError
 from assistant.session import Answer, Command, Ear, Heard
 from assistant.stt import SpeechModel, parse, partial_words
 
@@ -214,10 +214,10 @@ class _Take:
 class SpokenEar:
     """Implements session.Ear with a Vosk recognizer on an audio source.
 
-    One recognizer serves the whole run (Reset between answers); it is warmed up in the
-    background while Reflect speaks the introduction. `notice` speaks a short line (a
-    reminder, the max-answer announcement); `fallback` makes the typed Ear to go on with
-    when the microphone is lost.
+    One recognizer serves the whole run (Reset between answers); the model is loaded and
+    the recognizer warmed up in the background while Reflect speaks the introduction.
+    `notice` speaks a short line (a reminder, the max-answer announcement); `fallback`
+    makes the typed Ear to go on with when the microphone is lost or the model fails.
     """
 
     def __init__(self, source: Source, model: SpeechModel, settings: Settings,
@@ -239,25 +239,30 @@ class SpokenEar:
         self.remind_after = remind_after
         self.decided_at: float | None = None  # clock() when the last answer was decided
         self._rate = source.rate
-        self._rec = model.recognizer()
+        self._rec: Any = None
         self._fed = 0  # samples given to the recognizer: its time base, never reset
         self._loudness = Loudness()
-        self._typed: Ear | None = None  # the fallback, once the microphone is lost
-        self._lost = False
+        self._typed: Ear | None = None  # the fallback, once listening is impossible
+        self._why_typed: str | None = None  # what to tell the user when that happens
         self._ended = False
         self.source.hold()
         self._warming: threading.Thread | None = threading.Thread(
-            target=self._warm_up, args=(model,), name="reflect-warm-up", daemon=True)
+            target=self._get_ready, args=(model,), name="reflect-warm-up", daemon=True)
         self._warming.start()
 
-    def _warm_up(self, model: SpeechModel) -> None:
+    def _get_ready(self, model: SpeechModel) -> None:
+        try:
+            self._rec = model.recognizer()
+        except ReflectError as err:
+            self._why_typed = f"{err} {Msg.TYPING_INSTEAD.format()}"
+            return
         self._fed += round(model.warm_up(self._rec) * self._rate)
 
     def listen(self) -> Heard:
         if self._warming is not None:
             self._warming.join()
             self._warming = None
-        if self._lost:
+        if self._why_typed is not None:
             return self._go_typed()
         if self._ended:
             return Command("stop")
@@ -290,7 +295,7 @@ class SpokenEar:
                 data = self.source.read(READ_TIMEOUT)
             except DeviceLost as err:
                 log.warning("the microphone was lost: %s", err)
-                self._lost = True
+                self._why_typed = Msg.MIC_LOST.format()
                 return self._end(take, "device-lost")
             except EndOfInput:
                 self._ended = True
@@ -375,12 +380,13 @@ class SpokenEar:
             self.source.release()
 
     def _go_typed(self) -> Heard:
-        """After the microphone is lost: say so once, then take typed answers."""
+        """When listening is impossible: say why once, then take typed answers."""
         if self._typed is None:
+            self.source.close()
             if self.fallback is None:
-                raise DeviceLost("the microphone was lost and there is no typed fallback")
-            if self.notice is not None:
-                self.notice(Msg.MIC_LOST.format())
+                raise DeviceLost(self._why_typed)
+            if self.notice is not None and self._why_typed:
+                self.notice(self._why_typed)
             self._typed = self.fallback()
         return self._typed.listen()
 

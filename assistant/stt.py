@@ -1,15 +1,17 @@
 """Speech-to-text on the device: load a Vosk model once and make its recognizer.
 
-One `SpeechModel` and one recognizer serve a whole run (loading takes seconds; a
-recognizer is reset between answers, not rebuilt). A fresh recognizer stalls on its first
-audio while Kaldi allocates and fills its caches, so `warm_up` feeds it a little noise
-first, while Reflect is still speaking the introduction.
+One `SpeechModel` and one recognizer serve a whole run (a recognizer is reset between
+answers, not rebuilt). Loading a model takes seconds, so the folder is checked at once
+but loaded by the first `recognizer()` call -- which the ear makes in the background
+while Reflect speaks the introduction. A fresh recognizer also stalls on its first audio
+while Kaldi fills its caches, so `warm_up` feeds it a little noise first.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +31,7 @@ def model_rate(path: Path) -> int:
 
 
 class SpeechModel:
-    """A loaded Vosk model; `.recognizer()` makes the one recognizer a run needs."""
+    """A Vosk model folder; `.recognizer()` loads it (once) and makes a recognizer."""
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path).expanduser()
@@ -37,23 +39,31 @@ class SpeechModel:
         if missing:
             raise ReflectError(Msg.NOT_A_MODEL, EXIT_BAD_INPUT, path=self.path,
                                reason=f"it has no {missing}")
-        import vosk
-
-        vosk.SetLogLevel(-1)  # otherwise Kaldi writes its log lines over the user's screen
-        try:
-            self._model = vosk.Model(str(self.path))
-        except Exception as err:  # vosk raises a bare Exception("Failed to create a model")
-            raise ReflectError(Msg.NOT_A_MODEL, EXIT_BAD_INPUT, path=self.path,
-                               reason="Vosk could not load it") from err
         self.sample_rate = model_rate(self.path)
         self.name = self.path.name if self.path.name != "model" else self.path.parent.name
+        self._model: Any = None
+        self._lock = threading.Lock()
+
+    def load(self) -> Any:
+        """The vosk.Model, loaded on first use; ReflectError if Vosk cannot load it."""
+        with self._lock:
+            if self._model is None:
+                import vosk
+
+                vosk.SetLogLevel(-1)  # otherwise Kaldi writes its log over the user's screen
+                try:
+                    self._model = vosk.Model(str(self.path))
+                except Exception as err:  # vosk raises a bare Exception("Failed to ...")
+                    raise ReflectError(Msg.NOT_A_MODEL, EXIT_BAD_INPUT, path=self.path,
+                                       reason="Vosk could not load it") from err
+            return self._model
 
     def recognizer(self) -> Any:
         """A recognizer with word timings and confidences (never given a grammar later:
         SetGrammar on a recognizer that has taken audio aborts vosk 0.3.45)."""
         import vosk
 
-        rec = vosk.KaldiRecognizer(self._model, self.sample_rate)
+        rec = vosk.KaldiRecognizer(self.load(), self.sample_rate)
         rec.SetWords(True)
         return rec
 

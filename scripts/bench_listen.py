@@ -45,6 +45,7 @@ GUIDE = REPO / "tests" / "data" / "three-questions.yaml"
 KOREAN = ("아침에 공원에서 산책을 했습니다", "친구와 전화로 이야기를 나눴어요",
           "오늘 밤에는 책을 읽을 거예요")
 RATE = 16000
+VOICES = ("prerender", "on-demand", "say")
 LEAD = 0.3  # quiet before the first sentence: the user answers soon after the question
 LOUD = 800  # a sample above this on the speaker's monitor is sound coming out
 
@@ -214,16 +215,13 @@ def first_speech(model_path: Path, warm: bool, sentence: Path) -> dict[str, floa
             "stall": stall, "warm_up": warm_seconds}
 
 
-def first_speech_runs(model_path: Path, warm: bool, sentence: Path, runs: int
-                      ) -> list[dict[str, float]]:
-    out = []
-    for _ in range(runs):
-        done = subprocess.run(
-            [sys.executable, __file__, "--first-speech", "warm" if warm else "cold",
-             "--model", str(model_path), "--sentence", str(sentence)],
-            capture_output=True, text=True, check=True)
-        out.append(json.loads(done.stdout.strip().splitlines()[-1]))
-    return out
+def in_fresh_process(*args: str) -> Any:
+    """Run one measurement in a new process (no model, recognizer or pyttsx3 engine
+    state carried over) and return its JSON answer."""
+    done = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True)
+    if done.returncode:
+        sys.exit(f"the measurement {' '.join(args)} failed:\n{done.stderr}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 # --- main ----------------------------------------------------------------------------
@@ -242,11 +240,17 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--first-speech", choices=["warm", "cold"], help=argparse.SUPPRESS)
     parser.add_argument("--sentence", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--between", choices=VOICES, help=argparse.SUPPRESS)
+    parser.add_argument("--mic", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--only", choices=["session", "first-speech"], default=None)
     args = parser.parse_args()
     model_path = args.model or default_model()
     if args.first_speech:
         print(json.dumps(first_speech(model_path, args.first_speech == "warm", args.sentence)))
+        return 0
+    if args.between:
+        with tempfile.TemporaryDirectory(prefix="reflect-bench-") as name:
+            print(json.dumps(between_answers(args.between, model_path, args.mic, Path(name))))
         return 0
     with tempfile.TemporaryDirectory(prefix="reflect-bench-") as name:
         tmp = Path(name)
@@ -258,9 +262,10 @@ def main() -> int:
             print("Between answers (median over answers x runs; tones off):")
             print(f"{'voice':<22}{'decision -> fsynced':>24}{'fsynced -> next sound':>26}")
             rows = {}
-            for kind in ("prerender", "on-demand", "say"):
+            for kind in VOICES:
                 figures = [f for _ in range(args.runs)
-                           for f in between_answers(kind, model_path, mic, tmp)]
+                           for f in in_fresh_process("--between", kind, "--mic", str(mic),
+                                                     "--model", str(model_path))]
                 rows[kind] = [f[1] for f in figures]
                 print(f"{kind:<22}{ms([f[0] for f in figures]):>24}{ms(rows[kind]):>26}")
             base = statistics.median(rows["say"])
@@ -270,8 +275,9 @@ def main() -> int:
         if args.only in (None, "first-speech"):
             sentence = tmp / "first.wav"
             audio.write_wav(sentence, answers[0], RATE)
-            cold = first_speech_runs(model_path, False, sentence, args.runs)
-            warm = first_speech_runs(model_path, True, sentence, args.runs)
+            cold, warm = ([in_fresh_process("--first-speech", mode, "--model", str(model_path),
+                                            "--sentence", str(sentence))
+                           for _ in range(args.runs)] for mode in ("cold", "warm"))
             print(f"First speech ({LEAD} s after listening starts; audio in real time):")
             print(f"{'recognizer':<18}{'onset -> first words':>22}{'end -> final text':>22}"
                   f"{'longest 0.1 s chunk':>22}")

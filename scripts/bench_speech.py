@@ -7,9 +7,11 @@ virtual sound card (a capture of the speaker's monitor tells when sound really c
   on demand    Voice, nothing ahead: pyttsx3 renders when say() is called
   pyttsx3      the baseline: pyttsx3's own engine.say() + runAndWait(); on Linux it
                writes a temp WAV and runs `aplay`, so this includes starting aplay
-Columns: request -> first sound (median), request -> say() returns minus the speech's
-length (the time spent on anything but speaking), and the first figure as a ratio to the
-pyttsx3 baseline.
+Columns: request -> first sound, request -> say() returns minus the speech's length (the
+time spent on anything but speaking; negative when say() returns while the sound server
+still plays the last few milliseconds), each as median (lowest..highest), and the first
+figure's median as a ratio to the pyttsx3 baseline. Sound onsets are read from 10 ms
+capture blocks, so differences below about 10 ms are noise.
 
 Starts its own virtual sound card unless PULSE_SERVER is set.
 Usage: scripts/bench speech [--runs N]
@@ -99,13 +101,16 @@ def lengths(texts: list[str], tmp: Path) -> list[float]:
 
 
 def ms(values: list[float]) -> str:
-    good = [v for v in values if v == v]
-    return f"{1000 * statistics.median(good):7.0f} ms" if good else "n/a"
+    """Median (lowest..highest) in milliseconds; runs where no sound was heard are left out."""
+    good = [1000 * v for v in values if v == v]
+    if not good:
+        return "n/a"
+    return f"{statistics.median(good):.0f} ({min(good):.0f}..{max(good):.0f}) ms"
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--case", choices=CASES, help=argparse.SUPPRESS)
     parser.add_argument("--cache", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -133,12 +138,12 @@ def main() -> int:
         if audio_dir:
             subprocess.run([REPO / "scripts" / "virtual-audio", "stop"], env=env, check=True)
     base = statistics.median(r["sound"] for r in rows["pyttsx3"])
-    print(f"From say() to sound at the speaker (median of {args.runs}):")
-    print(f"{'how':<14}{'request -> sound':>18}{'time not speaking':>20}{'vs pyttsx3':>12}")
+    print(f"From say() to sound at the speaker ({args.runs} sentences each):")
+    print(f"{'how':<14}{'request -> sound':>22}{'time not speaking':>24}{'vs pyttsx3':>12}")
     for case, runs in rows.items():
         sound = [r["sound"] for r in runs]
         ratio = statistics.median(v for v in sound if v == v) / base
-        print(f"{case:<14}{ms(sound):>18}{ms([r['overhead'] for r in runs]):>20}"
+        print(f"{case:<14}{ms(sound):>22}{ms([r['overhead'] for r in runs]):>24}"
               f"{ratio:>11.2f}x")
     return 0
 

@@ -464,3 +464,25 @@ def test_the_live_line_never_wraps() -> None:
     line.partial("가" * 500)
     shown = out.getvalue().split("\r")[-1]
     assert 2 * len(shown.strip("\u2026 ")) < 500
+
+
+def test_a_model_that_fails_to_load_means_typed_answers() -> None:
+    """The model loads in the background; if Vosk cannot load it, the first listen() says
+    why and the session goes on typed instead of stopping."""
+    from assistant.messages import ReflectError
+
+    class Broken(FakeModel):
+        def recognizer(self) -> FakeRecognizer:
+            raise ReflectError(Msg.NOT_A_MODEL, path="/models/x", reason="Vosk could not load it")
+
+    class Typed:
+        def listen(self) -> Answer:
+            return Answer("typed", 1.0, "typed")
+
+    source = FakeSource(10)
+    seen = Recorder(source)
+    ear = SpokenEar(source, Broken(FakeRecognizer([])), Settings(), Commands("en").match,
+                    notice=seen.notice, fallback=Typed)
+    assert ear.listen() == Answer("typed", 1.0, "typed")
+    assert len(seen.notices) == 1 and "Vosk could not load it" in seen.notices[0][0]
+    assert Msg.TYPING_INSTEAD.format() in seen.notices[0][0] and source.closed

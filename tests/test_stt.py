@@ -50,8 +50,9 @@ def test_a_broken_model_is_one_clear_sentence(tmp_path: Path, ko_model: Path) ->
     shutil.copytree(ko_model / "graph", broken / "graph")
     (broken / "am").mkdir()
     (broken / "am" / "final.mdl").write_bytes(b"not a model")
+    model = SpeechModel(broken)  # the folder looks right: loading waits for first use
     with pytest.raises(ReflectError) as err:
-        SpeechModel(broken)
+        model.recognizer()
     assert "Vosk could not load it" in str(err.value)
 
 
