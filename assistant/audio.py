@@ -75,11 +75,35 @@ class Sink(Protocol):
 
 def sounddevice() -> ModuleType:
     """The sounddevice module, or one sentence saying PortAudio is missing."""
+    _quiet_alsa()  # before the import: PortAudio lists the ALSA devices as it loads
     try:
         import sounddevice as sd
     except OSError as err:  # sounddevice raises OSError when libportaudio is not found
         raise ReflectError(Msg.NO_PORTAUDIO, reason=str(err)) from err
     return sd
+
+
+_alsa_handler: Any = None
+
+
+def _quiet_alsa() -> None:
+    """alsa-lib prints notes such as "underrun occurred" straight to stderr, in the middle
+    of the live transcript; send them to the log instead."""
+    global _alsa_handler
+    if _alsa_handler is not None:
+        return
+    import ctypes
+
+    try:
+        lib = ctypes.CDLL("libasound.so.2")
+    except OSError:
+        _alsa_handler = False  # not ALSA: nothing to quiet
+        return
+    kind = ctypes.CFUNCTYPE(None, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p,
+                            ctypes.c_int, ctypes.c_char_p)
+    _alsa_handler = kind(lambda file, line, function, err, fmt:
+                         log.debug("alsa-lib: %s (%s:%d)", fmt, file, line))
+    lib.snd_lib_error_set_handler(_alsa_handler)
 
 
 def find_device(spec: str | int | None, kind: str) -> int | None:
@@ -409,15 +433,21 @@ class Speaker:
         except (sd.PortAudioError, ValueError) as err:
             raise ReflectError(Msg.SPEAKER_UNAVAILABLE, reason=_reason(err)) from err
         seconds = len(samples) / rate
-        deadline = time.monotonic() + seconds + LOST_AFTER
         try:
             stream.start()
+            started = time.monotonic()
             while not done.wait(0.02):
                 if interrupt is not None and interrupt.is_set():
                     stream.abort()
                     return False
-                if time.monotonic() > deadline:
+                if time.monotonic() > started + seconds + LOST_AFTER:
                     raise DeviceLost("the speaker stopped taking sound")
+            # PortAudio is done once the last block is handed on; the sound is out only
+            # after the output latency. Waiting for it keeps the microphone, which is
+            # opened again next, from hearing the end of Reflect's own voice.
+            rest = started + seconds + stream.latency - time.monotonic()
+            if rest > 0:
+                (interrupt or threading.Event()).wait(rest)
             return True
         except sd.PortAudioError as err:
             raise DeviceLost(_reason(err)) from err

@@ -75,20 +75,21 @@ def _session_io(args: argparse.Namespace, settings: Settings, guide: Guide,
         parts.callback(spoken.close)
         voice = SpokenAndShown(spoken, voice)
     except ReflectError as err:
+        if err.msg is Msg.WAV_WRITE_FAILED:  # --speaker-file cannot be written: bad input
+            parts.close()
+            raise
         _printing_instead(err)
+
     try:
         model = SpeechModel(resolve(args.model, settings, guide.language))
-    except ReflectError as err:
-        print(err, Msg.TYPING_INSTEAD.format(), file=sys.stderr)
-        return SessionIO(voice, ConsoleEar(commands=commands), parts.close)
-    if args.mic_file:  # a recording asked for by name: a bad one is an error, not a fallback
-        source: audio.Source = audio.MicFile(Path(args.mic_file), model.sample_rate,
-                                             realtime=not args.fast)
-    try:
-        if not args.mic_file:
-            source = audio.MicStream(settings.input_device, model.sample_rate)
+        source: audio.Source = (
+            audio.MicFile(Path(args.mic_file), model.sample_rate, realtime=not args.fast)
+            if args.mic_file else audio.MicStream(settings.input_device, model.sample_rate))
         source.start()
     except ReflectError as err:
+        if err.msg is Msg.BAD_WAV:  # --mic-file cannot be read: bad input, not a missing part
+            parts.close()
+            raise
         print(err, Msg.TYPING_INSTEAD.format(), file=sys.stderr)
         return SessionIO(voice, ConsoleEar(commands=commands), parts.close)
     enter = threading.Event()

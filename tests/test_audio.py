@@ -333,3 +333,15 @@ def test_speaker_that_cannot_open_is_one_sentence(sounddevice):
     with pytest.raises(ReflectError) as err:
         audio.Speaker(None).play(np.zeros(100, np.int16), 12345678)
     assert err.value.msg is Msg.SPEAKER_UNAVAILABLE
+
+
+def test_alsa_notes_go_to_the_log_not_the_screen(capfd, caplog):
+    import ctypes
+    import logging
+
+    audio.sounddevice()
+    alsa = ctypes.CDLL("libasound.so.2")
+    with caplog.at_level(logging.DEBUG, logger="assistant.audio"):
+        assert alsa.snd_pcm_open(ctypes.byref(ctypes.c_void_p()), b"no_such_pcm", 0, 0) < 0
+    assert "no_such_pcm" not in capfd.readouterr().err
+    assert "alsa-lib" in caplog.text

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import threading
 
 import numpy as np
@@ -17,8 +18,8 @@ import pytest
 from assistant.audio import DeviceLost, EndOfInput
 from assistant.commands import Commands
 from assistant.config import Settings
-from assistant.ear import EndOfAnswer, LiveLine, Loudness, SpokenEar, is_word
-from assistant.messages import Msg
+from assistant.ear import EndOfAnswer, EnterKey, LiveLine, Loudness, SpokenEar, is_word
+from assistant.messages import Msg, ReflectError
 from assistant.session import Answer, Command
 
 RATE = 16000
@@ -469,8 +470,6 @@ def test_the_live_line_never_wraps() -> None:
 def test_a_model_that_fails_to_load_means_typed_answers() -> None:
     """The model loads in the background; if Vosk cannot load it, the first listen() says
     why and the session goes on typed instead of stopping."""
-    from assistant.messages import ReflectError
-
     class Broken(FakeModel):
         def recognizer(self) -> FakeRecognizer:
             raise ReflectError(Msg.NOT_A_MODEL, path="/models/x", reason="Vosk could not load it")
@@ -486,3 +485,22 @@ def test_a_model_that_fails_to_load_means_typed_answers() -> None:
     assert ear.listen() == Answer("typed", 1.0, "typed")
     assert len(seen.notices) == 1 and "Vosk could not load it" in seen.notices[0][0]
     assert Msg.TYPING_INSTEAD.format() in seen.notices[0][0] and source.closed
+
+
+def test_enter_key_presses_then_hands_its_lines_to_typing() -> None:
+    """One thread owns stdin: lines are key presses until the ear goes typed, then they
+    are typed answers (never two readers on one terminal)."""
+    read, write = os.pipe()
+    pressed = threading.Event()
+    with os.fdopen(read) as inp, os.fdopen(write, "w") as out:
+        key = EnterKey(inp, pressed.set)
+        out.write("\n")
+        out.flush()
+        assert pressed.wait(5)
+        typed = key.typed()
+        pressed.clear()
+        out.write("an answer typed instead\n")
+        out.close()
+        assert typed.readline() == "an answer typed instead\n"
+        assert typed.readline() == "" and typed.readline() == ""
+        assert not pressed.is_set()

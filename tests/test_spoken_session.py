@@ -259,3 +259,40 @@ def test_a_spoken_session_on_the_default_devices(ko_model: Path, tmp_path: Path,
     reached, rate = audio.read_wav(heard_wav)
     loud = np.abs(reached.astype(np.int32)) > 1000
     assert loud.sum() / rate > 1.0, "the questions never reached the virtual speaker"
+
+
+# --- degrade, do not die -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("missing", ["microphone", "model"])
+def test_without_a_microphone_or_model_the_session_goes_on_typed(
+        cli, ko_model: Path, tmp_path: Path, virtual_audio, missing: str) -> None:
+    broken = (["--input-device", "no such microphone"] if missing == "microphone"
+              else ["--model", str(tmp_path / "no-model")])
+    args = ["run", str(GUIDE), "--speaker-file", str(tmp_path / "out.wav"), *broken]
+    if missing == "microphone":
+        args += ["--model", str(ko_model)]
+    done = cli(*args, input="first\n\nsecond\n\nthird\n\n")
+    assert done.returncode == 0, done.stderr
+    problem = [line for line in done.stderr.splitlines() if line.strip()]
+    assert len(problem) == 1 and problem[0].endswith(Msg.TYPING_INSTEAD.format()), problem
+    record = only_session()
+    assert [(e.step, e.text, e.ended) for e in record.entries] == [
+        (step, text, "typed") for (step, _), text in zip(questions(), ("first", "second",
+                                                                         "third"), strict=True)]
+    written, rate = audio.read_wav(tmp_path / "out.wav")
+    assert len(written) / rate > 3.0  # the questions were still spoken
+
+
+@pytest.mark.parametrize("option", ["--mic-file", "--speaker-file"])
+def test_a_sound_file_that_cannot_be_used_is_one_sentence(cli, ko_model: Path, tmp_path: Path,
+                                                          option: str) -> None:
+    bad = tmp_path / "not-there" / "x.wav"
+    other = "--speaker-file" if option == "--mic-file" else "--mic-file"
+    mic = tmp_path / "quiet.wav"
+    audio.write_wav(mic, quiet(0.5), RATE)
+    done = cli("run", str(GUIDE), "--model", str(ko_model), option, str(bad), other,
+               str(tmp_path / "out.wav") if other == "--speaker-file" else str(mic))
+    assert done.returncode != 0
+    assert done.stderr.strip().splitlines() == [done.stderr.strip()]  # one line, no traceback
+    assert str(bad) in done.stderr and "Traceback" not in done.stderr

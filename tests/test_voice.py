@@ -15,6 +15,7 @@ import pytest
 from soundcheck import align, speech_span
 
 from assistant import audio
+from assistant import voice as voice_module
 from assistant.config import Settings
 from assistant.messages import Msg, ReflectError
 from assistant.voice import Voice
@@ -199,13 +200,18 @@ def test_rendering_leaves_no_files_behind(voices, tmp_path: Path, monkeypatch):
 
 
 class FakeEngine:
-    """Renders a short sine per text, or nothing when `broken` (a platform without files)."""
+    """Renders a short tone per text, or nothing when `broken` (a platform without files);
+    its first `stuck` runs hang until the driver's endLoop() is called."""
 
-    def __init__(self, broken: bool = False, gate: threading.Event | None = None) -> None:
-        self.broken, self.gate = broken, gate
+    def __init__(self, broken: bool = False, gate: threading.Event | None = None,
+                 stuck: int = 0) -> None:
+        self.broken, self.gate, self.stuck = broken, gate, stuck
         self.rendered: list[str] = []
         self.spoken: list[str] = []
         self._pending: tuple[str, str] | None = None
+        self._ended = threading.Event()
+        self.proxy = type("Proxy", (), {"_driver": type("Driver", (), {
+            "endLoop": lambda _self: self._ended.set()})()})()
 
     def getProperty(self, name):
         return []
@@ -221,6 +227,11 @@ class FakeEngine:
 
     def runAndWait(self):
         text, path = self._pending
+        if self.stuck:
+            self.stuck -= 1
+            self._ended.clear()
+            assert self._ended.wait(5), "nobody ended the stuck loop"
+            return
         if not path:
             self.spoken.append(text)
             return
@@ -268,3 +279,36 @@ def test_a_text_to_say_now_goes_before_texts_prepared_for_later():
     voice.close()
     assert engine.rendered[:2] == ["one", "now"]
     assert sorted(engine.rendered[2:]) == ["four", "three", "two"]
+
+
+def test_a_stuck_rendering_is_ended_and_tried_again(monkeypatch, caplog):
+    monkeypatch.setattr(voice_module, "STUCK_AFTER", 0.2)
+    engine = FakeEngine(stuck=1)
+    voice = Voice(Sink(), Settings(), None, make_engine=lambda: engine)
+    with caplog.at_level(logging.DEBUG, logger="assistant.voice"):
+        pcm, rate = voice.render("Still there?")
+    voice.close()
+    assert np.array_equal(pcm, audio.tone("saved", rate)) and engine.rendered == ["Still there?"]
+    assert "trying once more" in caplog.text and not voice.fallback
+
+
+def test_rendering_that_breaks_later_is_one_sentence_not_a_silent_fallback():
+    engine = FakeEngine()
+    voice = Voice(Sink(), Settings(), None, make_engine=lambda: engine)
+    voice.render("First.")
+    engine.broken = True
+    with pytest.raises(ReflectError) as err:
+        voice.say("Second.")
+    voice.close()
+    assert err.value.msg is Msg.SPEECH_UNAVAILABLE and not voice.fallback
+
+
+@pytest.mark.tts
+def test_a_cache_that_cannot_be_written_costs_speed_not_speech(voices, tmp_path: Path, caplog):
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the cache folder should be")
+    voice = voices(cache=blocked / "speech")
+    voice.prepare(["Welcome."])
+    with caplog.at_level(logging.WARNING, logger="assistant.voice"):
+        pcm, rate = voice.render("Welcome.")
+    assert len(pcm) > 0.3 * rate and "cannot keep rendered speech" in caplog.text
