@@ -166,6 +166,7 @@ def _session_settings(args: argparse.Namespace) -> Settings:
         "input_device": args.input_device, "output_device": args.output_device,
         "model": args.model, "answer_silence": args.answer_silence,
         "max_answer": args.max_answer, "encrypt": True if args.encrypt else None,
+        "voice": args.voice, "rate": args.rate, "volume": args.volume,
         "tones": False if args.no_tones else None,
     })
 
@@ -299,12 +300,15 @@ def cmd_guides_import(args: argparse.Namespace) -> int:
         raise ReflectError(Msg.IMPORT_EXISTS, EXIT_BAD_INPUT, path=out)
     text = importer.convert(guides.read_text(article), article)
     made = guides.parse(text, str(out))  # never write a guide that would not load
+    tmp = None
     try:  # write beside the target, then rename: no half-written guide on failure
         fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
         os.replace(tmp, out)
     except OSError as err:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
         raise ReflectError(Msg.IMPORT_CANNOT_WRITE, EXIT_BAD_INPUT, path=out,
                            reason=err.strerror or err) from None
     print(Msg.IMPORT_DONE.format(path=out, id=made.id, steps=len(made.steps)))
@@ -549,6 +553,9 @@ def _session_options() -> argparse.ArgumentParser:
     p.add_argument("--input-device", metavar="DEVICE", help="microphone: index or part of name")
     p.add_argument("--output-device", metavar="DEVICE", help="speaker: index or part of name")
     p.add_argument("--model", metavar="PATH", help="speech model directory")
+    p.add_argument("--voice", help="text-to-speech voice (see `reflect voices`)")
+    p.add_argument("--rate", type=int, metavar="WPM", help="speaking rate, words per minute")
+    p.add_argument("--volume", type=float, metavar="0-1", help="speech volume, 0 to 1")
     p.add_argument("--encrypt", action="store_true", help="encrypt this session's journal")
     p.add_argument("--no-tones", action="store_true", help="no listening/saved tones")
     p.add_argument("--answer-silence", type=float, metavar="SECONDS",

@@ -124,19 +124,20 @@ def setting_keys() -> list[str]:
     return [f.name for f in fields(Settings)]
 
 
-def check_key(key: str, where: str) -> str:
+def check_key(key: str, where: str, fix: str = "") -> str:
     """The key itself, or a ReflectError naming the closest real key."""
     if key in setting_keys():
         return key
     close = difflib.get_close_matches(key, setting_keys(), n=1)
     hint = Msg.SETTING_HINT.format(key=close[0]) if close else ""
     raise ReflectError(Msg.SETTING_UNKNOWN, EXIT_BAD_INPUT, key=key, where=where,
-                       keys=", ".join(setting_keys()), hint=hint)
+                       keys=", ".join(setting_keys()), hint=hint, fix=fix)
 
 
-def parse_value(key: str, value: Any, where: str) -> Any:
-    """Turn a value from YAML (already typed) or from text (environment, `config set`)
-    into the setting's type; anything else is reported with the key and the expected type."""
+def parse_value(key: str, value: Any, where: str, fix: str = "") -> Any:
+    """Turn a value from YAML (already typed), from text (environment, `config set`) or
+    from an option into the setting's type; anything else is reported with the key, the
+    expected type and `fix`, the way to put it right where it came from."""
     kind, optional = _kinds()[key]
     text = value.strip() if isinstance(value, str) else None
     try:
@@ -169,18 +170,17 @@ def parse_value(key: str, value: Any, where: str) -> Any:
                 raise ValueError
     except ValueError:
         raise ReflectError(Msg.SETTING_BAD_VALUE, EXIT_BAD_INPUT, key=key, value=value,
-                           where=where, expected=_expected(key)) from None
+                           where=where, expected=_expected(key), fix=fix) from None
     low, high = _LIMITS.get(key, (None, None))
     if isinstance(parsed, (int, float)) and (
             (low is not None and parsed < low) or (high is not None and parsed > high)):
         raise ReflectError(Msg.SETTING_BAD_VALUE, EXIT_BAD_INPUT, key=key, value=value,
-                           where=where, expected=_expected(key))
+                           where=where, expected=_expected(key), fix=fix)
     return parsed
 
 
-def read_settings_file(path: Path | None = None) -> dict[str, Any]:
-    """The settings file's values, checked; an absent file is an empty one."""
-    path = path or paths().settings_file
+def _settings_mapping(path: Path) -> dict[Any, Any]:
+    """The settings file as YAML left it (unchecked); an absent file is an empty one."""
     import yaml
 
     try:
@@ -189,17 +189,28 @@ def read_settings_file(path: Path | None = None) -> dict[str, Any]:
         return {}
     except OSError as err:
         raise ReflectError(Msg.UNREADABLE_FILE, path=path, reason=err.strerror) from None
-    except yaml.YAMLError as err:
+    except (yaml.YAMLError, UnicodeDecodeError) as err:
         mark = getattr(err, "problem_mark", None)
-        line = f" at line {mark.line + 1}" if mark else ""
+        line = Msg.SETTINGS_AT_LINE.format(line=mark.line + 1) if mark else ""
         raise ReflectError(Msg.SETTINGS_FILE_BROKEN, EXIT_BAD_INPUT, path=path,
                            line=line) from None
     if raw is None:
         return {}
     if not isinstance(raw, dict):
         raise ReflectError(Msg.SETTINGS_FILE_BROKEN, EXIT_BAD_INPUT, path=path, line="")
+    return raw
+
+
+def read_settings_file(path: Path | None = None) -> dict[str, Any]:
+    """The settings file's values, checked."""
+    path = path or paths().settings_file
     where = str(path)
-    return {check_key(str(k), where): parse_value(str(k), v, where) for k, v in raw.items()}
+    checked = {}
+    for k, v in _settings_mapping(path).items():
+        key = check_key(str(k), where, Msg.SETTING_FIX_UNKNOWN_IN_FILE.format(path=path))
+        checked[key] = parse_value(key, v, where,
+                                   Msg.SETTING_FIX_FILE.format(key=key, path=path))
+    return checked
 
 
 def env_name(key: str) -> str:
@@ -216,13 +227,15 @@ def settings_with_sources(overrides: dict[str, Any] | None = None
     for key in setting_keys():
         name = env_name(key)
         if name in os.environ:
-            values[key] = parse_value(key, os.environ[name], name)
+            values[key] = parse_value(key, os.environ[name], name,
+                                      Msg.SETTING_FIX_ENV.format(name=name))
             sources[key] = Msg.SETTING_FROM_ENV.format(name=name)
     for key, value in (overrides or {}).items():
         if value is not None:
             if key not in sources:
                 raise KeyError(key)  # options are wired in code: a wrong name is a bug
-            values[key] = value
+            values[key] = parse_value(key, value, Msg.SETTING_WHERE_OPTION.format(
+                option="--" + key.replace("_", "-")))
             sources[key] = Msg.SETTING_FROM_OPTION.format()
     return replace(Settings(), **values), sources
 
@@ -247,7 +260,9 @@ def save_setting(key: str, text: str) -> Any:
     key = check_key(key, where)
     value = parse_value(key, text, where)
     path = paths().settings_file
-    current = read_settings_file(path)
+    # The rest of the file is kept as it is, unchecked: `config set` is how a bad value in
+    # it gets fixed, so a bad value elsewhere must not stop it.
+    current = {k: v for k, v in _settings_mapping(path).items() if str(k) != key}
     current[key] = value
     import yaml
 

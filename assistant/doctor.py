@@ -139,6 +139,13 @@ def check_model(settings: Settings, explicit: str | None = None) -> list[Result]
                 else Msg.DOCTOR_MODEL_UNUSABLE.format(path=err.fields.get("path"),
                                                       origin=err.fields.get("origin")))
         return [*results, problem(what, fix)]
+    spoken = models.language_at(path)
+    if spoken != "?" and models.primary(spoken) != models.primary(language):
+        info = models.suggested(language)
+        fix = (Msg.DOCTOR_MODEL_FIX_DOWNLOAD.format(name=info.name) if info else
+               Msg.DOCTOR_MODEL_FIX_MANUAL.format(language=language, url=settings.model_url))
+        return [*results, problem(Msg.DOCTOR_MODEL_WRONG_LANGUAGE.format(
+            path=path, spoken=spoken, guide=settings.guide, language=language), fix)]
     try:
         from assistant.stt import SpeechModel
 

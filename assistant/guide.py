@@ -299,7 +299,10 @@ class _Check:
 
     def number(self, node: Node, path: str, most: float) -> float | None:
         if isinstance(node, ScalarNode) and node.tag in (_INT, _FLOAT):
-            value = float(self.loader.construct_object(node))
+            try:  # "0x_", "!!int abc" or 5000 digits look like numbers to the resolver
+                value = float(self.loader.construct_object(node))
+            except (ValueError, OverflowError, yaml.YAMLError):
+                value = -1.0
             if 0 <= value <= most:
                 return value
         self.fail(node, path, Msg.GUIDE_BAD_SECONDS, most=f"{most:g}", found=_found(node))
@@ -358,8 +361,9 @@ def _choice(check: _Check, node: Node) -> Choice:
     cid = check.ident(keys["id"], "choose.id") if "id" in keys else None
     ask = check.text(keys["ask"], "choose.ask") if "ask" in keys else None
     options = _options(check, keys["options"]) if "options" in keys else {}
-    if isinstance(keys.get("options"), MappingNode) and len(options) < 2:
-        check.fail(keys["options"], "choose.options", Msg.GUIDE_FEW_OPTIONS, count=len(options))
+    given = keys.get("options")
+    if isinstance(given, MappingNode) and len(given.value) < 2:  # badly named ones count too
+        check.fail(given, "choose.options", Msg.GUIDE_FEW_OPTIONS, count=len(given.value))
     return Choice(cid or "", ask or "", options)  # even when broken: `for:` is checked against it
 
 

@@ -1,12 +1,25 @@
 """Turn an article (plain text copied from a web page, or Markdown) into a guide skeleton.
 
 Headings become steps, the paragraphs under them the narration, and each step gets two
-starter questions. Web-page debris -- site logos, bylines, "min read", sign-in and share
-buttons, comment blocks, author bios, footer links, copyright lines -- is dropped: blocks
-whose every line matches a debris pattern (so a wrapped paragraph never loses a line), and
-everything after a marker such as "About the author" or "Comments" once the article has
-begun. The YAML is written by hand (folded block scalars for narration, one quoted line
-per title and question) so that it stays pleasant to edit.
+starter questions. The text is read in blocks (runs of non-blank lines), by these rules:
+
+- Debris goes a whole block at a time, and only if every line of it is page furniture, so a
+  wrapped paragraph never loses a line: logos, bylines and the author's bare name, "min
+  read", share, sign-in and nav lines (short items joined by `|`, `·`, `•` or `/`), cookie
+  and newsletter notices, footer links, copyright lines, a repeat of the title. A sentence
+  that only points elsewhere ("Read more in our guide to ...") goes even inside a paragraph.
+- Title: the first Markdown `# ` heading, with only blocks holding a sentence kept from
+  above it (the rest is the site's header); without one, the first block if a heading.
+- End: once the article has begun, a block whose first line is a marker such as "About the
+  author", "Written by ...", "Comments" or "Leave a comment" (`#`s and emphasis aside)
+  ends it, as bios, comment forms and footers follow.
+- Headings: in a Markdown article (one with `#` headings) only those; in plain text also a
+  short line without final punctuation. A heading needs text under it: one followed by
+  another heading is read as a line of text (judged from the end back), and short lines
+  after the last paragraph (tags, sign-offs) go. So no paragraph of the article is lost.
+
+The YAML is written by hand (folded block scalars for narration, one quoted line per title
+and question) so that it stays pleasant to edit.
 """
 
 from __future__ import annotations
@@ -42,44 +55,58 @@ def _fullmatch(*patterns: str) -> re.Pattern[str]:
     return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
 
 
+_PROMO = (r"(read more|read next|related|see also|further reading|more on this)"
+          r"(\s*:|\s+(in|on|at|about|here|from)\b).{0,150}")  # "Read more in our guide to ..."
+_PROMO_SENTENCE = re.compile(_PROMO, re.IGNORECASE)
 # One line that is page furniture, never article text.
 _DEBRIS = _fullmatch(
     r".{0,40}\blogo",  # "Humans logo"
     r".*\b\d+\s*min(ute)?s?\s+read\b.*",
     r"(published|updated|posted|last updated)\b\W*(\w+\W*){0,7}",
-    r"(©|\(c\)|copyright\b).*", r".*\ball rights reserved\b.*",
+    r"(.{0,60}©|\(c\)|copyright\b).*", r".*\ball rights reserved\b.*",
     r"(photo|image|illustration|picture)( credit)?\s*(by|:).{0,120}",
     r"(tags?|topics?|filed under)\s*:.*",
-    r"\d+\s+(comments?|responses?|replies|claps?|likes?|shares?|views?)",
-    r"(privacy( policy)?|terms( of (use|service))?|cookie (policy|settings)|contact( us)?|"
-    r"about us|careers|advertise|sitemap|accessibility|support)",
+    r"[\d.,]+\s*[km]?\s+(comments?|responses?|replies|claps?|likes?|shares?|views?|"
+    r"followers?|following)",  # "1.2K Followers"
+    r"(privacy( policy)?|terms( of (use|service))?|cookie (policy|settings|preferences)|"
+    r"contact( us)?|about us|careers|advertise|sitemap|accessibility|support)",
+    r"(we|this (site|website)) uses? cookies\b.*", r"(accept|reject|manage)( all)? cookies\b.*",
+    r"subscribe\b[^.]{0,60}", r"[^.]{0,40}\bnewsletter\b[^.]{0,40}",
     r"https?://\S+|www\.\S+",
     r"[-*_=~#·•|\s]{3,}",  # rules and separators
     r"(be the first|add your|leave a|post a|write a) .{0,60}",
     r"member-only story|advertisement|sponsored( content)?",
-    r"(share|follow) (this|us)\b.{0,40}", r"(thanks|thank you) for reading\b.{0,60}",
+    r"(share|follow) (this|us|me|on|via)\b.{0,40}", r"pin it",
+    r"(thanks|thank you) for reading\b.{0,60}", _PROMO,
 )
 # Words that make up share bars and sign-in links ("Follow · Share", "Sign in / Sign up").
 _CHROME = {
     "follow", "following", "share", "shares", "subscribe", "sign", "log", "in", "up", "out",
     "save", "like", "clap", "tweet", "email", "print", "copy", "link", "facebook", "twitter",
     "x", "instagram", "linkedin", "pinterest", "reddit", "whatsapp", "threads", "menu",
-    "search", "skip", "to", "content", "read", "more", "listen", "newsletter", "open", "app",
-    "get", "the", "home",
+    "search", "skip", "to", "main", "content", "read", "more", "listen", "newsletter", "open",
+    "app", "get", "the", "home", "blog",
 }
+# Between the items of a menu, breadcrumb or share bar ("Home | Blog | Sign in").
+_NAV_SEPARATOR = re.compile("\\s*[|\u00b7\u2022\u203a\u00bb]\\s*|\\s+/\\s+")
 # After the article has begun, these start the bio, comment and footer blocks.
 _END = _fullmatch(
-    r"about the (author|creator|writer)s?", r"written by\b.*", r"(\d+ )?comments?",
-    r"responses?", r"(leave|post|add) a (comment|reply|response)", r"reader insights",
-    r"related( (posts|articles|stories|reading))?", r"more (from|by|stories)\b.*",
+    r"about the (author|creator|writer)s?",
+    r"written by\s+(?-i:[A-Z])\S*(\s+\S+){0,6}",  # a name, not "Written by hand, ..."
+    r"(\d+ )?(comments?|responses?)( \(\d+\))?", r"(leave|post|add) a (comment|reply|response)",
+    r"your email( address)? will not be published\b.*", r"reader insights",
+    r"related( (posts|articles|stories|reading))?", r"more (from|by|stories)\b.{0,40}",
     r"you (may|might) also (like|enjoy)", r"recommended( for you| reading)?", r"read next",
-    r"keep reading", r"find us on .*", r"miscellaneous links", r"sign in to comment",
+    r"keep reading", r"find us on .{0,40}", r"miscellaneous links", r"sign in to comment",
 )
-_BYLINE = re.compile(r"[Bb]y\s+[A-Z][\w.'-]*(\s+\S+){0,14}")  # "By Jane DoePublished ..."
-_AUTHOR = re.compile(r"by\s+(.+?)(?=published|updated|posted|·|\||\d|$)", re.IGNORECASE)
+_BYLINE = re.compile(r"([Ww]ritten\s+)?[Bb]y\s+[A-Z][\w.'-]*(\s+\S+){0,14}")  # "By Jane Doe"
+_AUTHOR = re.compile(r"(?:written\s+)?by\s+(.+?)(?=published|updated|posted|·|\||\d|$)",
+                     re.IGNORECASE)
 _MD_HEADING = re.compile(r"(#{1,6})\s+(.*?)\s*#*")
 _BULLET = re.compile(r"^([-*+•]|\d+[.)])\s+")
 _ENDS_SENTENCE = re.compile("[.,;:!\u2026\"\u201d'\u2019)\\]]$")
+_SENTENCE = re.compile("[.!?\u2026][\"\u201d'\u2019)]*$")  # a line that ends a sentence
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+")
 _NUMBERING = re.compile(r"^(step\s+)?\d+[.):]\s+", re.IGNORECASE)
 _INLINE = [  # Markdown that should not be read aloud
     # (bounded repeats: an unclosed bracket must not make a long line quadratic)
@@ -89,6 +116,7 @@ _INLINE = [  # Markdown that should not be read aloud
     (re.compile(r"(\*\*|__|`)"), ""),
     (re.compile(r"(?<!\w)[*_]([^\s*_](?:[^*_\n]{0,200}?[^\s*_])?)[*_](?!\w)"), r"\1"),
 ]
+Block = list[str]
 
 
 def convert(text: str, source: Path) -> str:
@@ -104,30 +132,17 @@ def convert(text: str, source: Path) -> str:
 
 def parse(text: str, fallback_title: str) -> Article:
     """Sections in reading order, each with its paragraphs; debris left out."""
-    article = Article(title="")
-    current: Section | None = None
-    for block in _blocks(_clean(text)):
-        if len(block) == 1 and current is not None and _END.fullmatch(block[0].rstrip(":")):
-            break
-        # Only whole blocks go, so a paragraph never loses a line; a line repeating the
-        # title is an image caption.
-        if all(_is_debris(line) or line == article.title for line in block):
-            article.author = article.author or _author(block)
-            continue
-        heading = _heading(block)
-        if heading is not None and not article.title and current is None:
-            article.title = heading
-        elif heading is not None:
-            current = Section(heading)
-            article.sections.append(current)
-        else:
-            if current is None:
-                current = Section(article.title or fallback_title)
-                article.sections.append(current)
-            current.paragraphs.append(_paragraph(block))
-    article.title = article.title or fallback_title
-    article.sections = [s for s in article.sections if s.paragraphs]  # tag lines, empty heads
-    return article
+    blocks = _blocks(_clean(text))
+    markdown = any(_MD_HEADING.fullmatch(block[0]) for block in blocks)
+    title, body = _title(blocks, markdown)
+    body = _until_end(body, {title})
+    author = next(filter(None, (_author(block, title) for block in body)), "")
+    known = {title, author} - {""}  # a line repeating the title is an image caption
+    body = [block for block in body if not _is_furniture(block, known)]
+    while body and _heading(body[-1]) is not None:  # tags and sign-offs
+        body.pop()
+    title = title or fallback_title
+    return Article(title, author, _sections(body, title, markdown))
 
 
 def _clean(text: str) -> str:
@@ -139,9 +154,9 @@ def _clean(text: str) -> str:
     return text
 
 
-def _blocks(text: str) -> list[list[str]]:
+def _blocks(text: str) -> list[Block]:
     """Runs of non-blank lines; a Markdown heading is always a block of its own."""
-    blocks: list[list[str]] = [[]]
+    blocks: list[Block] = [[]]
     for raw in text.split("\n"):
         line = raw.strip().removeprefix(">").strip()
         if not line or _MD_HEADING.fullmatch(line):
@@ -152,26 +167,72 @@ def _blocks(text: str) -> list[list[str]]:
     return [b for b in blocks if b]
 
 
+def _bare(line: str) -> str:
+    """The line without heading marks, emphasis or a final colon: "## **Comments:**"."""
+    return line.strip().lstrip("#").strip(" *_:")
+
+
 def _is_debris(line: str) -> bool:
     if len(line) > 200:  # page furniture is short; this also bounds the regex work
         return False
-    if _BYLINE.fullmatch(line) and not _ENDS_SENTENCE.search(line):
+    bare = _bare(line)
+    if _BYLINE.fullmatch(bare) and not _ENDS_SENTENCE.search(bare):
         return True
-    words = re.findall(r"[\w']+", line.lower())
-    return bool(_DEBRIS.fullmatch(line)) or (0 < len(words) <= 6 and set(words) <= _CHROME)
+    words = re.findall(r"[\w']+", bare.lower())
+    return (not bare or bool(_DEBRIS.fullmatch(bare) or _END.fullmatch(bare))
+            or _is_nav(bare) or (0 < len(words) <= 6 and set(words) <= _CHROME))
 
 
-def _author(block: list[str]) -> str:
-    """The name in a byline, for the guide's `source`."""
+def _is_nav(line: str) -> bool:
+    """Three or more short items between separators: a menu, breadcrumb or share bar."""
+    items = [item for item in _NAV_SEPARATOR.split(line) if item]
+    return len(items) >= 3 and all(len(item.split()) <= 3 and not _ENDS_SENTENCE.search(item)
+                                   for item in items)
+
+
+def _is_furniture(block: Block, known: set[str]) -> bool:
+    """Whether the whole block goes: every line debris or a known one, or nothing to read."""
+    return all(_is_debris(line) or line in known for line in block) or not _paragraph(block)
+
+
+def _author(block: Block, title: str) -> str:
+    """The name in a byline block (a byline with only debris, the name or the title around
+    it), for the guide's `source`."""
     for line in block:
-        found = _AUTHOR.match(line) if _BYLINE.fullmatch(line) else None
+        found = _AUTHOR.match(line) if _BYLINE.fullmatch(line) and _is_debris(line) else None
         if found:
-            return found.group(1).strip()
+            name = found.group(1).strip()
+            return name if all(_is_debris(other) or other in (name, title) for other in block
+                               ) else ""
     return ""
 
 
-def _heading(block: list[str]) -> str | None:
-    """The heading text if the block is one, else None."""
+def _title(blocks: list[Block], markdown: bool) -> tuple[str, list[Block]]:
+    """The title ("" if none) and the blocks of the article after it."""
+    for n, block in enumerate(blocks):
+        title = _heading(block) if block[0].startswith("# ") else None
+        if title:
+            above = [b for b in blocks[:n] if any(_SENTENCE.search(line) for line in b)]
+            return title, above + blocks[n + 1:]
+    for n, block in enumerate(blocks):
+        if not _is_furniture(block, set()):
+            title = _step_heading(block, markdown)
+            return (title, blocks[n + 1:]) if title else ("", blocks[n:])
+    return "", []
+
+
+def _until_end(blocks: list[Block], known: set[str]) -> list[Block]:
+    """The blocks before the first end marker once the article's first paragraph is read."""
+    begun = False
+    for n, block in enumerate(blocks):
+        if begun and _END.fullmatch(_bare(block[0])):
+            return blocks[:n]
+        begun = begun or (_heading(block) is None and not _is_furniture(block, known))
+    return blocks
+
+
+def _heading(block: Block) -> str | None:
+    """The heading text if the block looks like one, else None."""
     if len(block) != 1:
         return None
     line = block[0]
@@ -187,15 +248,45 @@ def _heading(block: list[str]) -> str | None:
     return None
 
 
-def _paragraph(block: list[str]) -> str:
-    """Wrapped lines join into one; each list item starts a line of its own."""
+def _step_heading(block: Block, markdown: bool) -> str | None:
+    """The heading text if the block is one here: a Markdown article marks all its headings."""
+    return _heading(block) if not markdown or _MD_HEADING.fullmatch(block[0]) else None
+
+
+def _sections(blocks: list[Block], opening: str, markdown: bool) -> list[Section]:
+    """Steps from the blocks after the title; text before the first heading is `opening`."""
+    heads: list[str | None] = [None] * len(blocks)
+    for n in range(len(blocks) - 2, -1, -1):  # from the end back: a heading needs text under it
+        if heads[n + 1] is None:
+            heads[n] = _step_heading(blocks[n], markdown)
+    sections: list[Section] = []
+    for block, head in zip(blocks, heads, strict=True):
+        if head is not None:
+            sections.append(Section(head))
+            continue
+        if not sections:
+            sections.append(Section(opening))
+        sections[-1].paragraphs.append(_heading(block) or _paragraph(block))
+    return sections
+
+
+def _paragraph(block: Block) -> str:
+    """Wrapped lines join into one, each list item starts a line of its own, and sentences
+    that only point elsewhere go."""
     parts: list[list[str]] = []
     for line in block:
         if _BULLET.match(line) or not parts:
             parts.append([_BULLET.sub("", line, count=1)])
         else:
             parts[-1].append(line)
-    return "\n".join(" ".join(part) for part in parts)
+    texts = (_without_promos(" ".join(part)) for part in parts)
+    return "\n".join(text for text in texts if text)
+
+
+def _without_promos(text: str) -> str:
+    sentences = _SENTENCE_BREAK.split(text)
+    kept = [sentence for sentence in sentences if not _PROMO_SENTENCE.fullmatch(sentence)]
+    return text if len(kept) == len(sentences) else " ".join(kept)  # spacing kept if no change
 
 
 # --- YAML out ---------------------------------------------------------------------------

@@ -421,14 +421,18 @@ class Msg(Enum):
 
     # --- settings, devices, doctor -------------------------------------------------
     SETTING_UNKNOWN = (
-        "There is no setting called {key} (in {where}).{hint} The settings are: {keys}."
+        "There is no setting called {key} (in {where}).{hint} The settings are: {keys}.{fix}"
     )
     SETTING_BAD_VALUE = (
-        "The setting {key} cannot be {value!r} (in {where}): it must be {expected}. "
-        "Change it, for example with `reflect config set {key} VALUE`."
+        "The setting {key} cannot be {value!r} (in {where}): it must be {expected}.{fix}"
     )
     SETTING_HINT = " Did you mean {key}?"
     SETTING_WHERE_COMMAND = "`reflect config set`"
+    SETTING_WHERE_OPTION = "the option {option}"
+    SETTINGS_AT_LINE = " at line {line}"
+    SETTING_FIX_FILE = " Change it with `reflect config set {key} VALUE`, or edit {path}."
+    SETTING_FIX_UNKNOWN_IN_FILE = " Remove it from {path}."
+    SETTING_FIX_ENV = " Change the environment variable {name}, or unset it."
     EXPECT_BOOL = "true or false"
     EXPECT_INT = "a whole number"
     EXPECT_FLOAT = "a number"
@@ -502,6 +506,9 @@ class Msg(Enum):
     DOCTOR_MODEL_FIX_SETTING = "reflect config set model none"
     DOCTOR_MODEL_FIX_ENV = "unset REFLECT_MODEL"
     DOCTOR_MODEL_MISSING = "no speech model for the language {language} is installed"
+    DOCTOR_MODEL_WRONG_LANGUAGE = (
+        "the speech model {path} is for {spoken}, but the guide {guide} is in {language}"
+    )
     DOCTOR_MODEL_UNUSABLE = "the speech model {path} chosen by {origin} cannot be used"
     DOCTOR_GUIDE_BAD = "the default guide {guide} cannot be read ({reason})"
     DOCTOR_GUIDE_FIX = "reflect config set guide ID (`reflect guides list` shows the ids)"

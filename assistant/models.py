@@ -48,7 +48,8 @@ CATALOGUE: tuple[ModelInfo, ...] = (
     # The first entry of a language is the one `download LANG` and error messages suggest.
     ModelInfo("vosk-model-small-en-us-0.15", "en-us", 41_205_931,
               "09ab50ccd62b674cbaa231b825f9c1cb"),
-    ModelInfo("vosk-model-en-us-0.22-lgraph", "en-us", None, None),  # not found published
+    ModelInfo("vosk-model-en-us-0.22-lgraph", "en-us", 130_557_655,
+              "2df36985f8ed8eb7b78476cadcdab48f"),
     ModelInfo("vosk-model-small-en-gb-0.15", "en-gb", 42_757_500,
               "6afd611b04b2b47c129c3615dc502383"),
     ModelInfo("vosk-model-small-de-0.15", "de", 46_499_967, "4f21f92c0897b48287ef8839420608eb"),
@@ -113,6 +114,14 @@ def language_of(name: str) -> str:
             return info.language
     match = re.match(r"vosk-model-(?:small-)?([a-z]{2,3}(?:-[a-z]{2})?)-", name)
     return match.group(1) if match else "?"
+
+
+def language_at(path: Path) -> str:
+    """The language of the model folder at `path` ("?" when its name does not say)."""
+    for model in installed():
+        if model.path.resolve() == path.resolve():
+            return model.language
+    return language_of(path.name)
 
 
 def _package_models() -> Iterable[Installed]:

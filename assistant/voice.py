@@ -145,6 +145,10 @@ class Renderer:
             wav = tmp / "speech.wav"
             engine.save_to_file(text, str(wav))
             self._run_engine(engine, STUCK_AFTER + len(text) / 100)
+            # pyttsx3 2.99 ends its loop once espeak-ng has *started*: a long text is still
+            # being synthesized, and its WAV written, in espeak-ng's thread. Wait for that,
+            # or the file is read too early and written after its folder is gone.
+            self._settle()
             pcm, rate = audio.read_wav(wav)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)

@@ -77,6 +77,16 @@ def test_without_a_model_it_names_the_model_and_the_download_command(
             "reflect models download vosk-model-small-en-us-0.15") in done.stdout
 
 
+@pytest.mark.stt
+def test_a_model_in_another_language_than_the_guide_is_a_problem(cli, ko_model: Path) -> None:
+    """The Korean model loads, but it cannot hear the English default guide's answers."""
+    done = cli("doctor", env={"REFLECT_MODEL": str(ko_model)})
+    assert done.returncode == 1
+    assert (f"problem: the speech model {ko_model} is for ko, but the guide rebuilding-trust "
+            "is in en -- fix: reflect models download vosk-model-small-en-us-0.15"
+            ) in done.stdout
+
+
 def test_a_chosen_model_that_is_not_a_model_is_a_problem(cli, tmp_path: Path) -> None:
     done = cli("doctor", env={"REFLECT_MODEL": str(tmp_path)})
     assert done.returncode == 1

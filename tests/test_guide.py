@@ -101,6 +101,16 @@ BAD = {
         GOOD.replace("pause: 1.5", "pause: a while"),
         ["guide.yaml:15: steps[0].pause: expected a number of seconds from 0 to 60, "
          "found `a while`"]),
+    "a pause that only looks like a number": (
+        GOOD.replace("pause: 1.5", "pause: 0x_"),
+        ["guide.yaml:15: steps[0].pause: expected a number of seconds from 0 to 60, "
+         "found `0x_`"]),
+    "a pause tagged as a number that is not one": (
+        GOOD.replace("pause: 1.5", "pause: !!int abc"),
+        ["guide.yaml:15: steps[0].pause: expected a number of seconds from 0 to 60"]),
+    "a pause with too many digits to read": (
+        GOOD.replace("pause: 1.5", "pause: " + "9" * 5000),
+        ["guide.yaml:15: steps[0].pause: expected a number of seconds from 0 to 60"]),
     "empty text": (
         GOOD.replace("What went well?", '""'),
         ["guide.yaml:17: steps[0].prompts[0].ask: the text is empty"]),

@@ -76,10 +76,9 @@ def test_a_markdown_article_becomes_steps_in_order(cli, tmp_path: Path) -> None:
     assert [s.title for s in made.steps] == [
         "Saying No Without Burning Bridges", "Know what you are protecting",
         "Say it once, plainly", "Leave the door open"]
-    assert made.steps[0].say == (
+    assert made.steps[0].say == (  # "Read more in our guide to boundaries." is a promo
         "Saying no to someone you love can feel like a betrayal of the relationship. It is "
-        "usually the opposite: a clear no keeps a yes honest. Read more in our guide to "
-        "boundaries.")
+        "usually the opposite: a clear no keeps a yes honest.")
     assert made.steps[1].say.endswith("\nIt is easier to be kind when you are not resentful.")
     assert made.steps[-1].say == ('If you would like to help another way, say so: "I can\'t '
                                   'lend money, but I can come over and look at the budget '
@@ -87,6 +86,105 @@ def test_a_markdown_article_becomes_steps_in_order(cli, tmp_path: Path) -> None:
     text = out.read_text(encoding="utf-8")
     for debris in DEBRIS:
         assert debris not in text, debris
+
+
+# Page furniture in the articles below; none of it may reach the guide.
+WEB_DEBRIS = ["Skip to main content", "Menu", "Home", "Blog", "Recipes", "Sign in",
+              "Get the app", "Subscribe", "Streetwise", "cookies", "min read", "Share on",
+              "Tweet", "Pin it", "Email", "Read more", "sleeping better", "sourdough starters",
+              "Related", "slow walks", "About the author", "small routines", "Leave a comment",
+              "email address", "Required fields", "Website", "You may also like",
+              "newsletter", "Written by", "Followers", "on weekdays", "Responses", "Mia",
+              "flat", "starter alive", "Rye", "Clap", "Follow", "Happy baking", "©", "Crumb",
+              "rights reserved", "http", "](", "*"]
+
+
+def assert_no_debris(out: Path, made: guide.Guide, author: str) -> None:
+    text = out.read_text(encoding="utf-8")
+    for debris in WEB_DEBRIS:
+        assert debris not in text, debris
+    for step in made.steps:  # the author's name belongs in `source` only
+        assert author not in step.title + step.say, author
+
+
+def test_a_web_page_in_markdown_loses_its_nav_share_bar_bio_and_comment_form(
+        cli, tmp_path: Path) -> None:
+    out, made = imported(cli, tmp_path, "evening-walk.md")
+    assert made.title == "Making a Habit of the Evening Walk"  # the H1, not "Menu" or a nav
+    assert made.source == "Making a Habit of the Evening Walk, by Lena Ford"
+    assert [(s.title, s.say.split("\n")) for s in made.steps] == [
+        ("Making a Habit of the Evening Walk",
+         ["An evening walk is the cheapest habit you will ever keep. It asks for shoes, twenty "
+          "minutes and a door, and it gives back a quieter head."]),
+        ("Pick a fixed route", ["Choose a loop you can walk without thinking. When the route "
+                                "is decided, the only question left each evening is whether "
+                                "to go."]),
+        ("Leave the phone in your pocket", ["Listen to the street instead. Most people find "
+                                            "that the first ten minutes are noisy in their "
+                                            "head and the rest are calm."]),
+        ("Walk with someone, sometimes",
+         ["Company turns a habit into a date. A neighbour, a parent on the phone, a dog.",
+          "Bring a friend",  # a short line in a Markdown article is text, not a heading
+          "Once a week is enough; the other evenings are yours.",
+          "On rainy days"]),  # a heading with no text under it is kept as text
+        ("Take the short loop", ["A ten-minute walk in the rain still counts. Dry socks "
+                                 "afterwards are the reward."]),
+    ]
+    assert_no_debris(out, made, "Lena Ford")
+
+
+def test_a_web_page_in_plain_text_loses_its_nav_share_bar_bio_and_responses(
+        cli, tmp_path: Path) -> None:
+    out, made = imported(cli, tmp_path, "first-loaf.txt")
+    assert made.title == "Baking Your First Loaf of Bread"
+    assert made.source == "Baking Your First Loaf of Bread, by Tom Alder"
+    assert [s.title for s in made.steps] == [
+        "Baking Your First Loaf of Bread", "Weigh, do not scoop", "Give it time",
+        "Thank you all",  # in plain text a short line is a heading, and its text stays
+        "Bake until it sounds hollow"]
+    assert made.steps[2].say == ("Let the dough rise until it has doubled. Cold kitchens are "
+                                 "slower; that is fine.")
+    assert made.steps[3].say == ("Many of you wrote in after last week's post, and most of the "
+                                 "questions were about the oven: preheat it for longer than "
+                                 "you think.")
+    assert made.steps[-1].say == "Tap the bottom of the loaf. A hollow knock means it is done."
+    assert_no_debris(out, made, "Tom Alder")
+
+
+@pytest.mark.parametrize("marker", [
+    "## About the author", "## Comments", "### Leave a comment", "**Responses (4)**",
+    "Written by Ines Marr\n1.2K Followers", "Your email address will not be published.",
+    "Related posts\nHow to fold towels"])
+def test_an_end_marker_stops_the_article_in_any_dress(tmp_path: Path, marker: str) -> None:
+    article = (f"# Tidy Drawers\n\n## Empty it first\n\nTip everything out.\n\n{marker}\n"
+               "Ines sorts things for a living.\n\nName * Email * Website\n")
+    made = guide.parse(importer.convert(article, tmp_path / "a.md"), "a.yaml")
+    assert [(s.title, s.say) for s in made.steps] == [("Empty it first", "Tip everything out.")]
+
+
+@pytest.mark.parametrize("header", [
+    "Home | Blog | Sign in", "Skip to main content\n\nMenu\n\nSign in", "Get the app",
+    "Tidy Life\n\nSubscribe", "Home · Rooms · Kitchen", "Share on Facebook / Tweet / Email"])
+def test_the_title_survives_a_nav_line_above_it(tmp_path: Path, header: str) -> None:
+    for name, title in (("a.md", "# Tidy Drawers"), ("a.txt", "Tidy Drawers")):
+        if name == "a.txt" and header.startswith("Tidy Life"):
+            continue  # a plain short line above the title cannot be told from the title
+        article = f"{header}\n\n{title}\n\nTip everything out.\n"
+        made = guide.parse(importer.convert(article, tmp_path / name), "a.yaml")
+        assert (made.title, [(s.title, s.say) for s in made.steps]) == (
+            "Tidy Drawers", [("Tidy Drawers", "Tip everything out.")]), name
+
+
+def test_a_heading_with_no_text_under_it_is_kept_as_text(tmp_path: Path) -> None:
+    article = ("Tidy Drawers\n\nTip everything out.\n\nSorting\n\nKeep, give, bin\n\n"
+               "Three piles, no maybes.\n\nThe last drawer\n\nThank you all\n\n"
+               "Putting back\n\nOnly what you use goes back in.\n\ndrawers home tidy\n")
+    made = guide.parse(importer.convert(article, tmp_path / "a.txt"), "a.yaml")
+    assert [(s.title, s.say) for s in made.steps] == [
+        ("Tidy Drawers", "Tip everything out.\nSorting"),
+        ("Keep, give, bin", "Three piles, no maybes."),
+        ("The last drawer", "Thank you all"),  # judged from the end back
+        ("Putting back", "Only what you use goes back in.")]  # the tag line goes
 
 
 def test_the_yaml_is_made_to_be_edited_by_hand(cli, tmp_path: Path) -> None:
@@ -178,3 +276,16 @@ def test_bad_articles_and_targets_are_one_sentence_and_status_2(cli, tmp_path: P
     assert result.stderr.startswith(f"Cannot write {tmp_path / 'no-such-dir' / 'a.yaml'}: ")
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "a.yaml").exists()
+
+
+def test_a_failed_write_leaves_no_temp_file_beside_the_target(cli, tmp_path: Path) -> None:
+    """The guide is written to a temp file and renamed; if the rename fails (the target is
+    a folder), the temp file holding the whole guide is removed, not left behind."""
+    target = tmp_path / "out"
+    target.mkdir()
+    (target / "keep.txt").write_text("a file of the user's")
+    result = cli("guides", "import", str(DATA / "article.md"), "-o", str(target), "--force")
+    assert result.returncode == EXIT_BAD_INPUT and "Traceback" not in result.stderr
+    assert result.stderr.startswith(f"Cannot write {target}: ")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+    assert [p.name for p in target.iterdir()] == ["keep.txt"]

@@ -1,6 +1,7 @@
 """The test rig itself: each real speech part works on this machine, through the virtual
-sound card that scripts/virtual-audio starts. These use the parts directly (sounddevice,
-pyttsx3, vosk), not Reflect's wrappers, so a failure here points at the machine."""
+sound card that scripts/virtual-audio starts. The parts are used directly (sounddevice,
+pyttsx3, vosk), not through Reflect's streams or recognizer, so a failure here points at
+the machine; only the WAV and resampling helpers of assistant.audio are borrowed."""
 
 from __future__ import annotations
 
@@ -27,17 +28,23 @@ def test_speech_into_the_virtual_mic_comes_back_through_sounddevice(
     with stream:
         # A live mic: feed it only once the stream is open and delivering sound.
         wait_until(lambda: virtual_audio.recording_clients() > 0 and len(chunks) > 0)
+        before = len(chunks)
         started = time.monotonic()
         player = virtual_audio.play_into_mic(wav)
         assert player.wait(timeout=30) == 0
         time.sleep(0.5)
         elapsed = time.monotonic() - started
+        after = len(chunks)
+    # Real-time pace: from the start of playing on, the stream delivered as much audio as
+    # wall-clock time passed (within 5 %, a callback period or two of jitter).
+    during = sum(len(c) for c in chunks[before:after]) / 2 / rate
+    assert abs(during - elapsed) < max(0.1, 0.05 * elapsed), (during, elapsed)
     captured = np.frombuffer(b"".join(chunks), np.int16)
-    # Real-time pace: the stream delivered as much audio as wall-clock time passed.
-    assert abs(len(captured) / rate - elapsed) < 0.15 * elapsed
     offset, correlation = align(captured, reference)
     assert correlation > 0.95
-    first, last = speech_span(captured[offset:offset + len(reference)], rate)
+    # The speech lasts as long as it did in the file: measured over all that was captured
+    # from where it starts, so a stretched or repeated ending would show.
+    first, last = speech_span(captured[offset:], rate)
     ref_first, ref_last = speech_span(reference, rate)
     assert abs((last - first) - (ref_last - ref_first)) / rate < 0.05
 
@@ -69,7 +76,7 @@ def test_pyttsx3_speech_played_with_sounddevice_reaches_the_speaker(
     reference = resample(speech, rate, heard_rate)
     offset, correlation = align(heard, reference)
     assert correlation > 0.9
-    first, last = speech_span(heard[offset:offset + len(reference)], heard_rate)
+    first, last = speech_span(heard[offset:], heard_rate)
     ref_first, ref_last = speech_span(reference, heard_rate)
     assert abs((last - first) - (ref_last - ref_first)) / heard_rate < 0.05
 

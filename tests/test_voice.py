@@ -107,6 +107,26 @@ def test_rendering_prints_nothing(voices, capfd):
 
 
 @pytest.mark.tts
+def test_long_narrations_render_whole_at_the_first_try(voices, capfd, caplog):
+    """pyttsx3 returns before espeak-ng has finished a long text; the renderer waits for
+    espeak-ng, so the WAV is read whole, once, and never written into a removed folder."""
+    from assistant.guide import bundled
+
+    guide = next(g for g in bundled() if g.id == "rebuilding-trust")
+    texts = [guide.intro, *(step.say for step in guide.steps[:4])]
+    voice = voices(cache=None)
+    with caplog.at_level(logging.DEBUG, logger="assistant.voice"):
+        for text in texts:
+            pcm, rate = voice.render(text)
+            words = len(text.split())
+            assert len(pcm) / rate > words / 4, (words, len(pcm) / rate)  # < 240 words/min
+        time.sleep(0.5)  # a synthesis left running would fail to save by now
+    assert "trying once more" not in caplog.text
+    out, err = capfd.readouterr()
+    assert out == "" and err == "", err
+
+
+@pytest.mark.tts
 def test_prepared_texts_are_cached_privately_and_nothing_else(voices, tmp_path: Path):
     cache = tmp_path / "speech"
     voice = voices(cache=cache)
