@@ -208,7 +208,9 @@ def cmd_resume(args: argparse.Namespace) -> int:
 
     settings = _session_settings(args)
     journal = _notice_repairs(open_journal(settings.encrypt))
-    record = journal.read(args.session) if args.session else journal.latest_unfinished()
+    skipped: list[ReflectError] = []
+    record = journal.read(args.session) if args.session else journal.latest_unfinished(skipped)
+    _say_left_out(skipped)
     if record is None:
         raise ReflectError(Msg.NOTHING_TO_RESUME)
     return _run_session(args, settings, journal, guides.find(record.guide), record)
@@ -332,16 +334,22 @@ def _journal() -> Journal:
     return _notice_repairs(open_journal(encrypt=False))
 
 
+def _say_left_out(skipped: list[ReflectError]) -> None:
+    """Name each session file that could not be read (the rest went on without it)."""
+    for err in skipped:
+        print(err, file=sys.stderr)
+
+
 def cmd_journal_list(args: argparse.Namespace) -> int:
-    records = _journal().sessions()
-    if not records:
+    from assistant.export import list_line
+
+    skipped: list[ReflectError] = []
+    records = _journal().sessions(skipped)
+    if not records and not skipped:
         print(Msg.NO_SESSIONS.format())
-    for r in records:
-        answers = f"{len(r.entries)} answer{'s' if len(r.entries) != 1 else ''}"
-        extra = [("finished" if r.finished else "not finished")]
-        extra += ["encrypted"] * r.encrypted
-        extra += [f"{len(r.set_aside)} part(s) set aside"] * bool(r.set_aside)
-        print(f"{r.id}  {r.guide}  {r.started:%Y-%m-%d %H:%M}  {answers}  {', '.join(extra)}")
+    for record in records:
+        print(list_line(record))
+    _say_left_out(skipped)
     return 0
 
 
@@ -353,15 +361,12 @@ def cmd_journal_show(args: argparse.Namespace) -> int:
 
 
 def cmd_journal_search(args: argparse.Namespace) -> int:
-    hits = _journal().search(args.text)
-    if not hits:
-        print(Msg.NO_MATCHES.format(text=args.text))
-    needle = args.text.casefold()
-    for record, entry in hits:
-        print(f"{record.id}  {entry.question}")
-        for line in entry.text.splitlines():
-            if needle in line.casefold():
-                print(f"    {line.strip()}")
+    from assistant.export import search_results
+
+    skipped: list[ReflectError] = []
+    hits = _journal().search(args.text, skipped)
+    sys.stdout.write(search_results(hits, args.text))  # one write, however many hits
+    _say_left_out(skipped)
     return 0
 
 
@@ -396,7 +401,7 @@ def cmd_journal_delete(args: argparse.Namespace) -> int:
     if not args.yes:
         if not sys.stdin.isatty():
             raise ReflectError(Msg.DELETE_NEEDS_YES, EXIT_BAD_INPUT, session=record.id)
-        reply = input(Msg.DELETE_ASK.format(session=record.id, count=len(record.entries)))
+        reply = input(Msg.DELETE_ASK.format(session=record.id, count=len(record.answers())))
         if reply.strip().lower() not in ("y", "yes"):
             print(Msg.NOT_DELETED.format())
             return 1
@@ -436,11 +441,11 @@ def cmd_models_list(args: argparse.Namespace) -> int:
 
 def cmd_models_download(args: argparse.Namespace) -> int:
     """Install a model by name or language. --optional is for scripts/run: silent when the
-    model is there, and a failure is a notice only (the session then takes typed answers)."""
+    model is there, and a failure is its one sentence only, exit 0: the session that follows
+    says that it takes typed answers and how to get the model."""
     from assistant import models
     from assistant.config import load_settings, paths
 
-    info = None
     try:
         settings = load_settings()
         info = models.find(args.name)
@@ -460,8 +465,6 @@ def cmd_models_download(args: argparse.Namespace) -> int:
         if not args.optional or err.msg is Msg.MODEL_INTERRUPTED:  # Ctrl-C stops scripts/run
             raise
         print(str(err), file=sys.stderr)
-        name = info.name if info else models.DEFAULT_MODEL
-        print(Msg.MODEL_DOWNLOAD_SKIPPED.format(name=name), file=sys.stderr)
         return 0
     print(Msg.MODEL_INSTALLED.format(name=info.name, path=path))
     return 0

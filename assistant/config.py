@@ -79,7 +79,6 @@ class Settings:
     max_answer: float = 300.0
     tones: bool = True
     encrypt: bool = False
-    keep_audio: bool = False
     model_url: str = "https://alphacephei.com/vosk/models"
 
 

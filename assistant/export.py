@@ -1,18 +1,38 @@
-"""A session as text for people and other tools: `journal show`, and md, json or txt files.
+"""A session as text for people and other tools: `journal show`, `journal list` and
+`journal search` lines, and md, json or txt files.
 
-The txt form is jrnl's plain-text journal format -- `[YYYY-MM-DD HH:MM] Title` then the
-body, entries separated by a blank line -- so entries can be brought into jrnl with
-`jrnl --import`. jrnl takes the first sentence as the title, so the question (which ends
-with its question mark) becomes the title and the answer the body.
+Going back and answering a question again appends a second entry for it (the journal is
+append-only); the newest is the answer (`Record.answers`), the earlier ones were replaced.
+Nothing the user said is hidden where they read their journal, and nothing replaced
+reads as current:
+- show: each question once, where it was first answered, with its answer, then the
+  answers it replaced, newest first, each under "Earlier answer (replaced)";
+- search: finds replaced answers too, marked "(earlier answer, replaced)";
+- md: the journal's own format, blocks in the order written (Reflect reads it back), with
+  a line before each replaced entry saying so, for people reading it as Markdown;
+- json: every entry in file order, each with `replaced` (true for the earlier ones);
+- txt: only the answers. It is jrnl's plain-text journal format -- `[YYYY-MM-DD HH:MM]
+  Title` then the body, entries separated by a blank line -- for `jrnl --import`, and
+  jrnl has no way to mark an entry replaced: it would be a second, contradicting entry.
+
+jrnl takes the first line after the date as the title, so the heading (step and question)
+becomes the title and the answer the body. jrnl starts a new entry at every line that
+begins with `[`, something it reads as a date, and `] ` -- not only its own format: its
+fallback parser takes "[today] " or "[monday] " too -- so an answer line that starts with
+`[` gets a backslash, Markdown's escape: `\\[today]`. Not a space: jrnl strips the body
+when it saves, and an indented first line would split the entry then.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 
 from assistant.journal import DASH, Entry, Mark, Note, Record, render_markdown
 from assistant.messages import Msg
+
+_LINE_STARTING_WITH_BRACKET = re.compile(r"^(?=\[)", re.MULTILINE)  # after \n, as jrnl reads
 
 
 def _heading(entry: Entry) -> str:
@@ -21,39 +41,96 @@ def _heading(entry: Entry) -> str:
 
 def _mark_line(mark: Mark) -> str:
     if mark.kind == "role":
-        return f"(Role chosen: {mark.value})"
+        return Msg.SHOW_ROLE.format(role=mark.value)
     if mark.kind == "skip":
-        what = mark.value or f"question {(mark.prompt or 0) + 1} of step {mark.step}"
-        return f"(Skipped: {what})"
-    return f"(Session finished at {mark.at:%H:%M}.)"
+        what = mark.value or Msg.SHOW_SKIPPED_UNNAMED.format(number=(mark.prompt or 0) + 1,
+                                                             step=mark.step)
+        return Msg.SHOW_SKIPPED.format(what=what)
+    return Msg.SHOW_FINISHED_AT.format(time=f"{mark.at:%H:%M}")
+
+
+def _details(entry: Entry) -> str:
+    """When it was said, how long it took and whether it was edited: `21:55, 12 seconds`."""
+    parts = [f"{entry.at:%H:%M}"]
+    if entry.seconds:
+        parts.append(Msg.SHOW_SECONDS.format(seconds=entry.seconds))
+    if entry.edited:
+        parts.append(Msg.SHOW_EDITED.format())
+    return ", ".join(parts)
+
+
+def _answer_lines(versions: list[Entry]) -> list[str]:
+    """A question with its answer, then the answers it replaced, newest first."""
+    current = versions[-1]
+    lines = [_heading(current), Msg.SHOW_DETAILS.format(details=_details(current)),
+             current.text or Msg.SHOW_NO_ANSWER.format()]
+    for earlier in reversed(versions[:-1]):
+        lines += [Msg.SHOW_EARLIER.format(details=_details(earlier)),
+                  earlier.text or Msg.SHOW_NO_ANSWER.format()]
+    return lines
 
 
 def readable(record: Record) -> str:
     """Plain lines a screen reader can follow: a short header, then each answer under its
     question, the user's own notes where they are, and anything set aside at the end."""
-    status = "finished" if record.finished else f"not finished (reflect resume {record.id})"
-    lines = [f"Session {record.id}", f"Guide: {record.guide}",
-             f"Started: {record.started:%Y-%m-%d %H:%M}", f"Status: {status}"]
+    status = (Msg.STATE_FINISHED.format() if record.finished
+              else Msg.SHOW_NOT_FINISHED.format(session=record.id))
+    lines = [Msg.SHOW_SESSION.format(session=record.id),
+             Msg.SHOW_GUIDE.format(guide=record.guide),
+             Msg.SHOW_STARTED.format(started=f"{record.started:%Y-%m-%d %H:%M}"),
+             Msg.SHOW_STATUS.format(status=status)]
     if record.model:
-        lines.append(f"Speech model: {record.model}")
+        lines.append(Msg.SHOW_MODEL.format(model=record.model))
     for block in record.blocks:
-        lines.append("")
         if isinstance(block, Entry):
-            seconds = f", {block.seconds:.0f} seconds" if block.seconds else ""
-            edited = ", edited by hand" if block.edited else ""
-            lines += [_heading(block),
-                      f"({block.at:%H:%M}{seconds}{edited})", block.text or "(no answer)"]
+            versions = record.versions[(block.step, block.prompt)]
+            if block is versions[0]:  # shown once, where the question was first answered
+                lines += ["", *_answer_lines(versions)]
         elif isinstance(block, Mark):
-            lines.append(_mark_line(block))
+            lines += ["", _mark_line(block)]
         elif not block.set_aside:
-            lines += ["Your note:", block.text]
+            lines += ["", Msg.SHOW_NOTE.format(), block.text]
     if record.set_aside:
         lines += ["", Msg.SET_ASIDE_NOTICE.format(), *record.set_aside]
     return "\n".join(lines) + "\n"
 
 
+def list_line(record: Record) -> str:
+    """One line of `journal list`: id, guide, start, answers and state."""
+    count = len(record.answers())
+    answers = (Msg.LIST_ONE_ANSWER.format() if count == 1
+               else Msg.LIST_ANSWERS.format(count=count))
+    state = [(Msg.STATE_FINISHED if record.finished else Msg.STATE_NOT_FINISHED).format()]
+    if record.encrypted:
+        state.append(Msg.STATE_ENCRYPTED.format())
+    if record.set_aside:
+        state.append(Msg.STATE_SET_ASIDE.format(count=len(record.set_aside)))
+    return Msg.LIST_LINE.format(session=record.id, guide=record.guide,
+                                started=f"{record.started:%Y-%m-%d %H:%M}", answers=answers,
+                                state=", ".join(state))
+
+
+def search_results(hits: list[tuple[Record, Entry]], text: str) -> str:
+    """`journal search` output, written at once: per hit the session and question (marked
+    when that answer was replaced), then each of its lines holding `text`."""
+    if not hits:
+        return Msg.NO_MATCHES.format(text=text) + "\n"
+    needle = text.casefold()
+    out = []
+    for record, entry in hits:
+        hit = Msg.SEARCH_HIT_REPLACED if record.replaced(entry) else Msg.SEARCH_HIT
+        out.append(hit.format(session=record.id, question=entry.question) + "\n")
+        out += [f"    {line.strip()}\n" for line in entry.text.splitlines()
+                if needle in line.casefold()]
+    return "".join(out)
+
+
 def markdown(record: Record) -> str:
-    return render_markdown(record).decode()
+    """The session file as it is, with a line before each replaced entry saying so."""
+    label = Note(f"*{Msg.EXPORT_REPLACED.format()}*")
+    blocks = [b for block in record.blocks for b in (
+        (label, block) if isinstance(block, Entry) and record.replaced(block) else (block,))]
+    return render_markdown(record, blocks).decode()
 
 
 def as_json(record: Record) -> str:
@@ -61,7 +138,7 @@ def as_json(record: Record) -> str:
         return {"step": e.step, "prompt": e.prompt, "title": e.title,
                 "question": e.question, "text": e.text, "at": e.at.isoformat(),
                 "seconds": e.seconds, "ended": e.ended, "confidence": e.confidence,
-                "edited": e.edited}
+                "edited": e.edited, "replaced": record.replaced(e)}
 
     def mark(m: Mark) -> dict[str, object]:
         return {"kind": m.kind, "at": m.at.isoformat(), "step": m.step, "prompt": m.prompt,
@@ -78,11 +155,16 @@ def as_json(record: Record) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
 
+def _jrnl_entry(entry: Entry) -> str:
+    """One jrnl entry: the heading on the date line, the answer with `[` lines escaped."""
+    heading = " ".join(_heading(entry).split())  # jrnl's title is the first line
+    body = _LINE_STARTING_WITH_BRACKET.sub(r"\\", entry.text)
+    return f"[{entry.at:%Y-%m-%d %H:%M}] {heading}\n{body}".rstrip() + "\n"
+
+
 def jrnl(record: Record) -> str:
-    """jrnl's plain-text format, one entry per answer."""
-    parts = [f"[{e.at:%Y-%m-%d %H:%M}] {_heading(e)}\n{e.text}".rstrip() + "\n"
-             for e in record.entries]
-    return "\n".join(parts)
+    """jrnl's plain-text format, one entry per question with its answer."""
+    return "\n".join(_jrnl_entry(e) for e in record.answers())
 
 
 FORMATS: dict[str, Callable[[Record], str]] = {"md": markdown, "json": as_json, "txt": jrnl}

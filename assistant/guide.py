@@ -139,7 +139,7 @@ def parse(text: str, name: str, *, path: Path | None = None, bundled: bool = Fal
         raise GuideError(name, [_where(name, 1, "", Msg.GUIDE_EMPTY_FILE)])
     check = _Check(name, loader)
     for node, tag in loader.bad_tags:
-        check.fail(node, "", Msg.GUIDE_TAG, tag=tag)
+        check.fail(node, _path_to(root, node) or "", Msg.GUIDE_TAG, tag=tag)
     check.quiet = {id(node) for node, _ in loader.bad_tags}  # the tag says all there is
     built = _guide(check, root, path, bundled)
     if check.problems or built is None:
@@ -228,6 +228,22 @@ class _Loader(yaml.SafeLoader):
         if node.tag not in _PLAIN_TAGS:
             self.bad_tags.append((node, node.tag.replace(_CORE, "!!")))
         return node
+
+
+def _path_to(node: Node, target: Node, path: str = "") -> str | None:
+    """The key path (`steps[0].say`) from `node` down to `target`, if it is below it."""
+    if node is target:
+        return path
+    children: list[tuple[str, Node]] = []
+    if isinstance(node, MappingNode):
+        children = [(_join(path, str(k.value)), v) for k, v in node.value]
+    elif isinstance(node, SequenceNode):
+        children = [(f"{path}[{i}]", v) for i, v in enumerate(node.value)]
+    for child_path, child in children:
+        found = _path_to(child, target, child_path)
+        if found is not None:
+            return found
+    return None
 
 
 class _Check:

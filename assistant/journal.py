@@ -8,6 +8,15 @@ a block the user edited by hand (kept as an entry, marked `edited`): see `parse_
 
 With a `crypto.Cipher`, each block is sealed and written as one base64 line under a
 plain-words header; after unsealing, the very same block parser reads it.
+
+Going back and answering a question again appends a second entry for the same (step,
+prompt); the newest is the answer (`Record.answers`), the earlier ones stay on disk, marked
+replaced wherever they are shown (see export.py).
+
+The journal folder is private, so a symbolic link inside it is suspicious (it could lead
+a permission repair, or an append, to a file elsewhere): links are never followed. They
+are left out of every listing, reading, repair and append, and `sessions` and `search`
+report them. The folder itself may be a link: where the journal lives is the user's choice.
 """
 
 from __future__ import annotations
@@ -17,9 +26,10 @@ import json
 import os
 import re
 import stat
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote, unquote
@@ -109,6 +119,23 @@ class Record:
                   if m.kind == "skip" and m.step is not None and m.prompt is not None}
         return pairs
 
+    @cached_property
+    def versions(self) -> dict[tuple[str, int], list[Entry]]:
+        """Every entry per (step, prompt), oldest first, keyed in the order the questions
+        were first answered. Computed once: a Record is read, never changed."""
+        out: dict[tuple[str, int], list[Entry]] = {}
+        for e in self.entries:
+            out.setdefault((e.step, e.prompt), []).append(e)
+        return out
+
+    def answers(self) -> list[Entry]:
+        """The answer to each question: its newest entry, in the order first answered."""
+        return [versions[-1] for versions in self.versions.values()]
+
+    def replaced(self, entry: Entry) -> bool:
+        """True for an entry of this record answered again later (going back)."""
+        return self.versions[(entry.step, entry.prompt)][-1] is not entry
+
 
 # --- the format -------------------------------------------------------------------
 
@@ -116,6 +143,7 @@ _META = re.compile(rb"<!-- (entry|role|skip|end|torn)((?: [a-z]+=[^\s>]*)*) -->\
 # Written before the next block after a block cut short, so that one still reads as cut short
 # once other blocks follow it (a hand-shortened block followed by others reads as edited).
 TORN = b"\n<!-- torn -->\n"
+_TORN_MARK = TORN.strip()
 _PARAGRAPH = re.compile(rb"\S(?:.|\n(?![ \t\r]*\n))*")  # up to a blank line
 _PLAIN_SCALAR = re.compile(r"[A-Za-z0-9][\w.+/:-]*")
 _YAML_WORDS = {"null", "true", "false", "yes", "no", "on", "off", "y", "n", "~"}
@@ -197,7 +225,7 @@ def _fields(raw: bytes) -> dict[str, str]:
     out = {}
     for part in raw.decode("utf-8", "replace").split():
         key, _, value = part.partition("=")
-        out[key] = unquote(value)
+        out[key] = unquote(value) if "%" in value else value  # most values need no unquoting
     return out
 
 
@@ -233,7 +261,7 @@ def _leftovers(raw: bytes, start: int) -> Iterator[tuple[int, Note]]:
 
 def _heading_start(data: bytes, lo: int, comment: int) -> int:
     """Where the `## ` heading line right before an entry comment starts (or the comment)."""
-    if comment - 1 < lo or data[comment - 1:comment] != b"\n":
+    if comment <= lo or data[comment - 1] != 10:  # 10: a newline
         return comment
     line = data.rfind(b"\n", lo, comment - 1) + 1 or lo
     return line if data.startswith(b"## ", line) else comment
@@ -249,51 +277,61 @@ def parse_body(data: bytes, pos: int = 0, whole: bool = False) -> list[tuple[int
     `whole` says the data is known complete (an authenticated sealed block)."""
     out: list[tuple[int, Block]] = []
     while (m := _META.search(data, pos)) is not None:
-        kind, fields = m.group(1).decode(), _fields(m.group(2))
-        start = _heading_start(data, pos, m.start()) if kind == "entry" else m.start()
-        out += _leftovers(data[pos:start], pos)
-        if kind == "torn":
-            pos = m.end()
-            continue
-        if kind != "entry":
-            try:
-                out.append((start, _parse_mark(kind, fields)))
-            except (KeyError, ValueError):
-                out.append((start, Note(data[start:m.end()].decode("utf-8", "replace"), True)))
-            pos = m.end()
-            continue
-        heading = data[start:m.start() - 1] if start < m.start() else None
-        text_at = m.end()
-        try:
-            size = int(fields["bytes"])
-        except (KeyError, ValueError):
-            size = -1
-        framed = data[text_at:text_at + size]
-        if size >= 0 and TORN.strip() not in framed and (  # a torn text may reach past one
-                data[text_at + size:text_at + size + 1] == b"\n"
-                or text_at + size == len(data)):  # only the final newline lost
-            end = min(text_at + size + 1, len(data))
-            text, edited, complete = framed, False, True
-        else:  # framing broken: the text runs to where the next block starts
-            nxt = _META.search(data, text_at)
-            end = len(data) if nxt is None else _heading_start(data, text_at, nxt.start())
-            region = data[text_at:end]
-            region = region[:-2] if region.endswith(b"\n\n") else region.removesuffix(b"\n")
-            text, edited = region, True
-            if nxt is None:
-                complete = size >= 0 and (whole or len(region) >= size)
-            else:
-                complete = size >= 0 and nxt.group(1) != b"torn"
-        try:
-            if not complete:
-                raise ValueError("shorter than its declared length: cut short")
-            out.append((start, _parse_entry(fields, heading, text, edited)))
-        except (KeyError, ValueError):
-            raw = data[start:end].decode("utf-8", "replace").rstrip("\n")
-            out.append((start, Note(raw, True)))
+        kind, comment = m.group(1), m.start()
+        start = _heading_start(data, pos, comment) if kind == b"entry" else comment
+        if not data[pos:start].isspace():  # most often only the newline between blocks
+            out += _leftovers(data[pos:start], pos)
+        if kind == b"entry":
+            end, block = _entry_at(data, m, start, whole)
+            out.append((start, block))
+        else:
+            end = m.end()
+            if kind != b"torn":
+                out.append((start, _mark_at(data, m)))
         pos = end
     out += _leftovers(data[pos:], pos)
     return out
+
+
+def _mark_at(data: bytes, m: re.Match[bytes]) -> Mark | Note:
+    """The mark, or a Note set aside when its fields do not parse."""
+    try:
+        return _parse_mark(m.group(1).decode(), _fields(m.group(2)))
+    except (KeyError, ValueError):
+        return Note(data[m.start():m.end()].decode("utf-8", "replace"), True)
+
+
+def _entry_at(data: bytes, m: re.Match[bytes], start: int,
+              whole: bool) -> tuple[int, Entry | Note]:
+    """(where the next block may start, the entry or, when cut short, a Note set aside)."""
+    fields = _fields(m.group(2))
+    text_at = m.end()
+    try:
+        size = int(fields["bytes"])
+    except (KeyError, ValueError):
+        size = -1
+    after = text_at + size
+    text = data[text_at:after]
+    if size >= 0 and (after == len(data) or data[after:after + 1] == b"\n") and (
+            _TORN_MARK not in text):  # a torn text may reach past its declared end
+        end, edited, complete = min(after + 1, len(data)), False, True
+    else:  # framing broken: the text runs to where the next block starts
+        nxt = _META.search(data, text_at)
+        end = len(data) if nxt is None else _heading_start(data, text_at, nxt.start())
+        text = data[text_at:end]
+        text = text[:-2] if text.endswith(b"\n\n") else text.removesuffix(b"\n")
+        edited = True
+        if nxt is None:
+            complete = size >= 0 and (whole or len(text) >= size)
+        else:
+            complete = size >= 0 and nxt.group(1) != b"torn"
+    heading = data[start:m.start() - 1] if start < m.start() else None
+    try:
+        if not complete:
+            raise ValueError("shorter than its declared length: cut short")
+        return end, _parse_entry(fields, heading, text, edited)
+    except (KeyError, ValueError):
+        return end, Note(data[start:end].decode("utf-8", "replace").rstrip("\n"), True)
 
 
 def split_front_matter(data: bytes) -> tuple[dict[str, str | None], list[str], int]:
@@ -344,11 +382,36 @@ def _write_all(fd: int, data: bytes) -> None:
 
 
 def _reason(err: OSError) -> str:
+    """Why a write failed, in the user's words."""
     if err.errno == errno.ENOSPC:
-        return "the disk is full"
+        return Msg.REASON_DISK_FULL.format()
     if err.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
-        return "the journal folder cannot be written to"
+        return Msg.REASON_NOT_WRITABLE.format()
     return err.strerror or type(err).__name__
+
+
+def _read_reason(err: OSError) -> str:
+    """Why a read failed: a refusal is said plainly, anything else as the system says it."""
+    if err.errno in (errno.EACCES, errno.EPERM):
+        return Msg.REASON_READ_DENIED.format()
+    return err.strerror or type(err).__name__
+
+
+_ASCII = bytes(range(128))
+
+
+def _may_contain(data: bytes, needle: str) -> bool:
+    """Whether `data` decoded and casefolded may contain `needle` (casefolded): never a
+    false no, and far quicker than casefolding it all. For an ASCII needle the bytes
+    lowercased decide, unless a non-ASCII character folds to ASCII (ß to ss, the Kelvin
+    sign to k); only the few non-ASCII bytes are decoded to find out."""
+    if needle.isascii():
+        if needle.encode() in data.lower():
+            return True
+        rest = data.translate(None, _ASCII).decode("utf-8", "replace").casefold()
+        if not rest.encode("ascii", "ignore"):
+            return False
+    return needle in data.decode("utf-8", "replace").casefold()
 
 
 def _slug(text: str) -> str:
@@ -409,8 +472,8 @@ class Writer:
                 from assistant.crypto import block_aad
 
                 block = self._cipher.seal(block, block_aad(self.id, self._seq)) + b"\n"
-            if self._fd is None:
-                self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND)
+            if self._fd is None:  # never through a link (see the module docstring)
+                self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_NOFOLLOW)
             _write_all(self._fd, self._prefix + block)
             os.fsync(self._fd)
         except OSError as err:
@@ -432,10 +495,12 @@ class Journal:
 
     # -- permissions --
     def _ensure_private(self) -> None:
+        """Folder 0700 and session files 0600; links inside are left alone (their targets
+        are not the journal's to change), the folder first so none can be added meanwhile."""
         try:
             self.directory.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
             self._repair(self.directory, DIR_MODE)
-            for path in self._files():
+            for path in self._files():  # regular files only
                 self._repair(path, FILE_MODE)
         except OSError as err:
             raise ReflectError(Msg.JOURNAL_DIR_UNUSABLE, path=self.directory,
@@ -446,8 +511,39 @@ class Journal:
             path.chmod(mode)
             self.repaired.append(path)
 
+    def _scan(self) -> tuple[list[Path], list[Path]]:
+        """(session files, symbolic links named like one), each sorted by name: oldest
+        first. Links are never followed (see the module docstring)."""
+        files: list[str] = []
+        links: list[str] = []
+        with os.scandir(self.directory) as found:
+            for item in found:
+                if not item.name.endswith(SUFFIX):
+                    continue
+                if item.is_symlink():
+                    links.append(item.name)
+                elif item.is_file(follow_symlinks=False):
+                    files.append(item.name)
+        return ([self.directory / n for n in sorted(files)],
+                [self.directory / n for n in sorted(links)])
+
     def _files(self) -> list[Path]:
-        return sorted(p for p in self.directory.glob(f"*{SUFFIX}") if p.is_file())
+        return self._scan()[0]
+
+    def _contents(self, skipped: list[ReflectError] | None) -> Iterator[tuple[Path, bytes]]:
+        """Each session file with its bytes, oldest first. A file that cannot be read, and
+        a link, are left out and told of in `skipped`: one bad file hides nothing else."""
+        files, links = self._scan()
+        notes = [] if skipped is None else skipped
+        notes += [ReflectError(Msg.SESSION_LINK_LEFT_OUT, path=p) for p in links]
+        for path in files:
+            try:
+                data = path.read_bytes()
+            except OSError as err:
+                notes.append(ReflectError(Msg.SESSION_LEFT_OUT, path=path,
+                                          reason=_read_reason(err)))
+                continue
+            yield path, data
 
     # -- writing --
     def start(self, guide: str, model: str | None = None,
@@ -477,7 +573,7 @@ class Journal:
             _fsync_dir(self.directory)
             return Writer(path, self._cipher_for(path, header), fresh=True)
         raise ReflectError(Msg.JOURNAL_DIR_UNUSABLE, path=self.directory,
-                           reason="too many sessions started in the same second")
+                           reason=Msg.REASON_SAME_SECOND.format())
 
     def reopen(self, session_id: str) -> Writer:
         """Append to an existing session (resume)."""
@@ -486,29 +582,33 @@ class Journal:
         return Writer(path, self._cipher_for(path, header), fresh=False)
 
     # -- reading --
-    def sessions(self) -> list[Record]:
-        """Every session, oldest first (ids start with the time they began)."""
-        return [self._load(p) for p in self._files()]
+    def sessions(self, skipped: list[ReflectError] | None = None) -> list[Record]:
+        """Every session, oldest first (ids start with the time they began); files that
+        cannot be read, and links, are told of in `skipped` instead."""
+        return [self._parse(path, data) for path, data in self._contents(skipped)]
 
     def read(self, session_id: str) -> Record:
         """A session by id, unique prefix of an id, or `latest`."""
         return self._load(self._path(session_id))
 
-    def latest_unfinished(self) -> Record | None:
-        return next((r for r in reversed(self.sessions()) if not r.finished), None)
+    def latest_unfinished(self, skipped: list[ReflectError] | None = None) -> Record | None:
+        return next((r for r in reversed(self.sessions(skipped)) if not r.finished), None)
 
-    def search(self, text: str) -> list[tuple[Record, Entry]]:
-        """Entries whose answer contains `text`, ignoring case."""
+    def search(self, text: str,
+               skipped: list[ReflectError] | None = None) -> list[tuple[Record, Entry]]:
+        """Entries whose answer contains `text`, ignoring case: replaced answers too (tell
+        them with `Record.replaced`). Unreadable files are told of in `skipped`."""
         needle = text.casefold()
         hits = []
-        for path in self._files():
-            data = self._read_bytes(path)
+        for path, data in self._contents(skipped):
             header, _, body = split_front_matter(data)
-            plain = data if not header.get("encryption") else b"".join(
-                c for c in self._sealed_chunks(path, header, data, body) if isinstance(c, bytes))
-            if needle not in plain.decode("utf-8", "replace").casefold():
+            chunks = (self._sealed_chunks(path, header, data, body)
+                      if header.get("encryption") else None)
+            plain = data if chunks is None else b"".join(
+                c for c in chunks if isinstance(c, bytes))
+            if not _may_contain(plain, needle):
                 continue  # most files do not match: skip parsing them
-            record = self._parse(path, data)
+            record = self._parse(path, data, chunks)
             hits += [(record, e) for e in record.entries if needle in e.text.casefold()]
         return hits
 
@@ -567,8 +667,11 @@ class Journal:
         """Front matter of the sessions that are encrypted (read without any passphrase)."""
         out = []
         for path in self._files():
-            with path.open("rb") as f:
-                header, _, _ = split_front_matter(f.read(4096))
+            try:
+                with path.open("rb") as f:
+                    header, _, _ = split_front_matter(f.read(4096))
+            except OSError:
+                continue  # `sessions` tells of it; it must not lock out the others
             if header.get("encryption"):
                 out.append(header)
         return out
@@ -594,19 +697,24 @@ class Journal:
         try:
             return path.read_bytes()
         except OSError as err:
-            raise ReflectError(Msg.UNREADABLE_FILE, path=path, reason=_reason(err)) from err
+            raise ReflectError(Msg.SESSION_UNREADABLE, path=path,
+                               reason=_read_reason(err)) from err
 
     def _load(self, path: Path) -> Record:
         return self._parse(path, self._read_bytes(path))
 
-    def _parse(self, path: Path, data: bytes) -> Record:
+    def _parse(self, path: Path, data: bytes,
+               chunks: list[bytes | Note] | None = None) -> Record:
+        """The session in `data`; `chunks`: its sealed blocks, when already opened."""
         header, other, body = split_front_matter(data)
         encrypted = bool(header.get("encryption"))
         blocks: list[Block] = []
         if other:  # front matter the user added: keep it visible
             blocks.append(Note("\n".join(other)))
         if encrypted:
-            for chunk in self._sealed_chunks(path, header, data, body):
+            if chunks is None:
+                chunks = self._sealed_chunks(path, header, data, body)
+            for chunk in chunks:
                 blocks += [chunk] if isinstance(chunk, Note) else [
                     b for _, b in parse_body(chunk, whole=True)]
         else:
@@ -654,11 +762,13 @@ class Journal:
         return out
 
 
-def render_markdown(record: Record) -> bytes:
-    """The session as a plain (decrypted) Markdown file, in the journal's own format."""
+def render_markdown(record: Record, blocks: Iterable[Block] | None = None) -> bytes:
+    """The session as a plain (decrypted) Markdown file, in the journal's own format: its
+    own blocks, or `blocks` in their place (an export adds notes for people)."""
     header = {"session": record.id, "guide": record.guide, "started": _when(record.started),
               "model": record.model}
-    return front_matter(header) + b"".join(render_block(b) for b in record.blocks)
+    return front_matter(header) + b"".join(
+        render_block(b) for b in (record.blocks if blocks is None else blocks))
 
 
 def open_journal(encrypt: bool = False, directory: Path | None = None) -> Journal:

@@ -159,12 +159,17 @@ class Msg(Enum):
         "again, {skip} to leave a question, {back} to go to the one before, {pause} to take "
         "a break, and {stop} to end for now. Everything is saved as you go."
     )
-    PAUSED = "Okay, let's take a break. Say {resume} whenever you're ready to go on."
-    STILL_PAUSED = "We're still on a break. Say {resume} whenever you're ready."
+    PAUSED = (
+        "Okay, let's take a break. Nothing is kept while we're on a break. Say {resume} "
+        "whenever you're ready to go on."
+    )
+    STILL_PAUSED = (
+        "We're still on a break, so that was not kept. Say {resume} whenever you're ready."
+    )
     WELCOME_BACK = "Welcome back."
     STOPPED = (
-        "Okay, we'll stop here. Everything you said is saved. To go on later from this "
-        "point, run: reflect resume"
+        "Okay, we'll stop here. Your answers are saved, and you can go on from this point "
+        "another time."
     )
     RESUMED = "Welcome back. We'll go on from part {number} of {total}: {title}."
     RESUMED_AT_END = "Welcome back. You had answered every question, so let's close."
@@ -249,6 +254,55 @@ class Msg(Enum):
     ENCRYPTION_FORGET_WARNING = (
         "Keep your passphrase safe: without it the encrypted answers cannot be read by "
         "anyone, including you."
+    )
+    # reasons, as in "... because {reason}"
+    REASON_DISK_FULL = "the disk is full"
+    REASON_NOT_WRITABLE = "the journal folder cannot be written to"
+    REASON_READ_DENIED = "permission denied"
+    REASON_SAME_SECOND = "too many sessions started in the same second"
+    # files left out of a listing, and a session that cannot be read
+    SESSION_LEFT_OUT = (
+        "Left out {path}, which cannot be read ({reason}); if another user owns it (after "
+        "running Reflect with sudo, say), give it back with `sudo chown $USER {path}`."
+    )
+    SESSION_LINK_LEFT_OUT = (
+        "Left out {path}: it is a symbolic link, and Reflect never follows links in the "
+        "private journal folder; put the file it points to there instead, or delete the link."
+    )
+    SESSION_UNREADABLE = (
+        "Cannot read the session file {path} ({reason}); if another user owns it (after "
+        "running Reflect with sudo, say), give it back with `sudo chown $USER {path}`."
+    )
+    # journal list: one line per session
+    LIST_LINE = "{session}  {guide}  {started}  {answers}  {state}"
+    LIST_ONE_ANSWER = "1 answer"
+    LIST_ANSWERS = "{count} answers"
+    STATE_FINISHED = "finished"
+    STATE_NOT_FINISHED = "not finished"
+    STATE_ENCRYPTED = "encrypted"
+    STATE_SET_ASIDE = "{count} part(s) set aside"
+    # journal show
+    SHOW_SESSION = "Session {session}"
+    SHOW_GUIDE = "Guide: {guide}"
+    SHOW_STARTED = "Started: {started}"
+    SHOW_STATUS = "Status: {status}"
+    SHOW_NOT_FINISHED = "not finished (reflect resume {session})"
+    SHOW_MODEL = "Speech model: {model}"
+    SHOW_DETAILS = "({details})"
+    SHOW_SECONDS = "{seconds:.0f} seconds"
+    SHOW_EDITED = "edited by hand"
+    SHOW_NO_ANSWER = "(no answer)"
+    SHOW_EARLIER = "Earlier answer (replaced), {details}:"
+    SHOW_NOTE = "Your note:"
+    SHOW_ROLE = "(Role chosen: {role})"
+    SHOW_SKIPPED = "(Skipped: {what})"
+    SHOW_SKIPPED_UNNAMED = "question {number} of step {step}"
+    SHOW_FINISHED_AT = "(Session finished at {time}.)"
+    # journal search and export
+    SEARCH_HIT = "{session}  {question}"
+    SEARCH_HIT_REPLACED = "{session}  {question} (earlier answer, replaced)"
+    EXPORT_REPLACED = (
+        "Earlier answer (replaced): this question is answered again further down."
     )
 
     # --- speaking and listening ----------------------------------------------------
@@ -392,10 +446,6 @@ class Msg(Enum):
         "No speech model for the language {language} is installed, and Reflect's list has "
         "none for it. Download a Vosk model for {language} from {url}, unpack it and pass "
         "its folder with --model, or use `reflect run --text` to type your answers."
-    )
-    MODEL_DOWNLOAD_SKIPPED = (
-        "No speech model could be installed, so the session takes typed answers. Run "
-        "`reflect models download {name}` when you are online to answer by voice."
     )
     MODELS_LIST_HEADER = "Speech models (name, language, download size, state):"
     MODELS_LIST_LINE = "{name}, {language}, {size}, {state}"

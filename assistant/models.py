@@ -411,6 +411,13 @@ def _unpack(info: ModelInfo, part: Path, target: Path) -> None:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
+def _clear_leftovers(name: str, models_dir: Path) -> None:
+    """Remove the scratch folders of an install or removal of `name` that was killed."""
+    for pattern in (f".{name}.unpack-*", f".{name}.remove-*"):
+        for stale in models_dir.glob(pattern):
+            shutil.rmtree(stale, ignore_errors=True)
+
+
 def part_path(name: str, models_dir: Path) -> Path:
     """Where a download in progress lives; it stays after a failure so the next try resumes."""
     return models_dir / f"{name}.zip.part"
@@ -433,6 +440,7 @@ def download(info: ModelInfo, base_url: str, *, out: TextIO = sys.stdout,
     except OSError as err:
         raise ReflectError(Msg.MODEL_WRITE_FAILED, name=info.name, path=models_dir,
                            reason=err.strerror) from None
+    _clear_leftovers(info.name, models_dir)
     url = f"{base_url.rstrip('/')}/{info.name}.zip"
     part = part_path(info.name, models_dir)
     out.write(Msg.MODEL_DOWNLOADING.format(name=info.name, size=human_size(info.size),

@@ -35,6 +35,7 @@ class Answer:
     seconds: float
     ended: str  # silence | command | enter | max | typed | device-lost | end-of-input
     confidence: float | None = None
+    notice: str | None = None  # to tell the user once the answer is saved (what happened)
 
 
 @dataclass(frozen=True)
@@ -256,6 +257,8 @@ class Session:
             if isinstance(heard, Answer):
                 pending.add(heard.text, heard.seconds)
                 self._keep(slot, pending, heard.ended, heard.confidence)
+                if heard.notice:  # only now: saving comes before a word about it
+                    self.voice.say(heard.notice, "notice")
                 return False
             if heard.name in ("finish", "skip"):
                 self._keep(slot, pending, "command")
@@ -296,7 +299,11 @@ class Session:
             self.voice.say(question, "question")
 
     def _paused(self) -> bool:
-        """Wait for resume (True) or stop (False); nothing else counts as an answer here."""
+        """Wait for resume (True) or stop (False); nothing else counts as an answer here.
+
+        What is said on a break is not kept (it may be meant for someone in the room), and
+        the user is told so: every time for typed text, which is surely meant for Reflect,
+        once for speech, so a conversation nearby does not draw a reminder each sentence."""
         resume = self.commands.word("resume")
         self._say(Msg.PAUSED, resume=resume)
         reminded = False
@@ -304,7 +311,8 @@ class Session:
             heard = self.ear.listen()
             if isinstance(heard, Command) and heard.name in ("resume", "stop"):
                 return heard.name == "resume"
-            if not reminded or (isinstance(heard, Command) and heard.name == "help"):
+            typed = isinstance(heard, Answer) and heard.ended == "typed"
+            if not reminded or typed or (isinstance(heard, Command) and heard.name == "help"):
                 self._say(Msg.STILL_PAUSED, resume=resume)
                 reminded = True
 

@@ -5,7 +5,8 @@ under a temporary REFLECT_HOME, then times, side by side in the same run:
   - `reflect journal search WORD` end to end (a fresh process, as a user runs it),
   - Journal.search in-process (the parsing and matching alone),
   - the baseline `grep -ri WORD` over the same files,
-and prints each median with its ratio to the baseline. The target: end to end < 0.5 s.
+for a rare word and for a common one, and prints each median with its ratio to the
+baseline. The target: end to end < 0.5 s for both.
 
 Usage: scripts/bench journal [--sessions N] [--answers N] [--runs N] [--encrypted]
 """
@@ -35,7 +36,8 @@ WORDS = [
     "always", "together", "morning", "evening", "call", "message", "home", "friend", "family",
     "work", "change", "slowly", "careful", "open", "quiet", "safe",
 ]
-NEEDLE = "lighthouse"
+NEEDLE = "lighthouse"  # rare: planted in about 1 answer in 500
+COMMON = "trust"  # in about three answers out of four: every file is parsed, many lines print
 PASSPHRASE = "benchmark passphrase"
 TARGET = 0.5
 
@@ -104,39 +106,41 @@ def main() -> int:
               f"{size / 1e6:.1f} MB{', encrypted' if args.encrypted else ''}; "
               f"'{NEEDLE}' planted in {planted} answers")
 
-        command = [sys.executable, "-m", "assistant", "journal", "search", NEEDLE]
-        found = subprocess.run(command, env=env, cwd=REPO, capture_output=True, text=True,
-                               check=True).stdout
+        command = [sys.executable, "-m", "assistant", "journal", "search"]
+        found = subprocess.run([*command, NEEDLE], env=env, cwd=REPO, capture_output=True,
+                               text=True, check=True).stdout
         hits = sum(1 for line in found.splitlines() if not line.startswith(" "))
         if hits != planted:
             print(f"search found {hits} answers, expected {planted}", file=sys.stderr)
             return 1
 
-        def end_to_end() -> None:
-            subprocess.run(command, env=env, cwd=REPO, capture_output=True, check=True)
-
-        def in_process() -> None:
-            from assistant.journal import open_journal
-
-            open_journal().search(NEEDLE)
-
-        def grep() -> None:
-            subprocess.run(["grep", "-ri", NEEDLE, str(directory)], capture_output=True)
-
         def python_start() -> None:
             subprocess.run([sys.executable, "-c", "pass"], check=True)
 
-        figures = [("grep -ri (baseline)", median_time(grep, args.runs)),
-                   ("python -c pass (startup alone)", median_time(python_start, args.runs)),
-                   ("Journal.search in-process", median_time(in_process, args.runs)),
-                   ("reflect journal search (end to end)", median_time(end_to_end, args.runs))]
-    base = figures[0][1]
+        figures = [("python -c pass (startup alone)", None, median_time(python_start, args.runs))]
+        for word in (NEEDLE, COMMON):
+            from assistant.journal import open_journal
+
+            matches = len(open_journal().search(word))
+            figures += [
+                (f"grep -ri {word} (baseline)", word, median_time(lambda w=word: subprocess.run(
+                    ["grep", "-ri", w, str(directory)], capture_output=True), args.runs)),
+                (f"Journal.search in-process ({matches} hits)", word,
+                 median_time(lambda w=word: open_journal().search(w), args.runs)),
+                ("reflect journal search (end to end)", word, median_time(
+                    lambda w=word: subprocess.run([*command, w], env=env, cwd=REPO,
+                                                  capture_output=True, check=True),
+                    args.runs)),
+            ]
     print(f"median of {args.runs} runs:")
-    for name, seconds in figures:
-        print(f"  {name:<38} {seconds * 1000:8.1f} ms   {seconds / base:6.1f} x baseline")
-    verdict = "met" if figures[-1][1] < TARGET else "NOT met"
-    print(f"target: end to end under {TARGET} s -- {verdict}")
-    return 0 if figures[-1][1] < TARGET else 1
+    baseline = {word: seconds for name, word, seconds in figures if "baseline" in name}
+    for name, word, seconds in figures:
+        ratio = f"{seconds / baseline[word]:6.1f} x grep" if word else ""
+        print(f"  {name:<42} {seconds * 1000:8.1f} ms   {ratio}")
+    worst = max(seconds for name, _, seconds in figures if "end to end" in name)
+    verdict = "met" if worst < TARGET else "NOT met"
+    print(f"target: end to end under {TARGET} s for a rare and a common word -- {verdict}")
+    return 0 if worst < TARGET else 1
 
 
 if __name__ == "__main__":

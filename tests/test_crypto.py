@@ -39,6 +39,19 @@ def test_round_trip_through_sealed_blocks(sealed: Journal) -> None:
     assert next(r for r, _ in sealed.search(SECRET.lower())).id == path.stem
 
 
+
+def test_search_opens_each_sealed_block_once_and_finds_replaced_answers(
+        sealed: Journal, monkeypatch: pytest.MonkeyPatch) -> None:
+    write_session(sealed, [entry(0, f"{SECRET} first"), entry(1), entry(0, f"{SECRET} again")])
+    opened: list[bytes] = []
+    real = Cipher.unseal
+    monkeypatch.setattr(Cipher, "unseal", lambda self, line, aad: opened.append(aad)
+                        or real(self, line, aad))
+    hits = sealed.search(SECRET.upper())
+    assert [(e.text, r.replaced(e)) for r, e in hits] == [(f"{SECRET} first", True),
+                                                          (f"{SECRET} again", False)]
+    assert len(opened) == len(set(opened)) == 4  # role mark and three answers, once each
+
 def _header(path: Path) -> dict:
     from assistant.journal import split_front_matter
 

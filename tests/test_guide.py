@@ -218,14 +218,20 @@ TAGS = [
 
 @pytest.mark.parametrize("tag", TAGS)
 def test_object_constructing_tags_are_refused_without_running_anything(
-        cli, tmp_path: Path, tag: str) -> None:
+        cli, tmp_path: Path, reflect_home: Path, tag: str) -> None:
     marker = tmp_path / "ran"
     text = GOOD.replace("outro: Good night.", "outro: " + tag.format(marker=marker))
-    result = cli("guides", "check", str(write(tmp_path, text)))
+    path = write(tmp_path, text)
+    before = files_under(tmp_path, reflect_home)
+    started = time.perf_counter()
+    with pytest.raises(guide.GuideError):
+        guide.load(path)
+    assert time.perf_counter() - started < 0.5  # a guard against running anything slow
+    result = cli("guides", "check", str(path))
     assert result.returncode == EXIT_BAD_INPUT
-    assert ":25: the YAML tag !" in result.stderr and "is not allowed" in result.stderr
+    assert ":25: outro: the YAML tag !" in result.stderr and "is not allowed" in result.stderr
     assert "Traceback" not in result.stderr
-    assert not marker.exists()
+    assert not marker.exists() and files_under(tmp_path, reflect_home) == before
 
 
 BOMB = """\

@@ -113,6 +113,17 @@ def test_session_lookup_by_prefix_and_latest(journal: Journal) -> None:
     assert err.value.msg is Msg.SESSION_UNKNOWN
 
 
+
+def test_answering_again_keeps_both_and_the_newest_is_the_answer(journal: Journal) -> None:
+    again = entry(0, "Said again after going back.", at=T0 + timedelta(minutes=9))
+    record = journal.read(write_session(journal, [entry(0), entry(1), again]).stem)
+    assert record.entries == [entry(0), entry(1), again]  # append-only: nothing rewritten
+    assert record.answers() == [again, entry(1)]  # in the order first answered
+    assert record.versions[("step-0", 0)] == [entry(0), again]
+    assert [record.replaced(e) for e in record.entries] == [True, False, False]
+    assert record.done == {("step-0", 0), ("step-0", 1)}  # what resume skips: unchanged
+
+
 # --- durability ----------------------------------------------------------------------
 
 
@@ -318,6 +329,90 @@ def test_permissions_are_private_whatever_the_umask_and_repaired_on_start(
     assert path.stat().st_mode & 0o777 == 0o600
     assert set(repaired.repaired) == {folder, path}
     assert Journal(folder).repaired == []
+
+
+
+def test_symbolic_links_in_the_journal_are_never_followed(tmp_path: Path) -> None:
+    folder = tmp_path / "journal"
+    kept = write_session(Journal(folder), [entry(0)])
+    outside = tmp_path / "elsewhere.md"
+    outside.write_bytes(kept.read_bytes().replace(b"Answer number 0.", b"Not in the journal"))
+    outside.chmod(0o644)
+    link = folder / "2026-11-24T10-00-00-link.md"
+    link.symlink_to(outside)
+    journal = Journal(folder)
+    assert outside.stat().st_mode & 0o777 == 0o644 and journal.repaired == []
+    skipped: list[ReflectError] = []
+    assert [r.id for r in journal.sessions(skipped)] == [kept.stem]
+    assert [e.msg for e in skipped] == [Msg.SESSION_LINK_LEFT_OUT]
+    assert str(link) in str(skipped[0]) and "symbolic link" in str(skipped[0])
+    assert journal.search("not in the journal") == []
+    with pytest.raises(ReflectError) as err:
+        journal.read(link.stem)
+    assert err.value.msg is Msg.SESSION_UNKNOWN
+    assert journal.read("latest").id == kept.stem
+    writer = journal.reopen(kept.stem)  # a file swapped for a link meanwhile: not appended to
+    kept.rename(tmp_path / "moved.md")
+    kept.symlink_to(outside)
+    before = outside.read_bytes()
+    with pytest.raises(ReflectError) as err:
+        writer.answer(entry(1))
+    assert err.value.msg is Msg.SAVE_FAILED and outside.read_bytes() == before
+
+
+def _unreadable(monkeypatch: pytest.MonkeyPatch, path: Path) -> None:
+    """Reading `path` fails as it does for a file another user owns (root reads anything)."""
+    real_read, real_open = Path.read_bytes, Path.open
+
+    def refuse(self: Path, *args: object, **kw: object):
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(self))
+
+    monkeypatch.setattr(Path, "read_bytes", lambda self: refuse(self) if self == path
+                        else real_read(self))
+    monkeypatch.setattr(Path, "open", lambda self, *a, **kw: refuse(self) if self == path
+                        else real_open(self, *a, **kw))
+
+
+def test_an_unreadable_session_is_left_out_and_named(
+        journal: Journal, monkeypatch: pytest.MonkeyPatch) -> None:
+    first = write_session(journal, [entry(0, "Findable words.")])
+    with journal.start("g", started=T0 + timedelta(days=1)) as w:
+        w.answer(entry(1, "Findable too."))
+    _unreadable(monkeypatch, w.path)
+    skipped: list[ReflectError] = []
+    assert [r.id for r in journal.sessions(skipped)] == [first.stem]
+    assert [e.msg for e in skipped] == [Msg.SESSION_LEFT_OUT]
+    assert str(skipped[0]) == (
+        f"Left out {w.path}, which cannot be read (permission denied); if another user owns "
+        f"it (after running Reflect with sudo, say), give it back with `sudo chown $USER "
+        f"{w.path}`.")
+    latest = journal.latest_unfinished()
+    assert latest is not None and latest.id == first.stem  # resume carries on too
+    found: list[ReflectError] = []
+    assert [r.id for r, _ in journal.search("findable", found)] == [first.stem]
+    assert [e.msg for e in found] == [Msg.SESSION_LEFT_OUT]
+    assert jmod.open_journal(directory=journal.directory).sessions()  # no lock-out either
+    with pytest.raises(ReflectError) as err:
+        journal.read(w.id)
+    assert err.value.msg is Msg.SESSION_UNREADABLE and "(permission denied)" in str(err.value)
+
+
+@pytest.mark.parametrize("word", ["strasse", "STRASSE", "straße", "kelvin", "fish", "\ufb01sh",
+                                  "\u0130stanbul", "—", "answer"])
+def test_search_finds_what_casefolding_finds(journal: Journal, word: str) -> None:
+    """Most files are ruled out on their bytes alone; a character that folds to ASCII
+    letters (ß, the Kelvin sign, the ﬁ ligature) must never make that miss a match."""
+    texts = ["Die Straße — lang.", "\u212aelvin, not Kelvin.", "A \ufb01sh story.",
+             "\u0130stanbul — \u0131stanbul", "plain answer"]
+    path = write_session(journal, [entry(n, t) for n, t in enumerate(texts)])
+    needle = word.casefold()
+    expected = [t for t in texts if needle in t.casefold()]
+    assert [e.text for _, e in journal.search(word)] == expected
+    data = path.read_bytes()
+    for cut in range(0, len(data), 7):  # and the quick check itself, on every slice
+        piece = data[cut:cut + 40]
+        if needle in piece.decode("utf-8", "replace").casefold():
+            assert jmod._may_contain(piece, needle), (word, piece)
 
 
 # --- the disk says no ----------------------------------------------------------------

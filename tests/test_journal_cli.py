@@ -133,6 +133,34 @@ def test_search_ignores_case_and_prints_session_question_and_line(cli, two) -> N
     assert none.returncode == 0 and none.stdout.strip() == 'No answer contains "zebra".'
 
 
+
+def test_an_unreadable_session_stops_nothing_else(cli, two) -> None:
+    """As after `sudo reflect run`: a session file another user owns. Root reads any file,
+    so the commands run here without the capabilities that let it."""
+    if os.geteuid() != 0:
+        pytest.fail("this test gives a file to another user, which needs root")
+    os.chown(two[1], 65534, 65534)  # nobody's, private
+    no_override = "-dac_override,-dac_read_search"
+
+    def unprivileged(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(["setpriv", "--bounding-set", no_override, "--inh-caps",
+                               no_override, sys.executable, "-m", "assistant", *args],
+                              capture_output=True, text=True, cwd=REPO, timeout=120)
+
+    listed = unprivileged("journal", "list")
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stdout.splitlines() == [
+        f"{two[0].stem}  rebuilding-trust  2026-11-23 21:55  2 answers  finished"]
+    assert listed.stderr.startswith(f"Left out {two[1]}, which cannot be read")
+    assert two[0].stem in unprivileged("journal", "search", "silence").stdout
+    shown = unprivileged("journal", "show", two[1].stem)
+    assert shown.returncode == 1 and shown.stdout == ""
+    assert shown.stderr.strip() == (
+        f"Cannot read the session file {two[1]} (permission denied); if another user owns "
+        f"it (after running Reflect with sudo, say), give it back with `sudo chown $USER "
+        f"{two[1]}`.")
+
+
 # --- export -----------------------------------------------------------------------------
 
 
@@ -147,7 +175,8 @@ def test_export_json_holds_every_field(cli, two) -> None:
     assert data["entries"][0] == {
         "step": "step-0", "prompt": 0, "title": "Step 0", "question": "Question 0?",
         "text": "The Silence hurt.\nIt still does.", "at": "2026-11-23T21:55:00+01:00",
-        "seconds": 12.5, "ended": "silence", "confidence": 0.87, "edited": False}
+        "seconds": 12.5, "ended": "silence", "confidence": 0.87, "edited": False,
+        "replaced": False}
     assert data["notes"] == ["My own note."]
 
 

@@ -297,6 +297,24 @@ def test_pause_waits_for_resume_and_takes_nothing_as_an_answer() -> None:
     assert w.questions[:2] == ["Q1?", "Q1?"]
 
 
+def test_typed_text_on_a_break_is_not_kept_and_says_so_every_time() -> None:
+    """Typed text is surely meant for Reflect: each line gets the reminder that nothing is
+    kept on a break (speech gets it once: it may be a conversation in the room)."""
+    _, w = run(NO_CHOICE, [
+        Command("pause"), Answer("my real answer", 0.0, "typed"),
+        Answer("and more of it", 0.0, "typed"), Command("resume"), a("x"), a("y"), a("z")])
+    assert w.notices().count(Msg.STILL_PAUSED.format(resume="resume")) == 2
+    assert [e.text for e in w.entries] == ["x", "y", "z"]
+
+
+def test_a_notice_that_comes_with_an_answer_is_said_after_it_is_saved() -> None:
+    _, w = run(NO_CHOICE, [Answer("heard so far", 4.0, "device-lost", notice="Mic gone."),
+                           a("y"), a("z")])
+    assert w.entries[0].ended == "device-lost"
+    saved = w.log.index(("saved", ("one", 0, "heard so far")))
+    assert saved < w.log.index(("notice", "Mic gone.")) < w.log.index(("question", "Q2?"))
+
+
 def test_stop_while_paused_saves_what_came_before_the_pause() -> None:
     result, w = run(NO_CHOICE, [a("one"), Command("pause", pending="kept"), Command("stop")])
     assert result == "stopped"
