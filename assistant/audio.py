@@ -9,10 +9,14 @@ the caller's thread -- because a slow callback loses audio.
 
 from __future__ import annotations
 
+import atexit
 import logging
 import math
+import os
 import queue
+import re
 import struct
+import sys
 import threading
 import time
 import wave
@@ -80,6 +84,7 @@ def sounddevice() -> ModuleType:
         import sounddevice as sd
     except OSError as err:  # sounddevice raises OSError when libportaudio is not found
         raise ReflectError(Msg.NO_PORTAUDIO, reason=str(err)) from err
+    _quiet_portaudio(sd._libname)
     return sd
 
 
@@ -102,8 +107,158 @@ def _quiet_alsa() -> None:
     kind = ctypes.CFUNCTYPE(None, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p,
                             ctypes.c_int, ctypes.c_char_p)
     _alsa_handler = kind(lambda file, line, function, err, fmt:
-                         log.debug("alsa-lib: %s (%s:%d)", fmt, file, line))
+                         log.debug("alsa-lib: %s (%s:%d)", fmt.decode(errors="replace"),
+                                   file.decode(errors="replace"), line))
     lib.snd_lib_error_set_handler(_alsa_handler)
+
+
+# PortAudio's own failure notes, e.g. "Expression 'alsa_snd_pcm_poll_descriptors_revents(
+# self->pcm, pfds, self->nfds, &revents )' failed in 'src/hostapi/alsa/pa_linux_alsa.c',
+# line: 3665" -- three of them each time a device is lost.
+PORTAUDIO_NOTE = re.compile(rb"^Expression '.*' failed in '.*'")
+# PortAudio 19.6 can get stuck after a device is lost: a `goto error` below its own error
+# label repeats one note forever in the stream's thread, which cannot be cancelled then.
+RUNAWAY = 50  # the same note this many times in a row: that thread is stuck
+
+_portaudio_print: Any = None  # the ctypes callback PortAudio holds: it must stay alive
+_last_note: tuple[bytes, int] = (b"", 0)
+
+
+def _quiet_portaudio(libname: str) -> None:
+    """PortAudio prints notes straight to stderr when a device is lost, in the middle of
+    the user's screen; send them to the log instead.
+
+    Builds that export PaUtil_SetDebugPrintFunction take a print function. Debian's
+    (autotools) build keeps it private and prints through the C library's `stderr`
+    stream, so there that stream is sorted instead (see `CStderr`).
+    """
+    global _portaudio_print
+    if _portaudio_print is not None:
+        return
+    import ctypes
+
+    try:
+        setter = ctypes.CDLL(libname).PaUtil_SetDebugPrintFunction
+    except (OSError, AttributeError):
+        _portaudio_print = False
+        CStderr.install()
+        return
+    kind = ctypes.CFUNCTYPE(None, ctypes.c_char_p)
+    _portaudio_print = kind(_print_note)
+    setter.argtypes, setter.restype = [kind], None
+    setter(_portaudio_print)
+
+
+def _print_note(text: bytes) -> None:
+    """PortAudio's print function: a stuck thread that brings a note is parked here."""
+    if not _portaudio_note(text):
+        threading.Event().wait()
+
+
+def _portaudio_note(text: bytes) -> bool:
+    """Log one of PortAudio's notes; False once the same note came RUNAWAY times in a row
+    (its thread is stuck: the caller parks it, so it stops burning a processor)."""
+    global _last_note
+    count = _last_note[1] + 1 if text == _last_note[0] else 1
+    _last_note = (text, count)
+    note = text.decode(errors="replace").rstrip()
+    if count < RUNAWAY:
+        log.debug("PortAudio: %s", note)
+    elif count == RUNAWAY:
+        log.warning("PortAudio's stream thread is stuck repeating a note; it is left waiting")
+    return count < RUNAWAY
+
+
+class CStderr:
+    """The C library's `stderr` stream pointed at a pipe that a thread sorts: PortAudio's
+    notes go to the log, every other line on to file descriptor 2, as before. Python
+    writes its own stderr to the descriptor, not through this stream: it is not touched.
+
+    A stuck PortAudio thread is parked by no longer reading its pipe: once the pipe is
+    full, its write blocks, for good. Other writers then get a fresh pipe.
+    """
+
+    def __init__(self, libc: Any, stream: Any) -> None:
+        self.libc, self.stream = libc, stream
+        self.original = stream.value
+        self.current: tuple[int, int, threading.Thread] | None = None  # FILE*, fd, sorter
+        self.parked: list[int] = []  # the write ends of pipes a stuck thread is blocked on
+
+    @classmethod
+    def install(cls) -> None:
+        import ctypes
+
+        libc = ctypes.CDLL(None)
+        try:
+            stream = ctypes.c_void_p.in_dll(libc, "stderr")
+        except ValueError:  # a C library without a `stderr` variable (macOS names it otherwise)
+            return
+        libc.fdopen.argtypes, libc.fdopen.restype = [ctypes.c_int, ctypes.c_char_p], \
+            ctypes.c_void_p
+        libc.setvbuf.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int, ctypes.c_size_t]
+        libc.fclose.argtypes = [ctypes.c_void_p]
+        sorted_stderr = cls(libc, stream)
+        if sorted_stderr.open():
+            atexit.register(sorted_stderr.restore)
+
+    def open(self) -> bool:
+        """Point the stream at a new pipe and start its sorter; False if that failed."""
+        read, write = os.pipe()
+        piped = self.libc.fdopen(write, b"w")
+        if not piped:
+            os.close(read)
+            os.close(write)
+            return False
+        self.libc.setvbuf(piped, None, 1, 0)  # _IOLBF: line-buffered, as stderr is
+        sorter = threading.Thread(target=self._sort, args=(read,), name="reflect-stderr",
+                                  daemon=True)
+        self.current = (piped, write, sorter)
+        self.stream.value = piped
+        sorter.start()
+        return True
+
+    def _sort(self, fd: int) -> None:
+        pipe = open(fd, "rb")  # noqa: SIM115 -- left open when a stuck thread is parked on it
+        for line in pipe:
+            if not PORTAUDIO_NOTE.match(line):
+                os.write(2, line)
+            elif not _portaudio_note(line):
+                self._park(fd)
+        pipe.close()
+
+    def _park(self, fd: int) -> None:
+        """Stop reading `fd` until the stuck writer blocks on it, then hand the stream a
+        fresh pipe; this thread and that writer wait from then on."""
+        import fcntl
+        import termios
+
+        room = fcntl.fcntl(fd, fcntl.F_GETPIPE_SZ) - 4096  # a note's write blocks past this
+        waiting = bytearray(4)
+        deadline = time.monotonic() + 2.0
+        while time.monotonic() < deadline:
+            fcntl.ioctl(fd, termios.FIONREAD, waiting)
+            if int.from_bytes(waiting, sys.byteorder) >= room:
+                break
+            time.sleep(0.01)
+        if self.current is not None:
+            self.parked.append(self.current[1])
+        self.open()
+        threading.Event().wait()
+
+    def restore(self) -> None:
+        """At exit: the stream as it was; lines still in the pipe come out first.
+
+        The C library flushes every stream as the process ends: writes to a parked pipe
+        must fail then, not wait for a reader that is gone."""
+        import fcntl
+
+        self.stream.value = self.original
+        for fd in self.parked:
+            fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) | os.O_NONBLOCK)
+        if self.current is not None:
+            piped, _, sorter = self.current
+            self.libc.fclose(piped)
+            sorter.join(timeout=1.0)
 
 
 def find_device(spec: str | int | None, kind: str) -> int | None:
@@ -270,6 +425,7 @@ class MicStream:
         self._last_callback = 0.0
         self._closing = False
         self._finished = False
+        self._stalled = False  # lost while its thread still runs (see `_let_go`)
 
     def start(self) -> None:
         sd = sounddevice()
@@ -320,6 +476,7 @@ class MicStream:
         if self._finished or not stream.active:
             raise DeviceLost("the microphone stream stopped")
         if time.monotonic() - self._last_callback > LOST_AFTER:
+            self._stalled = True
             raise DeviceLost(f"no sound from the microphone for {LOST_AFTER:.0f} seconds")
 
     def hold(self) -> None:
@@ -342,11 +499,7 @@ class MicStream:
         if stream is not None and self.overflows:
             log.warning("the microphone overflowed %d times: some audio was lost", self.overflows)
         if stream is not None:
-            try:
-                stream.abort()
-                stream.close()
-            except Exception:  # closing a stream whose device is gone: nothing to save
-                pass
+            _let_go(stream, stuck=self._stalled and not self._finished)
 
 
 class MicFile:
@@ -433,6 +586,7 @@ class Speaker:
         except (sd.PortAudioError, ValueError) as err:
             raise ReflectError(Msg.SPEAKER_UNAVAILABLE, reason=_reason(err)) from err
         seconds = len(samples) / rate
+        stalled = False
         try:
             stream.start()
             started = time.monotonic()
@@ -441,6 +595,7 @@ class Speaker:
                     stream.abort()
                     return False
                 if time.monotonic() > started + seconds + LOST_AFTER:
+                    stalled = True
                     raise DeviceLost("the speaker stopped taking sound")
             # PortAudio is done once the last block is handed on; the sound is out only
             # after the output latency. Waiting for it keeps the microphone, which is
@@ -452,7 +607,7 @@ class Speaker:
         except sd.PortAudioError as err:
             raise DeviceLost(_reason(err)) from err
         finally:
-            stream.close(ignore_errors=True)
+            _let_go(stream, stuck=stalled and not done.is_set())
 
     def close(self) -> None:
         pass
@@ -498,5 +653,26 @@ class SpeakerFile:
         self._file.close()
 
 
+_abandoned: list[Any] = []  # streams left to a stuck thread: never closed, never freed
+
+
+def _let_go(stream: Any, stuck: bool) -> None:
+    """Close `stream` -- unless its device was lost while its thread still ran.
+
+    PortAudio 19.6 can leave that thread stuck for good (see RUNAWAY); closing the stream,
+    or shutting PortAudio down at exit, would wait for it forever. So such a stream is
+    kept as it is, and sounddevice's exit handler is called off.
+    """
+    if stuck:
+        log.warning("leaving a lost audio stream open: its thread did not finish")
+        _abandoned.append(stream)
+        atexit.unregister(sounddevice()._exit_handler)
+        return
+    stream.close(ignore_errors=True)  # a device already gone has nothing left to save
+
+
 def _reason(err: BaseException) -> str:
-    return str(err).rstrip(".") or type(err).__name__
+    text = str(err).rstrip(".")
+    if "Error querying device -1" in text:  # PortAudio's words for "there is no default"
+        return Msg.REASON_NO_DEVICE.format()
+    return text or type(err).__name__

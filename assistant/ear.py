@@ -243,7 +243,8 @@ class SpokenEar:
         self._fed = 0  # samples given to the recognizer: its time base, never reset
         self._loudness = Loudness()
         self._typed: Ear | None = None  # the fallback, once listening is impossible
-        self._why_typed: str | None = None  # what to tell the user when that happens
+        self._why_typed: str | None = None  # set once listening is impossible: why
+        self._told = False  # the user has been told why (said once, never twice)
         self._ended = False
         self.source.hold()
         self._warming: threading.Thread | None = threading.Thread(
@@ -365,7 +366,15 @@ class SpokenEar:
         if self.transcript:
             self.transcript.done(text)
         confidence = sum(float(w.get("conf", 1.0)) for w in take.words) / len(take.words)
-        return Answer(text, round(take.rules.seconds, 2), ended, round(confidence, 3))
+        return Answer(text, round(take.rules.seconds, 2), ended, round(confidence, 3),
+                      notice=self._untold())
+
+    def _untold(self) -> str | None:
+        """Why listening stopped, if the user has not been told yet (from now on, told)."""
+        if self._why_typed is None or self._told:
+            return None
+        self._told = True
+        return self._why_typed
 
     # --- talking back while listening ------------------------------------------
 
@@ -382,13 +391,15 @@ class SpokenEar:
             self.source.release()
 
     def _go_typed(self) -> Heard:
-        """When listening is impossible: say why once, then take typed answers."""
+        """When listening is impossible: say why (unless an answer carried it already),
+        then take typed answers."""
         if self._typed is None:
             self.source.close()
             if self.fallback is None:
                 raise DeviceLost(self._why_typed)
-            if self.notice is not None and self._why_typed:
-                self.notice(self._why_typed)
+            why = self._untold()
+            if self.notice is not None and why:
+                self.notice(why)
             self._typed = self.fallback()
         return self._typed.listen()
 

@@ -318,6 +318,7 @@ class Msg(Enum):
         "Cannot open the microphone ({reason}). Check that one is connected, or choose "
         "another with --input-device."
     )
+    REASON_NO_DEVICE = "no such device was found on this machine"
     SPEAKER_UNAVAILABLE = (
         "Cannot play sound ({reason}). Check the speaker, or choose another with "
         "--output-device."

@@ -1,15 +1,17 @@
 """Listening figures: how fast an answer is saved and the next words are heard, and what
 the recognizer warm-up buys.
 
-1. Between answers (a real Session on the real parts): the three-question test guide,
-   answered by a recording through the real SpokenEar (--fast, so the user is never what
-   we wait for), saved by the real Journal, spoken by the real Voice on the virtual
-   speaker. A capture of the speaker's monitor tells when sound really comes out.
-     decision -> fsynced   end-of-answer decision to the entry on disk
-     fsynced -> sound      entry on disk to the first sample of what Reflect says next
+1. Between answers (a real Session on the real parts): a guide of three questions in one
+   step (GUIDE below), answered by a recording through the real SpokenEar (--fast, so
+   the user is never what we wait for), saved by the real Journal, spoken by the real
+   Voice on the virtual speaker. A capture of the speaker's monitor tells when sound
+   really comes out.
+     decision -> fsynced         end-of-answer decision to the entry on disk
+     fsynced -> next question    entry on disk to the first sample of the next question
    side by side for: Voice with pre-rendering (prepare() while the user answers),
-   Voice without it (render on demand), and pyttsx3's own say() path as the baseline.
-   Tones are off, so "what Reflect says next" is speech, not the "saved" tone.
+   Voice without it (render on demand), and pyttsx3's own say() path as the baseline
+   (it plays with `aplay`). Tones are off and the questions share one step, so the next
+   sound is the question itself: no "saved" tone, no part title, no narration.
 2. First speech: time from the end of the first spoken sentence to its final text, with
    audio arriving in real time, in a fresh process with and without the warm-up.
 
@@ -24,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -41,7 +44,22 @@ import numpy as np  # noqa: E402
 from assistant import audio  # noqa: E402
 from assistant.config import Settings  # noqa: E402
 
-GUIDE = REPO / "tests" / "data" / "three-questions.yaml"
+# Three questions in one step: after an answer is saved, the next sound is the question.
+GUIDE = """\
+id: bench-questions
+title: Three questions in a row
+language: en
+intro: Three questions in a row.
+steps:
+  - id: day
+    title: The day
+    say: A few questions about your day.
+    prompts:
+      - ask: What did you do this morning?
+      - ask: Who did you talk to today?
+      - ask: What will you do tonight?
+outro: That was the last question.
+"""
 KOREAN = ("아침에 공원에서 산책을 했습니다", "친구와 전화로 이야기를 나눴어요",
           "오늘 밤에는 책을 읽을 거예요")
 RATE = 16000
@@ -148,10 +166,12 @@ def between_answers(kind: str, model_path: Path, mic: Path, tmp: Path
                 decided.append(ear.decided_at or 0.0)
             return heard
 
+    guide = tmp / "bench-questions.yaml"
+    guide.write_text(GUIDE, encoding="utf-8")
     monitor = Monitor()
     monitor.stream.start()
     journal = Journal(tmp / f"journal-{kind}")
-    with journal.start("three-questions", model=model.name) as writer:
+    with journal.start("bench-questions", model=model.name) as writer:
         class Store:
             def answer(self, entry: Any) -> None:
                 writer.answer(entry)
@@ -160,7 +180,7 @@ def between_answers(kind: str, model_path: Path, mic: Path, tmp: Path
             def mark(self, mark: Any) -> None:
                 writer.mark(mark)
 
-        Session(load(GUIDE), voice, Timed(), Store(), commands=commands).run()
+        Session(load(guide), voice, Timed(), Store(), commands=commands).run()
     time.sleep(0.3)
     monitor.stream.stop()
     voice.close()
@@ -241,12 +261,22 @@ def own_sound_card(tmp: Path) -> Any:
     return lambda: subprocess.run([script, "stop"], env=env, check=False)
 
 
+def median(values: Any) -> float | None:
+    """The median of the measured values (NaN: nothing was heard); None if there are none."""
+    good = [v for v in values if v == v]
+    return statistics.median(good) if good else None
+
 
 def ms(values: list[float]) -> str:
-    good = [v for v in values if v == v]
-    if not good:
+    middle = median(values)
+    if middle is None:
         return "n/a"
-    return f"{1000 * statistics.median(good):7.0f} ms (n={len(good)})"
+    return f"{1000 * middle:7.0f} ms (n={sum(1 for v in values if v == v)})"
+
+
+def ratio(part: Any, whole: Any) -> str:
+    top, bottom = median(part), median(whole)
+    return "n/a" if top is None or not bottom else f"{top / bottom:.2f}"
 
 
 def main() -> int:
@@ -267,6 +297,9 @@ def main() -> int:
         with tempfile.TemporaryDirectory(prefix="reflect-bench-") as name:
             print(json.dumps(between_answers(args.between, model_path, args.mic, Path(name))))
         return 0
+    if args.only in (None, "session") and not shutil.which("aplay"):
+        sys.exit("The pyttsx3 say() baseline plays with aplay, which is not installed: "
+                 "run scripts/setup (it installs alsa-utils).")
     with tempfile.TemporaryDirectory(prefix="reflect-bench-") as name:
         tmp = Path(name)
         answers = [korean(text, tmp) for text in KOREAN]
@@ -276,18 +309,16 @@ def main() -> int:
             mic = tmp / "answers.wav"
             audio.write_wav(mic, np.concatenate([x for a in answers for x in (a, gap)]), RATE)
             print("Between answers (median over answers x runs; tones off):")
-            print(f"{'voice':<22}{'decision -> fsynced':>24}{'fsynced -> next sound':>26}")
+            print(f"{'voice':<22}{'decision -> fsynced':>24}{'fsynced -> next question':>27}")
             rows = {}
             for kind in VOICES:
                 figures = [f for _ in range(args.runs)
                            for f in in_fresh_process("--between", kind, "--mic", str(mic),
                                                      "--model", str(model_path))]
                 rows[kind] = [f[1] for f in figures]
-                print(f"{kind:<22}{ms([f[0] for f in figures]):>24}{ms(rows[kind]):>26}")
-            base = statistics.median(rows["say"])
+                print(f"{kind:<22}{ms([f[0] for f in figures]):>24}{ms(rows[kind]):>27}")
             for kind in ("prerender", "on-demand"):
-                ratio = statistics.median(rows[kind]) / base
-                print(f"  {kind} / pyttsx3 say(): {ratio:.2f}")
+                print(f"  {kind} / pyttsx3 say(): {ratio(rows[kind], rows['say'])}")
             stop()
         if args.only in (None, "first-speech"):
             sentence = tmp / "first.wav"
@@ -302,9 +333,8 @@ def main() -> int:
                 print(f"{name:<18}{ms([r['partial'] for r in runs]):>22}"
                       f"{ms([r['final'] for r in runs]):>22}{ms([r['stall'] for r in runs]):>22}")
             for key in ("partial", "final", "stall"):
-                ratio = (statistics.median(r[key] for r in warm)
-                         / statistics.median(r[key] for r in cold))
-                print(f"  warm / cold ({key}): {ratio:.2f}")
+                print(f"  warm / cold ({key}): "
+                      f"{ratio([r[key] for r in warm], [r[key] for r in cold])}")
             print(f"  warm-up itself: {ms([r['warm_up'] for r in warm])} "
                   "(in the background while the introduction is spoken)")
     return 0

@@ -60,6 +60,8 @@ def measure(case: str, cache: Path, runs: int) -> list[dict[str, float]]:
         import pyttsx3
 
         engine = pyttsx3.init()
+        engine.say("")  # pyttsx3 2.99's first runAndWait() returns before anything is said,
+        engine.runAndWait()  # and that sound then plays during the next one
 
         def say(text: str) -> None:
             engine.say(text)
@@ -101,12 +103,25 @@ def lengths(texts: list[str], tmp: Path) -> list[float]:
     return [len(pcm) / rate for pcm, rate in map(voice.render, texts)]
 
 
+def heard(values: list[float]) -> list[float]:
+    """The runs where sound was heard (NaN: none was)."""
+    return [v for v in values if v == v]
+
+
 def ms(values: list[float]) -> str:
     """Median (lowest..highest) in milliseconds; runs where no sound was heard are left out."""
-    good = [1000 * v for v in values if v == v]
+    good = [1000 * v for v in heard(values)]
     if not good:
         return "n/a"
     return f"{statistics.median(good):.0f} ({min(good):.0f}..{max(good):.0f}) ms"
+
+
+def ratio(values: list[float], base: list[float]) -> str:
+    """The median of `values` as a multiple of the median of `base`."""
+    top, bottom = heard(values), heard(base)
+    if not top or not bottom:
+        return "n/a"
+    return f"{statistics.median(top) / statistics.median(bottom):.2f}x"
 
 
 def main() -> int:
@@ -118,6 +133,9 @@ def main() -> int:
     if args.case:
         print(json.dumps(measure(args.case, args.cache, args.runs)))
         return 0
+    if not shutil.which("aplay"):
+        sys.exit("The pyttsx3 baseline plays with aplay, which is not installed: "
+                 "run scripts/setup (it installs alsa-utils).")
     env = dict(os.environ)
     audio_dir = None
     if not env.get("PULSE_SERVER"):
@@ -139,14 +157,13 @@ def main() -> int:
         if audio_dir:
             subprocess.run([REPO / "scripts" / "virtual-audio", "stop"], env=env, check=True)
             shutil.rmtree(audio_dir, ignore_errors=True)
-    base = statistics.median(r["sound"] for r in rows["pyttsx3"])
+    base = [r["sound"] for r in rows["pyttsx3"]]
     print(f"From say() to sound at the speaker ({args.runs} sentences each):")
     print(f"{'how':<14}{'request -> sound':>22}{'time not speaking':>24}{'vs pyttsx3':>12}")
     for case, runs in rows.items():
         sound = [r["sound"] for r in runs]
-        ratio = statistics.median(v for v in sound if v == v) / base
         print(f"{case:<14}{ms(sound):>22}{ms([r['overhead'] for r in runs]):>24}"
-              f"{ratio:>11.2f}x")
+              f"{ratio(sound, base):>12}")
     return 0
 
 

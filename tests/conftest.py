@@ -110,6 +110,34 @@ def virtual_audio() -> VirtualAudio:
     return audio
 
 
+class OwnSoundCard:
+    """A virtual sound card of one test's own (scripts/virtual-audio in a folder of its
+    own), so that stopping it -- a device lost -- leaves the shared one alone."""
+
+    def __init__(self, folder: Path) -> None:
+        self.env = {**os.environ, "REFLECT_AUDIO_DIR": str(folder)}
+        lines = subprocess.run([REPO / "scripts" / "virtual-audio", "start"], env=self.env,
+                               capture_output=True, text=True, check=True).stdout
+        self.vars = dict(line.removeprefix("export ").split("=", 1)
+                         for line in lines.splitlines())
+        self.env.update(self.vars)
+        self.audio = VirtualAudio(self.env)  # pactl, paplay and parecord on this card
+
+    def stop(self) -> None:
+        """Stop the sound server: every stream open on it is lost (safe to call twice)."""
+        subprocess.run([REPO / "scripts" / "virtual-audio", "stop"], env=self.env, check=True)
+
+
+@pytest.fixture
+def own_sound_card(virtual_audio: VirtualAudio, tmp_path: Path):
+    """A private virtual sound card, stopped at the end of the test."""
+    card = OwnSoundCard(tmp_path / "own-sound-card")
+    try:
+        yield card
+    finally:
+        card.stop()
+
+
 # --- speech parts and the user's home (audio helper) --------------------------------
 
 

@@ -281,21 +281,17 @@ except audio.DeviceLost as err:
 
 
 @pytest.mark.audio
-def test_mic_stream_raises_device_lost_when_the_sound_server_goes(virtual_audio, tmp_path):
-    # A sound server of its own, so that stopping it leaves the shared one alone.
-    env = {**os.environ, "REFLECT_AUDIO_DIR": str(tmp_path / "pa")}
-    script = REPO / "scripts" / "virtual-audio"
-    lines = subprocess.run([script, "start"], env=env, capture_output=True, text=True,
-                           check=True).stdout
-    env.update(line.removeprefix("export ").split("=", 1) for line in lines.splitlines())
+def test_mic_stream_raises_device_lost_when_the_sound_server_goes(own_sound_card):
+    child = subprocess.Popen([sys.executable, "-c", LOSE_DEVICE], env=own_sound_card.env,
+                             cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True)
     try:
-        child = subprocess.Popen([sys.executable, "-c", LOSE_DEVICE], env=env, cwd=REPO,
-                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         assert child.stdout.readline().strip() == "open"
     finally:
-        subprocess.run([script, "stop"], env=env, check=True)
-    out, _ = child.communicate(timeout=10)
+        own_sound_card.stop()
+    out, err = child.communicate(timeout=10)
     assert out.startswith("lost:")
+    assert "Expression '" not in err and "pa_linux_alsa.c" not in err, err
 
 
 @pytest.mark.audio
@@ -345,3 +341,79 @@ def test_alsa_notes_go_to_the_log_not_the_screen(capfd, caplog):
         assert alsa.snd_pcm_open(ctypes.byref(ctypes.c_void_p()), b"no_such_pcm", 0, 0) < 0
     assert "no_such_pcm" not in capfd.readouterr().err
     assert "alsa-lib" in caplog.text
+
+
+@pytest.mark.audio
+def test_portaudio_notes_go_to_the_log_not_the_screen(own_sound_card, sounddevice, monkeypatch,
+                                                      capfd, caplog):
+    """A lost device makes PortAudio print "Expression '...' failed in '...pa_linux_alsa.c'"
+    lines; they belong in the log, not on the user's screen."""
+    import logging
+
+    for name, value in own_sound_card.vars.items():  # the stream opens on the private card
+        monkeypatch.setenv(name, value)
+    mic = audio.MicStream(None, 16000)
+    mic.start()
+    try:
+        with caplog.at_level(logging.DEBUG, logger="assistant.audio"):
+            own_sound_card.stop()
+            with pytest.raises(audio.DeviceLost):
+                for _ in range(100):
+                    mic.read(0.1)
+            wait_until(lambda: "PortAudio: Expression '" in caplog.text)
+    finally:
+        mic.close()
+    assert "Expression '" not in capfd.readouterr().err
+
+
+STUCK_THREAD = """
+import ctypes, logging, sys, threading, time
+from assistant import audio
+logging.basicConfig(stream=sys.stdout, level=logging.WARNING, format="%(message)s")
+audio.sounddevice()
+libc = ctypes.CDLL(None)
+stderr = ctypes.c_void_p.in_dll(libc, "stderr")
+libc.fprintf.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
+note = (b"Expression 'self->capture.ready || self->playback.ready' failed in "
+        b"'src/hostapi/alsa/pa_linux_alsa.c', line: 3958\\n")
+
+def stuck():  # what PortAudio 19.6's stream thread does after some device losses
+    while True:
+        libc.fprintf(stderr.value, note)
+
+threading.Thread(target=stuck, daemon=True).start()
+time.sleep(2.0)
+started = time.process_time()
+time.sleep(1.0)
+libc.fprintf(stderr.value, b"a line of someone else\\n")
+time.sleep(0.2)
+print("busy", time.process_time() - started, flush=True)
+"""
+
+
+@pytest.mark.audio
+def test_a_stuck_portaudio_thread_is_parked_not_shown(sounddevice):
+    """The note that PortAudio 19.6 repeats forever when it is stuck is logged once; the
+    thread then waits (no processor burnt, no flood on stderr), the C library's stderr
+    goes on working for others, and the process still exits."""
+    done = subprocess.run([sys.executable, "-c", STUCK_THREAD], cwd=REPO, capture_output=True,
+                          text=True, timeout=30)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == "a line of someone else\n"
+    lines = done.stdout.splitlines()
+    assert sum("thread is stuck repeating" in line for line in lines) == 1
+    busy = float(lines[-1].split()[1])
+    assert busy < 0.2, f"{busy:.2f} s of processor time in 1 s: the thread still runs"
+
+
+def test_no_sound_server_at_all_is_said_in_plain_words(tmp_path: Path) -> None:
+    """Without any sound device PortAudio says "Error querying device -1"; the user reads
+    that no device was found (in a fresh process: PortAudio lists devices once)."""
+    code = ("import numpy as np\nfrom assistant import audio\n"
+            "try:\n    audio.Speaker(None).play(np.zeros(100, np.int16), 16000)\n"
+            "except Exception as err:\n    print(err)\n")
+    env = {**os.environ, "PULSE_SERVER": f"unix:{tmp_path}/none"}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                          text=True, timeout=60)
+    assert Msg.REASON_NO_DEVICE.format() in done.stdout, done.stdout + done.stderr
+    assert "-1" not in done.stdout

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import os
 import threading
 
@@ -401,11 +402,39 @@ def test_a_lost_microphone_keeps_what_was_heard_then_goes_typed() -> None:
     heard = ear.listen()
     assert isinstance(heard, Answer) and heard.ended == "device-lost"
     assert heard.text == "what i said before it"
-    assert seen.notices == []  # nothing is said before the answer is saved
+    # The answer carries the news: the session says it once the answer is saved, right
+    # away -- not after the next question, and also after the last one.
+    assert heard.notice == Msg.MIC_LOST.format()
+    assert seen.notices == []
     assert ear.listen() == Answer("typed instead", 1.0, "typed")
-    assert seen.notices == [(Msg.MIC_LOST.format(), True)]
+    assert ear.listen() == Answer("typed instead", 1.0, "typed")
+    assert seen.notices == []  # never a second time
+
+
+def test_a_microphone_lost_before_any_word_says_so_then_goes_typed() -> None:
+    class Typed:
+        def listen(self) -> Answer:
+            return Answer("typed instead", 1.0, "typed")
+
+    ear, source, _, seen = make_ear([], seconds=1.0, end=DeviceLost("unplugged"),
+                                    fallback=Typed)
+    assert ear.listen() == Answer("typed instead", 1.0, "typed")
+    assert [text for text, _ in seen.notices] == [Msg.MIC_LOST.format()] and source.closed
     assert ear.listen() == Answer("typed instead", 1.0, "typed")
     assert len(seen.notices) == 1
+
+
+def test_nothing_heard_reaches_the_log(caplog: pytest.LogCaptureFixture) -> None:
+    """Neither partial words nor answers are logged, even at DEBUG and when the
+    microphone is lost (which is logged)."""
+    events = [*spoken("private words here", 1.0, 2.0), (2.7, "partial", "more secrets")]
+    with caplog.at_level(logging.DEBUG):
+        ear, _, _, _ = make_ear(events, seconds=2.8, end=DeviceLost("unplugged"),
+                                fallback=lambda: None)
+        heard = ear.listen()
+    assert isinstance(heard, Answer) and "secrets" in heard.text
+    assert "microphone was lost" in caplog.text
+    assert not {"private", "words", "secrets"} & set(caplog.text.split())
 
 
 def test_the_end_of_a_recording_saves_what_is_pending_then_stops() -> None:
