@@ -665,13 +665,12 @@ def main(argv: list[str] | None = None) -> int:
     debug = "--debug" in argv  # accepted anywhere, not only before the subcommand
     args = build_parser().parse_args([a for a in argv if a != "--debug"])
     args.debug = debug
-    if getattr(args, "func", None):
-        from assistant import logs
-
-        logs.setup(debug)
     if not getattr(args, "func", None):
         build_parser().print_help()
         return 0
+    from assistant import logs
+
+    logs.setup(debug)
     try:
         return args.func(args) or 0
     except ReflectError as err:

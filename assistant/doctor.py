@@ -118,6 +118,14 @@ def _guide_language(settings: Settings) -> tuple[str, Result | None]:
                              Msg.DOCTOR_GUIDE_FIX.format())
 
 
+def _get_model(language: str, settings: Settings) -> str:
+    """The fix for having no model of `language`: the catalogue's download, or by hand."""
+    info = models.suggested(language)
+    if info is None:
+        return Msg.DOCTOR_MODEL_FIX_MANUAL.format(language=language, url=settings.model_url)
+    return Msg.DOCTOR_MODEL_FIX_DOWNLOAD.format(name=info.name)
+
+
 def check_model(settings: Settings, explicit: str | None = None) -> list[Result]:
     """Resolve the model for the default guide as a session would, load it and feed it a
     second of silence."""
@@ -126,26 +134,19 @@ def check_model(settings: Settings, explicit: str | None = None) -> list[Result]
     try:
         path = models.resolve(explicit, settings, language)
     except ReflectError as err:
-        if err.msg is Msg.MODEL_MISSING:
-            fix = Msg.DOCTOR_MODEL_FIX_DOWNLOAD.format(name=err.fields["name"])
-        elif err.msg is Msg.MODEL_MISSING_UNLISTED:
-            fix = Msg.DOCTOR_MODEL_FIX_MANUAL.format(language=language,
-                                                     url=settings.model_url)
-        else:  # the chosen model (option, REFLECT_MODEL or setting) is not usable
-            fix = (Msg.DOCTOR_MODEL_FIX_ENV.format() if os.environ.get("REFLECT_MODEL")
-                   else Msg.DOCTOR_MODEL_FIX_SETTING.format())
-        what = (Msg.DOCTOR_MODEL_MISSING.format(language=language)
-                if err.msg in (Msg.MODEL_MISSING, Msg.MODEL_MISSING_UNLISTED)
-                else Msg.DOCTOR_MODEL_UNUSABLE.format(path=err.fields.get("path"),
-                                                      origin=err.fields.get("origin")))
-        return [*results, problem(what, fix)]
+        if err.msg in (Msg.MODEL_MISSING, Msg.MODEL_MISSING_UNLISTED):
+            return [*results, problem(Msg.DOCTOR_MODEL_MISSING.format(language=language),
+                                      _get_model(language, settings))]
+        # the chosen model (option, REFLECT_MODEL or setting) is not usable
+        fix = (Msg.DOCTOR_MODEL_FIX_ENV.format() if os.environ.get("REFLECT_MODEL")
+               else Msg.DOCTOR_MODEL_FIX_SETTING.format())
+        return [*results, problem(Msg.DOCTOR_MODEL_UNUSABLE.format(
+            path=err.fields.get("path"), origin=err.fields.get("origin")), fix)]
     spoken = models.language_at(path)
     if spoken != "?" and models.primary(spoken) != models.primary(language):
-        info = models.suggested(language)
-        fix = (Msg.DOCTOR_MODEL_FIX_DOWNLOAD.format(name=info.name) if info else
-               Msg.DOCTOR_MODEL_FIX_MANUAL.format(language=language, url=settings.model_url))
         return [*results, problem(Msg.DOCTOR_MODEL_WRONG_LANGUAGE.format(
-            path=path, spoken=spoken, guide=settings.guide, language=language), fix)]
+            path=path, spoken=spoken, guide=settings.guide, language=language),
+            _get_model(language, settings))]
     try:
         from assistant.stt import SpeechModel
 

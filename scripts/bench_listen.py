@@ -26,8 +26,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -35,14 +33,15 @@ import time
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parent.parent
+from benchkit import REPO, heard, median, ratio, require_aplay, sound_card
+
 sys.path.insert(0, str(REPO))
 os.environ.setdefault("PULSE_SOURCE", "speaker.monitor")  # the capture hears the speaker
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from assistant import audio  # noqa: E402
-from assistant.config import Settings  # noqa: E402
+from assistant import audio
+from assistant.config import Settings
 
 # Three questions in one step: after an answer is saved, the next sound is the question.
 GUIDE = """\
@@ -247,36 +246,11 @@ def in_fresh_process(*args: str) -> Any:
 # --- main ----------------------------------------------------------------------------
 
 
-def own_sound_card(tmp: Path) -> Any:
-    """Start scripts/virtual-audio in `tmp` unless one is given; returns its stopper."""
-    if os.environ.get("PULSE_SERVER"):
-        return lambda: None
-    env = {**os.environ, "REFLECT_AUDIO_DIR": str(tmp / "audio")}
-    script = str(REPO / "scripts" / "virtual-audio")
-    lines = subprocess.run([script, "start"], env=env, capture_output=True, text=True,
-                           check=True).stdout
-    for line in lines.splitlines():
-        key, _, value = line.removeprefix("export ").partition("=")
-        os.environ[key] = value
-    return lambda: subprocess.run([script, "stop"], env=env, check=False)
-
-
-def median(values: Any) -> float | None:
-    """The median of the measured values (NaN: nothing was heard); None if there are none."""
-    good = [v for v in values if v == v]
-    return statistics.median(good) if good else None
-
-
 def ms(values: list[float]) -> str:
     middle = median(values)
     if middle is None:
         return "n/a"
-    return f"{1000 * middle:7.0f} ms (n={sum(1 for v in values if v == v)})"
-
-
-def ratio(part: Any, whole: Any) -> str:
-    top, bottom = median(part), median(whole)
-    return "n/a" if top is None or not bottom else f"{top / bottom:.2f}"
+    return f"{1000 * middle:7.0f} ms (n={len(heard(values))})"
 
 
 def main() -> int:
@@ -297,29 +271,27 @@ def main() -> int:
         with tempfile.TemporaryDirectory(prefix="reflect-bench-") as name:
             print(json.dumps(between_answers(args.between, model_path, args.mic, Path(name))))
         return 0
-    if args.only in (None, "session") and not shutil.which("aplay"):
-        sys.exit("The pyttsx3 say() baseline plays with aplay, which is not installed: "
-                 "run scripts/setup (it installs alsa-utils).")
+    if args.only in (None, "session"):
+        require_aplay()
     with tempfile.TemporaryDirectory(prefix="reflect-bench-") as name:
         tmp = Path(name)
         answers = [korean(text, tmp) for text in KOREAN]
         if args.only in (None, "session"):
-            stop = own_sound_card(tmp)
             gap = np.zeros(int(RATE * 3.5), np.int16)
             mic = tmp / "answers.wav"
             audio.write_wav(mic, np.concatenate([x for a in answers for x in (a, gap)]), RATE)
             print("Between answers (median over answers x runs; tones off):")
             print(f"{'voice':<22}{'decision -> fsynced':>24}{'fsynced -> next question':>27}")
             rows = {}
-            for kind in VOICES:
-                figures = [f for _ in range(args.runs)
-                           for f in in_fresh_process("--between", kind, "--mic", str(mic),
-                                                     "--model", str(model_path))]
-                rows[kind] = [f[1] for f in figures]
-                print(f"{kind:<22}{ms([f[0] for f in figures]):>24}{ms(rows[kind]):>27}")
+            with sound_card():
+                for kind in VOICES:
+                    figures = [f for _ in range(args.runs)
+                               for f in in_fresh_process("--between", kind, "--mic", str(mic),
+                                                         "--model", str(model_path))]
+                    rows[kind] = [f[1] for f in figures]
+                    print(f"{kind:<22}{ms([f[0] for f in figures]):>24}{ms(rows[kind]):>27}")
             for kind in ("prerender", "on-demand"):
                 print(f"  {kind} / pyttsx3 say(): {ratio(rows[kind], rows['say'])}")
-            stop()
         if args.only in (None, "first-speech"):
             sentence = tmp / "first.wav"
             audio.write_wav(sentence, answers[0], RATE)

@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import statistics
 import subprocess
 import sys
@@ -30,7 +29,8 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+from benchkit import REPO, heard, ratio, require_aplay, sound_card
+
 sys.path.insert(0, str(REPO))
 
 TEXTS = [
@@ -103,25 +103,12 @@ def lengths(texts: list[str], tmp: Path) -> list[float]:
     return [len(pcm) / rate for pcm, rate in map(voice.render, texts)]
 
 
-def heard(values: list[float]) -> list[float]:
-    """The runs where sound was heard (NaN: none was)."""
-    return [v for v in values if v == v]
-
-
 def ms(values: list[float]) -> str:
     """Median (lowest..highest) in milliseconds; runs where no sound was heard are left out."""
     good = [1000 * v for v in heard(values)]
     if not good:
         return "n/a"
     return f"{statistics.median(good):.0f} ({min(good):.0f}..{max(good):.0f}) ms"
-
-
-def ratio(values: list[float], base: list[float]) -> str:
-    """The median of `values` as a multiple of the median of `base`."""
-    top, bottom = heard(values), heard(base)
-    if not top or not bottom:
-        return "n/a"
-    return f"{statistics.median(top) / statistics.median(bottom):.2f}x"
 
 
 def main() -> int:
@@ -133,30 +120,15 @@ def main() -> int:
     if args.case:
         print(json.dumps(measure(args.case, args.cache, args.runs)))
         return 0
-    if not shutil.which("aplay"):
-        sys.exit("The pyttsx3 baseline plays with aplay, which is not installed: "
-                 "run scripts/setup (it installs alsa-utils).")
-    env = dict(os.environ)
-    audio_dir = None
-    if not env.get("PULSE_SERVER"):
-        audio_dir = tempfile.mkdtemp(prefix="reflect-bench-audio-")
-        env["REFLECT_AUDIO_DIR"] = audio_dir
-        lines = subprocess.run([REPO / "scripts" / "virtual-audio", "start"], env=env,
-                               capture_output=True, text=True, check=True).stdout
-        env.update(line.removeprefix("export ").split("=", 1) for line in lines.splitlines())
-    try:
-        with tempfile.TemporaryDirectory(prefix="reflect-bench-") as tmp:
-            rows = {}
-            for case in CASES:
-                done = subprocess.run(
-                    [sys.executable, __file__, "--case", case, "--runs", str(args.runs),
-                     "--cache", str(Path(tmp) / "speech")],
-                    env=env, capture_output=True, text=True, check=True)
-                rows[case] = json.loads(done.stdout.strip().splitlines()[-1])
-    finally:
-        if audio_dir:
-            subprocess.run([REPO / "scripts" / "virtual-audio", "stop"], env=env, check=True)
-            shutil.rmtree(audio_dir, ignore_errors=True)
+    require_aplay()
+    with sound_card(), tempfile.TemporaryDirectory(prefix="reflect-bench-") as tmp:
+        rows = {}
+        for case in CASES:
+            done = subprocess.run(
+                [sys.executable, __file__, "--case", case, "--runs", str(args.runs),
+                 "--cache", str(Path(tmp) / "speech")],
+                capture_output=True, text=True, check=True)
+            rows[case] = json.loads(done.stdout.strip().splitlines()[-1])
     base = [r["sound"] for r in rows["pyttsx3"]]
     print(f"From say() to sound at the speaker ({args.runs} sentences each):")
     print(f"{'how':<14}{'request -> sound':>22}{'time not speaking':>24}{'vs pyttsx3':>12}")
