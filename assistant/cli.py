@@ -7,13 +7,14 @@ need them, so `reflect --help` stays fast.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import threading
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, TextIO
 
 from assistant import __version__
 from assistant.messages import EXIT_FAILURE, Msg, ReflectError
@@ -22,8 +23,10 @@ if TYPE_CHECKING:
     from assistant.commands import Commands
     from assistant.config import Settings
     from assistant.guide import Guide
+    from assistant.interrupts import StopRequest
     from assistant.journal import Journal, Record
     from assistant.session import Ear, Voice
+    from assistant.stt import SpeechModel
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -48,23 +51,27 @@ class SessionIO(NamedTuple):
 
 
 def _session_io(args: argparse.Namespace, settings: Settings, guide: Guide,
-                commands: Commands) -> SessionIO:
+                commands: Commands, stop: StopRequest) -> SessionIO:
     """The voice and ear for this run. Spoken unless --text; each missing part (speech
-    output, speech model, microphone) is one sentence, and the session goes on without it:
-    prompts printed instead of spoken, typed answers instead of spoken ones."""
+    output, the default speech model, microphone) is one sentence, and the session goes on
+    without it: prompts printed instead of spoken, typed answers instead of spoken ones.
+    A model the user chose (--model, REFLECT_MODEL, the model setting) that cannot be used
+    is an error before anything is written or said."""
     from contextlib import ExitStack
 
     from assistant.console import ConsoleEar, ConsoleVoice
 
+    def typed_ear(inp: TextIO = sys.stdin) -> ConsoleEar:
+        return ConsoleEar(inp, commands=commands, stop=stop)
+
     if args.text:
-        return SessionIO(ConsoleVoice(), ConsoleEar(commands=commands), lambda: None)
+        return SessionIO(ConsoleVoice(), typed_ear(), lambda: None)
     from assistant import audio
     from assistant.config import paths
     from assistant.ear import EnterKey, LiveLine, SpokenEar
-    from assistant.models import resolve
-    from assistant.stt import SpeechModel
     from assistant.voice import Voice
 
+    model = _speech_model(args, settings, guide)
     parts = ExitStack()
     voice: Voice | ConsoleVoice | SpokenAndShown = ConsoleVoice()
     try:
@@ -73,15 +80,20 @@ def _session_io(args: argparse.Namespace, settings: Settings, guide: Guide,
         parts.callback(speaker.close)
         spoken = Voice(speaker, settings, paths().cache_dir / "speech")
         parts.callback(spoken.close)
-        voice = SpokenAndShown(spoken, voice)
+        voice = SpokenAndShown(spoken, voice, stop)
     except ReflectError as err:
         if err.msg is Msg.WAV_WRITE_FAILED:  # --speaker-file cannot be written: bad input
             parts.close()
             raise
         _printing_instead(err)
 
+    def typing_instead(err: ReflectError) -> SessionIO:
+        print(err, Msg.TYPING_INSTEAD.format(), file=sys.stderr)
+        return SessionIO(voice, typed_ear(), parts.close)
+
+    if isinstance(model, ReflectError):
+        return typing_instead(model)
     try:
-        model = SpeechModel(resolve(args.model, settings, guide.language))
         source: audio.Source = (
             audio.MicFile(Path(args.mic_file), model.sample_rate, realtime=not args.fast)
             if args.mic_file else audio.MicStream(settings.input_device, model.sample_rate))
@@ -90,8 +102,7 @@ def _session_io(args: argparse.Namespace, settings: Settings, guide: Guide,
         if err.msg is Msg.BAD_WAV:  # --mic-file cannot be read: bad input, not a missing part
             parts.close()
             raise
-        print(err, Msg.TYPING_INSTEAD.format(), file=sys.stderr)
-        return SessionIO(voice, ConsoleEar(commands=commands), parts.close)
+        return typing_instead(err)
     enter = threading.Event()
     keys = None
     if sys.stdin.isatty():
@@ -104,10 +115,29 @@ def _session_io(args: argparse.Namespace, settings: Settings, guide: Guide,
         print(Msg.ENTER_HINT.format())
     ear = SpokenEar(source, model, settings, commands.match, transcript=LiveLine(),
                     enter_pressed=enter, notice=lambda text: voice.say(text, "notice"),
-                    fallback=lambda: ConsoleEar(keys.typed() if keys else sys.stdin,
-                                                commands=commands))
+                    fallback=lambda: typed_ear(keys.typed() if keys else sys.stdin),
+                    stop=stop)
     parts.callback(ear.close)
     return SessionIO(voice, ear, parts.close, model.name)
+
+
+def _speech_model(args: argparse.Namespace, settings: Settings,
+                  guide: Guide) -> SpeechModel | ReflectError:
+    """The model to listen with, or why there is none. A model the user named is loaded
+    now, so that one that cannot be used stops here with its sentence (exit 2); the default
+    model loads in the background while the introduction is spoken, and a missing one
+    means typed answers."""
+    from assistant.models import resolve
+    from assistant.stt import SpeechModel
+
+    if args.model or settings.model:
+        model = SpeechModel(resolve(args.model, settings, guide.language))
+        model.load()
+        return model
+    try:
+        return SpeechModel(resolve(None, settings, guide.language))
+    except ReflectError as err:
+        return err
 
 
 class SpokenAndShown:
@@ -115,9 +145,11 @@ class SpokenAndShown:
     who cannot hear still can). If the speaker fails mid-session, it says so once and
     goes on printing only."""
 
-    def __init__(self, spoken: Voice, shown: Voice) -> None:
+    def __init__(self, spoken: Voice, shown: Voice, stop: StopRequest) -> None:
         self.spoken: Voice | None = spoken
         self.shown = shown
+        self.stop = stop
+        stop.on_request(self.skip)  # the speaker falls silent at once
 
     def say(self, text: str, kind: str = "narration") -> None:
         self.shown.say(text, kind)  # type: ignore[arg-type]
@@ -137,12 +169,16 @@ class SpokenAndShown:
         self._speak(lambda v: v.skip())  # type: ignore[attr-defined]
 
     def _speak(self, act: Callable[[Voice], None]) -> None:
+        """Speak, then raise Interrupted if a stop was requested meanwhile (the sound was
+        cut short for it)."""
         from assistant.audio import DeviceLost
 
         if self.spoken is None:
+            self.stop.check()
             return
         try:
             act(self.spoken)
+            self.stop.check()
         except DeviceLost as err:
             self.spoken = None
             _printing_instead(ReflectError(Msg.SPEAKER_UNAVAILABLE, reason=str(err)))
@@ -173,24 +209,45 @@ def _session_settings(args: argparse.Namespace) -> Settings:
 
 def _run_session(args: argparse.Namespace, settings: Settings, journal: Journal,
                  guide: Guide, record: Record | None = None) -> int:
-    """Wire the parts together, run the session, then say where the answers are."""
+    """Wire the parts together, run the session, then say where the answers are. Ctrl-C,
+    SIGTERM and SIGHUP end it the one way `interrupts` describes."""
     from assistant.commands import Commands
+    from assistant.interrupts import Interrupted, StopRequest
     from assistant.session import Session
 
     commands = Commands(guide.language)
-    io = _session_io(args, settings, guide, commands)
+    stop = StopRequest()
+    io = _session_io(args, settings, guide, commands, stop)
+    code, closing = 0, []
     try:
         writer = (journal.reopen(record.id) if record is not None
-                  else journal.start(guide.id, model=io.model))
-        with writer:
-            result = Session(guide, io.voice, io.ear, writer, commands=commands,
-                             resume_from=record).run()
+                  else journal.start(guide.id, model=io.model, guide_file=_file_of(guide),
+                                     guide_digest=guide.digest))
+        try:
+            with stop.installed():
+                result = Session(guide, io.voice, io.ear, writer, commands=commands,
+                                 resume_from=record).run()
+        finally:
+            lost_at_close = writer.close()  # the file went missing after the last save
+    except Interrupted as err:
+        result, code = "stopped", err.exit_code
+        closing += [err.notice] if err.notice else []
+        closing.append((Msg.INTERRUPTED_SAVED if err.saved else Msg.INTERRUPTED_ALL_SAVED
+                        ).format())
     finally:
         io.cleanup()
-    print(f"\n{Msg.SAVED_IN.format(path=writer.path)}")
+    closing += [lost_at_close] if lost_at_close else []
+    closing.append(Msg.SAVED_IN.format(path=writer.path))
     if result == "stopped":
-        print(Msg.RESUME_HOW.format(session=writer.id))
-    return 0
+        closing.append(Msg.RESUME_HOW.format(session=writer.id))
+    with contextlib.suppress(OSError):  # after SIGHUP the terminal may be gone
+        print("\n" + "\n".join(closing), flush=True)
+    return code
+
+
+def _file_of(guide: Guide) -> Path | None:
+    """Where `resume` finds a guide again: its file, unless it came with Reflect."""
+    return None if guide.bundled or guide.path is None else guide.path.resolve()
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -203,17 +260,40 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_resume(args: argparse.Namespace) -> int:
-    from assistant import guide as guides
     from assistant.journal import open_journal
 
     settings = _session_settings(args)
     journal = _notice_repairs(open_journal(settings.encrypt))
     skipped: list[ReflectError] = []
-    record = journal.read(args.session) if args.session else journal.latest_unfinished(skipped)
+    record = (journal.read(args.session) if args.session is not None
+              else journal.latest_unfinished(skipped))
     _say_left_out(skipped)
     if record is None:
         raise ReflectError(Msg.NOTHING_TO_RESUME)
-    return _run_session(args, settings, journal, guides.find(record.guide), record)
+    return _run_session(args, settings, journal, _guide_of(record), record)
+
+
+def _guide_of(record: Record) -> Guide:
+    """The guide a session follows: the file it was started from, else the guide of that
+    id. A guide that changed since is named (the answers kept stay where they are)."""
+    from assistant import guide as guides
+    from assistant.messages import EXIT_BAD_INPUT
+
+    path = Path(record.guide_file) if record.guide_file else None
+    if path is not None and path.is_file():
+        guide = guides.load(path)
+    elif path is not None and not any(g.id == record.guide for g in guides.available()):
+        raise ReflectError(Msg.GUIDE_FILE_GONE, EXIT_BAD_INPUT, guide=record.guide,
+                           path=path, session=record.id)
+    else:
+        guide = guides.find(record.guide)
+    if guide.id != record.guide:
+        raise ReflectError(Msg.GUIDE_FILE_OTHER, EXIT_BAD_INPUT, guide=record.guide,
+                           path=guide.path, other=guide.id, session=record.id)
+    if record.guide_digest and guide.digest != record.guide_digest:
+        print(Msg.GUIDE_CHANGED.format(guide=guide.id, path=guide.path or guide.id),
+              file=sys.stderr)
+    return guide
 
 
 # --- guides (guides helper) ---------------------------------------------------------
@@ -327,17 +407,25 @@ def _notice_repairs(journal: Journal) -> Journal:
     return journal
 
 
-def _journal() -> Journal:
-    """The journal for reading commands: unlocked only if it holds encrypted sessions."""
+def _journal(encrypt: bool = False) -> Journal:
+    """The journal for the journal commands: unlocked only if it holds encrypted sessions
+    (or `encrypt`), with the passphrase asked here (cryptography loaded only then)."""
     from assistant.journal import open_journal
 
-    return _notice_repairs(open_journal(encrypt=False))
+    def ask(new: bool) -> str:
+        from assistant.crypto import ask_passphrase
+
+        return ask_passphrase(new)
+
+    return _notice_repairs(open_journal(encrypt=encrypt, ask=ask))
 
 
 def _say_left_out(skipped: list[ReflectError]) -> None:
     """Name each session file that could not be read (the rest went on without it)."""
+    from assistant.printable import printable
+
     for err in skipped:
-        print(err, file=sys.stderr)
+        print(printable(str(err)), file=sys.stderr)
 
 
 def cmd_journal_list(args: argparse.Namespace) -> int:
@@ -373,8 +461,8 @@ def cmd_journal_search(args: argparse.Namespace) -> int:
 def cmd_journal_export(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from assistant.export import FORMATS
-    from assistant.journal import write_private
+    from assistant.export import FORMATS, write
+    from assistant.printable import printable
 
     record = _journal().read(args.session)
     text = FORMATS[args.format](record)
@@ -382,14 +470,10 @@ def cmd_journal_export(args: argparse.Namespace) -> int:
         sys.stdout.write(text)
         return 0
     path = Path(args.output)
-    try:
-        write_private(path, text.encode(), exclusive=False)
-    except OSError as err:
-        raise ReflectError(Msg.EXPORT_FAILED, path=path,
-                           reason=err.strerror or type(err).__name__) from err
-    print(Msg.EXPORTED.format(session=record.id, path=path))
+    write(path, text, args.force)
+    print(printable(Msg.EXPORTED.format(session=record.id, path=path)))
     if record.encrypted:
-        print(Msg.EXPORTED_UNENCRYPTED.format(path=path))
+        print(printable(Msg.EXPORTED_UNENCRYPTED.format(path=path)))
     return 0
 
 
@@ -411,11 +495,30 @@ def cmd_journal_delete(args: argparse.Namespace) -> int:
 
 
 def cmd_journal_encrypt(args: argparse.Namespace) -> int:
-    from assistant.journal import open_journal
-
-    journal = _notice_repairs(open_journal(encrypt=True))
-    converted, already = journal.encrypt_all()
+    """Seal every plaintext session; one open in another Reflect session is left as it is
+    and named (run it again later)."""
+    skipped: list[ReflectError] = []
+    converted, already = _journal(encrypt=True).encrypt_all(skipped)
     print(Msg.ENCRYPTED_SESSIONS.format(count=converted, already=already))
+    _say_left_out(skipped)
+    print(Msg.ENCRYPTION_FORGET_WARNING.format())
+    return 0
+
+
+def cmd_journal_passphrase(args: argparse.Namespace) -> int:
+    """Give every session the current passphrase opens the new one (typed twice, or
+    REFLECT_NEW_PASSPHRASE); sessions it does not open, or open elsewhere, are named."""
+    from assistant import crypto
+    from assistant.config import paths
+    from assistant.journal import Journal
+
+    skipped: list[ReflectError] = []
+    changed, already = _notice_repairs(Journal(paths().journal_dir)).change_passphrase(
+        lambda: crypto.ask_passphrase(new=False),
+        lambda: crypto.ask_passphrase(new=True, env=crypto.NEW_PASSPHRASE_ENV,
+                                      prompt=Msg.PASSPHRASE_CHOOSE_NEW), skipped)
+    print(Msg.PASSPHRASE_CHANGED.format(count=changed, already=already))
+    _say_left_out(skipped)
     print(Msg.ENCRYPTION_FORGET_WARNING.format())
     return 0
 
@@ -615,6 +718,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("session")
     p.add_argument("--format", choices=["md", "json", "txt"], default="md")
     p.add_argument("-o", "--output", metavar="FILE", help="write here instead of the screen")
+    p.add_argument("--force", action="store_true", help="replace FILE if it exists")
     p.set_defaults(func=cmd_journal_export)
     p = jsub.add_parser("delete", help="delete a session for good")
     p.add_argument("session")
@@ -622,6 +726,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_journal_delete)
     jsub.add_parser("encrypt", help="encrypt existing sessions with a passphrase (asked, or "
                     "from REFLECT_PASSPHRASE)").set_defaults(func=cmd_journal_encrypt)
+    jsub.add_parser("passphrase", help="change the passphrase of encrypted sessions (asked, "
+                    "or from REFLECT_PASSPHRASE and REFLECT_NEW_PASSPHRASE)").set_defaults(
+        func=cmd_journal_passphrase)
 
     models = sub.add_parser("models", help="speech models: list, download, verify, remove")
     msub = models.add_subparsers(dest="action", metavar="ACTION", required=True)
@@ -676,7 +783,9 @@ def main(argv: list[str] | None = None) -> int:
     except ReflectError as err:
         if args.debug:
             traceback.print_exc()
-        print(str(err), file=sys.stderr)
+        from assistant.printable import printable
+
+        print(printable(str(err)), file=sys.stderr)  # it may quote a file name or an answer
         return err.exit_code
     except KeyboardInterrupt:
         print(Msg.INTERRUPTED.format(), file=sys.stderr)

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import difflib
 import os
-import tempfile
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import Any, get_type_hints
+from typing import TYPE_CHECKING, Any, get_type_hints
 
+from assistant import files, plainyaml
 from assistant.messages import EXIT_BAD_INPUT, Msg, ReflectError
+
+if TYPE_CHECKING:
+    from yaml import Mark
 
 APP = "reflect"
 CHECKOUT = Path(__file__).resolve().parent.parent
@@ -87,12 +90,19 @@ class Settings:
 _TRUE = {"true", "yes", "on", "1"}
 _FALSE = {"false", "no", "off", "0"}
 _NONE = {"", "none", "null", "default"}
-_LIMITS: dict[str, tuple[float | None, float | None]] = {
-    "volume": (0.0, 1.0),
-    "rate": (1, None),
-    "answer_silence": (0.1, None),
-    "max_answer": (1.0, None),
+# Every number has a finite range, checked wherever it comes from: without one, `nan`, `inf`
+# or 1e308 seconds of silence never end an answer, and a rate espeak-ng cannot speak at
+# hangs pyttsx3.
+_LIMITS: dict[str, tuple[float, float]] = {
+    "volume": (0.0, 1.0),  # pyttsx3's own scale: silent to full
+    "rate": (80, 450),  # espeak-ng's own range, words per minute (espeakRATE_MINIMUM/MAXIMUM)
+    # Under half a second, the pause for a breath between words would end an answer; over
+    # a minute of quiet, nobody is still answering.
+    "answer_silence": (0.5, 60.0),
+    # Long enough for a sentence; at most an hour of speech held as one answer.
+    "max_answer": (5.0, 3600.0),
 }
+MAX_DEPTH = 4  # the file is a mapping of values (2 levels); a bit more lets a list be named
 
 
 def _kinds() -> dict[str, tuple[type, bool]]:
@@ -111,11 +121,9 @@ def _expected(key: str) -> str:
     words = {bool: Msg.EXPECT_BOOL, int: Msg.EXPECT_INT, float: Msg.EXPECT_FLOAT,
              str: Msg.EXPECT_TEXT}
     text = words[kind].format()
-    low, high = _LIMITS.get(key, (None, None))
-    if low is not None and high is not None:
+    if key in _LIMITS:
+        low, high = _LIMITS[key]
         text = Msg.EXPECT_RANGE.format(what=text, low=f"{low:g}", high=f"{high:g}")
-    elif low is not None:
-        text = Msg.EXPECT_AT_LEAST.format(what=text, low=f"{low:g}")
     return Msg.EXPECT_OR_NONE.format(what=text) if optional else text
 
 
@@ -135,8 +143,9 @@ def check_key(key: str, where: str, fix: str = "") -> str:
 
 def parse_value(key: str, value: Any, where: str, fix: str = "") -> Any:
     """Turn a value from YAML (already typed), from text (environment, `config set`) or
-    from an option into the setting's type; anything else is reported with the key, the
-    expected type and `fix`, the way to put it right where it came from."""
+    from an option into the setting's type; anything else -- a number out of its range,
+    `nan` and `inf` included -- is reported with the key, the expected type and range and
+    `fix`, the way to put it right where it came from."""
     kind, optional = _kinds()[key]
     text = value.strip() if isinstance(value, str) else None
     try:
@@ -160,44 +169,60 @@ def parse_value(key: str, value: Any, where: str, fix: str = "") -> Any:
             parsed = float(text) if text is not None else value
             if not isinstance(parsed, (int, float)):
                 raise ValueError
-            parsed = float(parsed)
+            parsed = float(parsed)  # a 400-digit YAML int overflows here
         else:  # text; a bare YAML number is fine for a device index
             if not isinstance(value, (str, int, float)):
                 raise ValueError
             parsed = text if text is not None else str(value)
             if not parsed:
                 raise ValueError
-    except ValueError:
+        if kind in (int, float):
+            low, high = _LIMITS[key]
+            if not low <= parsed <= high:  # nan is within no range, nor is inf
+                raise ValueError
+    except (ValueError, OverflowError):
         raise ReflectError(Msg.SETTING_BAD_VALUE, EXIT_BAD_INPUT, key=key, value=value,
                            where=where, expected=_expected(key), fix=fix) from None
-    low, high = _LIMITS.get(key, (None, None))
-    if isinstance(parsed, (int, float)) and (
-            (low is not None and parsed < low) or (high is not None and parsed > high)):
-        raise ReflectError(Msg.SETTING_BAD_VALUE, EXIT_BAD_INPUT, key=key, value=value,
-                           where=where, expected=_expected(key), fix=fix)
     return parsed
 
 
 def _settings_mapping(path: Path) -> dict[Any, Any]:
-    """The settings file as YAML left it (unchecked); an absent file is an empty one."""
+    """The settings file as YAML left it (values unchecked); an absent file is an empty one.
+
+    It is read with the guides' strict loader: an anchor, an alias, a tag outside plain data
+    or deep nesting is refused with the line, before anything is built from it (an alias
+    expanded into an error message once made a 300-byte file a 39 MB message)."""
     import yaml
 
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        root, loader = plainyaml.compose(path.read_text(encoding="utf-8"), MAX_DEPTH)
+        if loader.bad_tags:
+            node, tag = loader.bad_tags[0]
+            raise _not_plain(path, node.start_mark, Msg.SETTINGS_TAG.format(tag=tag))
+        raw = loader.construct_document(root) if root is not None else {}
     except FileNotFoundError:
         return {}
     except OSError as err:
         raise ReflectError(Msg.UNREADABLE_FILE, path=path, reason=err.strerror) from None
-    except (yaml.YAMLError, UnicodeDecodeError) as err:
+    except plainyaml.Refused as err:
+        what = (Msg.SETTINGS_TOO_DEEP.format(depth=MAX_DEPTH) if err.too_deep
+                else Msg.SETTINGS_ALIAS.format())
+        raise _not_plain(path, err.mark, what) from None
+    except (yaml.YAMLError, UnicodeDecodeError, ValueError, OverflowError) as err:
+        # ValueError: a date such as 2024-13-45, or an int of more than 4300 digits
         mark = getattr(err, "problem_mark", None)
         line = Msg.SETTINGS_AT_LINE.format(line=mark.line + 1) if mark else ""
         raise ReflectError(Msg.SETTINGS_FILE_BROKEN, EXIT_BAD_INPUT, path=path,
                            line=line) from None
-    if raw is None:
-        return {}
     if not isinstance(raw, dict):
         raise ReflectError(Msg.SETTINGS_FILE_BROKEN, EXIT_BAD_INPUT, path=path, line="")
     return raw
+
+
+def _not_plain(path: Path, mark: Mark, what: str) -> ReflectError:
+    """The one sentence for YAML that Reflect does not read, naming the file and line."""
+    return ReflectError(Msg.SETTINGS_NOT_PLAIN, EXIT_BAD_INPUT, path=path,
+                        line=mark.line + 1, what=what)
 
 
 def read_settings_file(path: Path | None = None) -> dict[str, Any]:
@@ -265,19 +290,10 @@ def save_setting(key: str, text: str) -> Any:
     current[key] = value
     import yaml
 
+    data = yaml.safe_dump(current, sort_keys=False, allow_unicode=True).encode("utf-8")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.parent.chmod(0o700)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".settings-", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as out:  # mkstemp files are 0600
-                yaml.safe_dump(current, out, sort_keys=False, allow_unicode=True)
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        files.private_dir(path.parent)
+        files.replace_private(path, data)
     except OSError as err:
         raise ReflectError(Msg.SETTINGS_WRITE_FAILED, path=path,
                            reason=err.strerror or err) from None

@@ -8,12 +8,14 @@ It works the same with a pipe on stdin, which is how scripts and tests drive it.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import time
 from collections.abc import Callable, Sequence
 from typing import TextIO
 
 from assistant.commands import Commands
+from assistant.interrupts import Interrupted, StopRequest
 from assistant.messages import Msg
 from assistant.session import Answer, Command, Heard, Kind
 
@@ -41,10 +43,11 @@ class ConsoleVoice:
             self._print(Msg.TYPED_SAVED.format())
 
     def _print(self, text: str) -> None:
-        if self._started:
-            print(file=self.out)
+        """Blank line between parts. A closed terminal (the session ends on its SIGHUP)
+        costs the display, never the session."""
+        with contextlib.suppress(OSError):
+            print(("\n" if self._started else "") + text, file=self.out, flush=True)
         self._started = True
-        print(text, file=self.out, flush=True)
 
 
 class ConsoleEar:
@@ -53,15 +56,18 @@ class ConsoleEar:
     A line that is a command on its own (the same matcher as for speech) is returned as
     a Command carrying the lines typed before it. At the end of input, pending text comes
     back as an answer first, then "stop" -- so a pipe that runs dry loses nothing.
-    Ctrl-C while typing is "stop" at once, with the lines typed so far saved."""
+    A stop request (Ctrl-C, SIGTERM, SIGHUP) while typing raises Interrupted at once,
+    carrying the lines typed so far, for the session to save."""
 
     def __init__(self, inp: TextIO = sys.stdin, out: TextIO = sys.stdout,
                  commands: Commands | None = None,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic,
+                 stop: StopRequest | None = None) -> None:
         self.inp = inp
         self.out = out
         self.commands = commands or Commands()
         self.clock = clock
+        self.stop = stop or StopRequest()
         self._hinted = False
         self._ended = False
 
@@ -75,10 +81,13 @@ class ConsoleEar:
         began = self.clock()
         while True:
             try:
-                line = self.inp.readline()
-            except KeyboardInterrupt:  # Ctrl-C: stop now, saving what was typed
+                with self.stop.waiting():
+                    line = self.inp.readline()
+            except Interrupted as stop:
                 self._ended = True
-                return Command("stop", self._text(lines), self.clock() - began)
+                if lines:
+                    stop.heard = Answer(self._text(lines), self.clock() - began, "interrupted")
+                raise
             if not line:  # end of input
                 self._ended = True
                 if lines:

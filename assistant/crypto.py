@@ -12,8 +12,12 @@ What stays readable: the header (session id, guide, start time, speech model -- 
 name shows most of that anyway). What is not detected: whole blocks dropped from the end
 of a file, which reads like a session that stopped earlier.
 
+Each file opens on its own: sessions copied in from another home may have another salt
+or another passphrase, and one that does not open locks out no other (`Keyring`).
+
 The passphrase is typed (twice when it is new) without echo, or, for scripts and tests,
-taken from the REFLECT_PASSPHRASE environment variable.
+taken from the REFLECT_PASSPHRASE environment variable (REFLECT_NEW_PASSPHRASE for the new
+one when it is changed).
 """
 
 from __future__ import annotations
@@ -39,7 +43,9 @@ HEADER_NOTE = (
     "Reflect encrypted journal. The answers below are sealed with your passphrase;",
     "read them with: reflect journal show SESSION",
 )
+MAX_MEMORY, MAX_P = 2**28, 16  # bytes scrypt may use (128 * n * r), and its parallelism
 PASSPHRASE_ENV = "REFLECT_PASSPHRASE"
+NEW_PASSPHRASE_ENV = "REFLECT_NEW_PASSPHRASE"  # `reflect journal passphrase`: the new one
 
 
 def block_aad(session_id: str, seq: int) -> bytes:
@@ -51,38 +57,87 @@ def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
 
-class Cipher:
-    """A derived key plus the header fields that let the same passphrase derive it again."""
+Params = tuple[bytes, int, int, int]  # salt, scrypt n, r, p
 
-    def __init__(self, passphrase: str, salt: bytes, n: int, r: int, p: int) -> None:
-        self._passphrase = passphrase  # kept in memory only: files with another salt
-        self.salt, self.n, self.r, self.p = salt, n, r, p
-        key = Scrypt(salt=salt, length=32, n=n, r=r, p=p).derive(passphrase.encode())
-        self._aead = AESGCM(key)
 
-    @classmethod
-    def create(cls, passphrase: str) -> Cipher:
-        """A new key with a fresh random salt."""
-        if not passphrase:
+def _params(header: Mapping[str, str | None]) -> Params:
+    """The key's salt and costs from a file's header. Costs are bounded: a file copied in
+    from elsewhere must not make Reflect derive a key for minutes or with gigabytes."""
+    try:
+        if header.get("encryption") != SCHEME or header.get("kdf") != "scrypt":
+            raise ValueError(f"unknown scheme {header.get('encryption')}")
+        salt = base64.b64decode(header["salt"] or "", validate=True)
+        n, r, p = (int(header[key] or "") for key in ("scrypt-n", "scrypt-r", "scrypt-p"))
+        if not (n > 1 and n & (n - 1) == 0 and r > 0 and 128 * n * r <= MAX_MEMORY
+                and 0 < p <= MAX_P):
+            raise ValueError(f"scrypt costs out of range (n={n}, r={r}, p={p})")
+    except (KeyError, ValueError, binascii.Error) as err:
+        raise ReflectError(Msg.ENCRYPTED_HEADER_BAD, session=header.get("session"),
+                           reason=str(err) or type(err).__name__) from err
+    return salt, n, r, p
+
+
+class Keyring:
+    """One passphrase's keys, derived once per salt and cost (scrypt is slow on purpose):
+    sessions from other homes have salts of their own, and each opens on its own."""
+
+    def __init__(self, passphrase: str) -> None:
+        self.passphrase = passphrase  # kept in memory only
+        self._ciphers: dict[Params, Cipher] = {}
+
+    def create(self) -> Cipher:
+        """A key with a fresh random salt, for new files."""
+        if not self.passphrase:
             raise ReflectError(Msg.PASSPHRASE_EMPTY, EXIT_BAD_INPUT)
-        return cls(passphrase, os.urandom(16), SCRYPT_N, SCRYPT_R, SCRYPT_P)
+        return self._cipher((os.urandom(16), SCRYPT_N, SCRYPT_R, SCRYPT_P))
 
-    @classmethod
-    def open(cls, header: Mapping[str, str | None], passphrase: str) -> Cipher:
-        """The key for a file's header; a wrong passphrase raises before anything is read."""
+    def open(self, header: Mapping[str, str | None]) -> Cipher:
+        """The key for a file's header. Raises PASSPHRASE_WRONG when this passphrase does
+        not open it (its check value is checked per file: one damaged value in one file
+        locks out no other file), ENCRYPTED_HEADER_BAD when the header is damaged."""
+        cipher = self._cipher(_params(header))
         try:
-            if header.get("encryption") != SCHEME or header.get("kdf") != "scrypt":
-                raise ValueError(f"unknown scheme {header.get('encryption')}")
-            cipher = cls(passphrase, base64.b64decode(header["salt"] or "", validate=True),
-                         int(header["scrypt-n"] or ""), int(header["scrypt-r"] or ""),
-                         int(header["scrypt-p"] or ""))
-            check = base64.b64decode(header["check"] or "", validate=True)
-        except (KeyError, ValueError, binascii.Error) as err:
+            check = base64.b64decode(header.get("check") or "", validate=True)
+        except (ValueError, binascii.Error) as err:
             raise ReflectError(Msg.ENCRYPTED_HEADER_BAD, session=header.get("session"),
                                reason=str(err) or type(err).__name__) from err
         if cipher._open(check, cipher._check_aad()) != _CHECK:
             raise ReflectError(Msg.PASSPHRASE_WRONG, EXIT_BAD_INPUT)
         return cipher
+
+    def opens(self, header: Mapping[str, str | None]) -> Cipher | None:
+        """The key for the header, or None when this passphrase does not open it."""
+        try:
+            return self.open(header)
+        except ReflectError as err:
+            if err.msg is not Msg.PASSPHRASE_WRONG:
+                raise
+            return None
+
+    def _cipher(self, params: Params) -> Cipher:
+        if params not in self._ciphers:
+            self._ciphers[params] = Cipher(self, *params)
+        return self._ciphers[params]
+
+
+class Cipher:
+    """A derived key plus the header fields that let the same passphrase derive it again."""
+
+    def __init__(self, keyring: Keyring, salt: bytes, n: int, r: int, p: int) -> None:
+        self.keyring = keyring  # the keys of files with another salt, same passphrase
+        self.salt, self.n, self.r, self.p = salt, n, r, p
+        key = Scrypt(salt=salt, length=32, n=n, r=r, p=p).derive(keyring.passphrase.encode())
+        self._aead = AESGCM(key)
+
+    @classmethod
+    def create(cls, passphrase: str) -> Cipher:
+        """A new key with a fresh random salt."""
+        return Keyring(passphrase).create()
+
+    @classmethod
+    def open(cls, header: Mapping[str, str | None], passphrase: str) -> Cipher:
+        """The key for a file's header; a wrong passphrase raises before anything is read."""
+        return Keyring(passphrase).open(header)
 
     def header(self) -> dict[str, str | None]:
         """Fields for a new file's front matter (salt and costs, never the key)."""
@@ -90,13 +145,6 @@ class Cipher:
         return {"encryption": SCHEME, "kdf": "scrypt", "scrypt-n": str(self.n),
                 "scrypt-r": str(self.r), "scrypt-p": str(self.p), "salt": _b64(self.salt),
                 "check": _b64(check)}
-
-    def for_header(self, header: Mapping[str, str | None]) -> Cipher:
-        """This cipher when the file shares its salt (the usual case), else one derived
-        for that file from the same passphrase."""
-        if header.get("salt") == _b64(self.salt) and header.get("scrypt-n") == str(self.n):
-            return self
-        return Cipher.open(header, self._passphrase)
 
     def seal(self, data: bytes, aad: bytes) -> bytes:
         """One base64 line (no newline) holding nonce + ciphertext + tag."""
@@ -125,17 +173,30 @@ class Cipher:
             return None
 
 
-def ask_passphrase(new: bool) -> str:
-    """The passphrase from REFLECT_PASSPHRASE (scripts, tests) or typed without echo;
-    a new one is typed twice so a typo cannot lock the user out."""
-    env = os.environ.get(PASSPHRASE_ENV)
-    if env is not None:
-        if not env:
+def reseal(lines: list[bytes], source: Cipher, source_id: str, target: Cipher,
+           target_id: str) -> bytes:
+    """Sealed lines opened with `source` as blocks of session `source_id` and sealed again
+    with `target` as the same blocks of `target_id` (a new passphrase, or a new file). A
+    line that does not open is kept as it is: it was set aside before and stays so."""
+    out = []
+    for seq, line in enumerate(lines):
+        plain = source.unseal(line, block_aad(source_id, seq))
+        out.append(line if plain is None else target.seal(plain, block_aad(target_id, seq)))
+    return b"".join(line + b"\n" for line in out)
+
+
+def ask_passphrase(new: bool, env: str = PASSPHRASE_ENV, prompt: Msg | None = None) -> str:
+    """The passphrase from the environment variable `env` (scripts, tests) or typed
+    without echo; a new one is typed twice so a typo cannot lock the user out."""
+    given = os.environ.get(env)
+    if given is not None:
+        if not given:
             raise ReflectError(Msg.PASSPHRASE_EMPTY, EXIT_BAD_INPUT)
-        return env
+        return given
     if not sys.stdin.isatty():
-        raise ReflectError(Msg.PASSPHRASE_NEEDED, EXIT_BAD_INPUT)
-    first = getpass.getpass(Msg.PASSPHRASE_NEW.format() if new else Msg.PASSPHRASE_ASK.format())
+        raise ReflectError(Msg.PASSPHRASE_NEEDED, EXIT_BAD_INPUT, env=env)
+    prompt = prompt or (Msg.PASSPHRASE_NEW if new else Msg.PASSPHRASE_ASK)
+    first = getpass.getpass(prompt.format())
     if not first:
         raise ReflectError(Msg.PASSPHRASE_EMPTY, EXIT_BAD_INPUT)
     if new and getpass.getpass(Msg.PASSPHRASE_AGAIN.format()) != first:

@@ -13,6 +13,7 @@ two listen() calls is never heard (half-duplex), and a recording stands still me
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import queue
 import shutil
@@ -21,7 +22,7 @@ import threading
 import time
 import unicodedata
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TextIO
 
@@ -29,6 +30,7 @@ import numpy as np
 
 from assistant.audio import DeviceLost, EndOfInput, Source
 from assistant.config import Settings
+from assistant.interrupts import Interrupted, StopRequest
 from assistant.messages import Msg, ReflectError
 from assistant.session import Answer, Command, Ear, Heard
 from assistant.stt import SpeechModel, parse, partial_words
@@ -46,31 +48,50 @@ class EndOfAnswer:
     """The end-of-answer rules, on audio time in seconds since listening began.
 
     Pure logic (no audio, no clock of its own) so that it can be tested on made-up
-    utterance timings. Silence counts only while Vosk has no utterance open. Vosk shows
-    new speech about a second late, so a sound after the last word (see `Loudness`)
-    holds the decision for PARTIAL_LAG: without that, a user who takes up the thread
-    again just before `silence` runs out would be cut off in mid-sentence.
+    utterance timings. Silence counts from the last word heard: the end of a finished
+    utterance's last word, or the moment an utterance Vosk still holds open last changed.
+    It never waits for Vosk to close an utterance (an open one can stay open through many
+    seconds of silence): once the words have stood still for `silence`, the answer ends
+    and the ear flushes the recognizer. Vosk shows new speech about a second late, so a
+    sound after the last word (see `Loudness`) holds the decision for PARTIAL_LAG: without
+    that, a user who takes up the thread again just before `silence` runs out would be cut
+    off in mid-sentence.
     """
 
     silence: float
     max_answer: float
     remind_after: float | None = REMIND_AFTER
     started: float | None = None  # start of the first word of the answer
-    last_end: float = 0.0  # end of the last word of the answer
-    speaking: bool = False  # Vosk has an utterance open (a non-empty partial)
+    last_end: float = 0.0  # end of the last word of a finished utterance
+    speaking: bool = False  # Vosk has an utterance open (a partial with words)
+    changed: float = 0.0  # when the open utterance's words last changed
     last_sound: float = 0.0  # end of the last loud stretch of audio
     reminded: bool = False
+    shown: tuple[str, ...] = ()  # the words of the open utterance
+    _provisional: bool = False  # `started` comes from a partial (no timings yet)
 
     def sound(self, at: float) -> None:
         """The audio up to `at` was loud enough to be speech."""
         self.last_sound = max(self.last_sound, at)
 
+    def partial(self, words: Sequence[str], at: float) -> None:
+        """The utterance Vosk holds open shows `words` after the audio up to `at`."""
+        shown = tuple(words)
+        if shown != self.shown:
+            self.shown = shown
+            self.changed = at
+        self.speaking = bool(shown)
+        if shown and self.started is None:
+            self.started, self._provisional = at, True
+        elif not shown and self._provisional and not self.last_end:
+            self.started, self._provisional = None, False  # Vosk took the words back
+
     def utterance(self, start: float, end: float) -> None:
         """A finished utterance of answer words spanning `start`..`end`."""
-        if self.started is None:
-            self.started = start
+        if self.started is None or self._provisional:
+            self.started, self._provisional = start, False
         self.last_end = max(self.last_end, end)
-        self.speaking = False
+        self.speaking, self.shown = False, ()
 
     def verdict(self, now: float) -> str | None:
         """"silence", "max", "remind" (once, before any word), or None to keep listening."""
@@ -82,15 +103,16 @@ class EndOfAnswer:
             return None
         if now - self.started >= self.max_answer:
             return "max"
-        if (not self.speaking and now - self.last_end >= self.silence
-                and (self.last_sound <= self.last_end or now - self.last_sound >= PARTIAL_LAG)):
+        last_word = max(self.last_end, self.changed) if self.speaking else self.last_end
+        if (now - last_word >= self.silence
+                and (self.last_sound <= last_word or now - self.last_sound >= PARTIAL_LAG)):
             return "silence"
         return None
 
     @property
     def seconds(self) -> float:
         """How long the answer was spoken: first word to last word."""
-        return 0.0 if self.started is None else self.last_end - self.started
+        return 0.0 if self.started is None else max(0.0, self.last_end - self.started)
 
 
 class Loudness:
@@ -141,32 +163,38 @@ class LiveLine:
         if self.live:
             self._show(Msg.LISTENING.format())
         else:
-            print(Msg.LISTENING.format(), file=self.out, flush=True)
+            self._write(Msg.LISTENING.format() + "\n")
 
     def partial(self, text: str) -> None:
         if self.live and text:
             self._show(text)
 
     def done(self, text: str) -> None:
-        line = Msg.HEARD.format(text=text)
+        line = Msg.HEARD.format(text=text) + "\n"
         if self.live:
             self._show("")
-            self.out.write("\r")
-        print(line, file=self.out, flush=True)
+            line = "\r" + line
+        self._write(line)
         self._shown = 0
 
     def aside(self) -> None:
         if self.live and self._shown:
-            print(file=self.out, flush=True)
+            self._write("\n")
             self._shown = 0
 
     def _show(self, text: str) -> None:
         width = max(10, shutil.get_terminal_size().columns - 1)
         text = _tail(text, width)
         shown = _width(text)
-        self.out.write("\r" + text + " " * max(0, self._shown - shown))
-        self.out.flush()
+        self._write("\r" + text + " " * max(0, self._shown - shown))
         self._shown = shown
+
+    def _write(self, text: str) -> None:
+        """A terminal that was closed (the session ends on its SIGHUP) costs the display,
+        never the answer being heard."""
+        with contextlib.suppress(OSError):
+            self.out.write(text)
+            self.out.flush()
 
 
 def _width(text: str) -> int:
@@ -227,7 +255,8 @@ class SpokenEar:
                  enter_pressed: threading.Event | None = None,
                  notice: Callable[[str], None] | None = None,
                  fallback: Callable[[], Ear] | None = None,
-                 remind_after: float | None = REMIND_AFTER) -> None:
+                 remind_after: float | None = REMIND_AFTER,
+                 stop: StopRequest | None = None) -> None:
         self.source = source
         self.settings = settings
         self.matcher = matcher
@@ -237,6 +266,7 @@ class SpokenEar:
         self.notice = notice
         self.fallback = fallback
         self.remind_after = remind_after
+        self.stop = stop
         self.decided_at: float | None = None  # clock() when the last answer was decided
         self._rate = source.rate
         self._rec: Any = None
@@ -260,9 +290,7 @@ class SpokenEar:
         self._fed += round(model.warm_up(self._rec) * self._rate)
 
     def listen(self) -> Heard:
-        if self._warming is not None:
-            self._warming.join()
-            self._warming = None
+        self._wait_until_ready()
         if self._why_typed is not None:
             return self._go_typed()
         if self._ended:
@@ -277,8 +305,20 @@ class SpokenEar:
         self.source.release()
         try:
             return self._hear(take)
+        except Interrupted as stop:
+            stop.heard = self._cut_short(take)
+            raise
         finally:
             self.source.hold()
+
+    def _wait_until_ready(self) -> None:
+        """The model loads in the background; a stop request is noticed while it does."""
+        while self._warming is not None:
+            self._warming.join(READ_TIMEOUT)
+            if not self._warming.is_alive():
+                self._warming = None
+            elif self.stop is not None:
+                self.stop.check()
 
     def close(self) -> None:
         if self.source.overflows:
@@ -290,6 +330,8 @@ class SpokenEar:
 
     def _hear(self, take: _Take) -> Heard:
         while True:
+            if self.stop is not None:
+                self.stop.check()
             if self.enter_pressed is not None and self.enter_pressed.is_set():
                 return self._end(take, "enter")
             try:
@@ -311,7 +353,9 @@ class SpokenEar:
             elif verdict is not None:
                 if verdict == "max":
                     self._say(Msg.MAX_ANSWER_REACHED.format())
-                return self._end(take, verdict)
+                heard = self._end(take, verdict)
+                if heard is not None:
+                    return heard
 
     def _feed(self, take: _Take, data: bytes) -> Heard | None:
         """Give audio to the recognizer; a command utterance comes back at once."""
@@ -321,7 +365,7 @@ class SpokenEar:
         if self._rec.AcceptWaveform(data):
             return self._utterance(take, self._rec.Result())
         words = [w for w in partial_words(self._rec.PartialResult()) if is_word(w)]
-        take.rules.speaking = bool(words)
+        take.rules.partial(words, take.seconds(self._fed))
         if self.transcript and words:
             self.transcript.partial(" ".join([take.text, *words]).strip())
         return None
@@ -329,17 +373,18 @@ class SpokenEar:
     def _utterance(self, take: _Take, result: str) -> Heard | None:
         """A finished Vosk utterance: a command on its own, or more of the answer."""
         words = [w for w in parse(result) if is_word(w["word"])]
-        take.rules.speaking = False
         if not words:
+            take.rules.partial((), take.seconds(self._fed))
             return None
         text = " ".join(w["word"] for w in words)
         name = self.matcher(text)
         if name is None:
-            take.words += words
             take.rules.utterance(take.since(words[0]["start"]), take.since(words[-1]["end"]))
+            take.words += words
             if self.transcript:
                 self.transcript.partial(take.text)
             return None
+        take.rules.partial((), take.seconds(self._fed))
         self.decided_at = self.clock()
         if name == "finish" and take.words:
             return self._answer(take, "command")
@@ -347,26 +392,45 @@ class SpokenEar:
             self.transcript.done(text)
         return Command(name, take.text, take.rules.seconds)
 
-    def _end(self, take: _Take, ended: str) -> Heard:
-        """The answer is over: flush the utterance Vosk still holds, then hand it back."""
+    def _end(self, take: _Take, ended: str) -> Heard | None:
+        """The answer is over: flush the utterance Vosk still holds, then hand it back.
+
+        None when silence ended a take whose words Vosk then took back: listening goes on."""
         self.decided_at = self.clock()
         heard = self._utterance(take, self._rec.FinalResult())
         if heard is not None:
             return heard
         if take.words:
             return self._answer(take, ended)
+        if ended == "silence":
+            return None
         if self.transcript:
             self.transcript.aside()
         if ended == "device-lost":
             return self._go_typed()
         return Command("stop" if ended == "end-of-input" else "finish")
 
-    def _answer(self, take: _Take, ended: str) -> Answer:
+    def _cut_short(self, take: _Take) -> Answer | None:
+        """The answer in progress when a stop was requested: the words Vosk still holds are
+        flushed, and the words the live line showed are never dropped (Vosk's final
+        decoding may differ from its last partial)."""
+        shown = list(take.rules.shown)
+        result = [w for w in parse(self._rec.FinalResult()) if is_word(w["word"])]
+        final = [w["word"] for w in result]
+        if final and self.matcher(" ".join(final)) is None and all(
+                final.count(w) >= shown.count(w) for w in shown):
+            take.words += result
+        elif shown and self.matcher(" ".join(shown)) is None:
+            take.words += [{"word": w} for w in shown]
+        return self._answer(take, "interrupted", quietly=True) if take.words else None
+
+    def _answer(self, take: _Take, ended: str, quietly: bool = False) -> Answer:
         text = take.text
-        if self.transcript:
+        if self.transcript and not quietly:
             self.transcript.done(text)
-        confidence = sum(float(w.get("conf", 1.0)) for w in take.words) / len(take.words)
-        return Answer(text, round(take.rules.seconds, 2), ended, round(confidence, 3),
+        confs = [float(w["conf"]) for w in take.words if "conf" in w]
+        confidence = round(sum(confs) / len(confs), 3) if confs else None
+        return Answer(text, round(take.rules.seconds, 2), ended, confidence,
                       notice=self._untold())
 
     def _untold(self) -> str | None:

@@ -21,16 +21,26 @@ begins with `[`, something it reads as a date, and `] ` -- not only its own form
 fallback parser takes "[today] " or "[monday] " too -- so an answer line that starts with
 `[` gets a backslash, Markdown's escape: `\\[today]`. Not a space: jrnl strips the body
 when it saves, and an indented first line would split the entry then.
+
+Everything here is printed, or read with `cat`: characters a terminal would obey (ESC,
+CR, bidi overrides, see printable.py) are shown escaped in every line, the md and the txt,
+whether they come from the user, a guide or a file name. The json keeps the exact text and
+writes them as JSON escapes (`\\u001b`), so it reads back as typed and is safe to print.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import re
 from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
 
-from assistant.journal import DASH, Entry, Mark, Note, Record, render_markdown
-from assistant.messages import Msg
+from assistant import files
+from assistant.journal import DASH, Block, Entry, Mark, Note, Record, render_markdown
+from assistant.messages import EXIT_BAD_INPUT, Msg, ReflectError
+from assistant.printable import UNSAFE, printable
 
 _LINE_STARTING_WITH_BRACKET = re.compile(r"^(?=\[)", re.MULTILINE)  # after \n, as jrnl reads
 
@@ -81,6 +91,8 @@ def readable(record: Record) -> str:
              Msg.SHOW_STATUS.format(status=status)]
     if record.model:
         lines.append(Msg.SHOW_MODEL.format(model=record.model))
+    if record.continues:
+        lines.append(Msg.SHOW_CONTINUES.format(session=record.continues))
     for block in record.blocks:
         if isinstance(block, Entry):
             versions = record.versions[(block.step, block.prompt)]
@@ -92,7 +104,7 @@ def readable(record: Record) -> str:
             lines += ["", Msg.SHOW_NOTE.format(), block.text]
     if record.set_aside:
         lines += ["", Msg.SET_ASIDE_NOTICE.format(), *record.set_aside]
-    return "\n".join(lines) + "\n"
+    return printable("\n".join(lines) + "\n")
 
 
 def list_line(record: Record) -> str:
@@ -105,32 +117,47 @@ def list_line(record: Record) -> str:
         state.append(Msg.STATE_ENCRYPTED.format())
     if record.set_aside:
         state.append(Msg.STATE_SET_ASIDE.format(count=len(record.set_aside)))
-    return Msg.LIST_LINE.format(session=record.id, guide=record.guide,
-                                started=f"{record.started:%Y-%m-%d %H:%M}", answers=answers,
-                                state=", ".join(state))
+    return printable(Msg.LIST_LINE.format(
+        session=record.id, guide=record.guide, started=f"{record.started:%Y-%m-%d %H:%M}",
+        answers=answers, state=", ".join(state)))
 
 
 def search_results(hits: list[tuple[Record, Entry]], text: str) -> str:
     """`journal search` output, written at once: per hit the session and question (marked
-    when that answer was replaced), then each of its lines holding `text`."""
+    when that answer was replaced), then each of its lines holding `text`. Lines are split
+    at newlines only, as `show` does: a carriage return is shown, never a line break."""
     if not hits:
-        return Msg.NO_MATCHES.format(text=text) + "\n"
+        return printable(Msg.NO_MATCHES.format(text=text)) + "\n"
     needle = text.casefold()
     out = []
     for record, entry in hits:
         hit = Msg.SEARCH_HIT_REPLACED if record.replaced(entry) else Msg.SEARCH_HIT
-        out.append(hit.format(session=record.id, question=entry.question) + "\n")
-        out += [f"    {line.strip()}\n" for line in entry.text.splitlines()
+        out.append(printable(hit.format(session=record.id, question=entry.question)) + "\n")
+        out += [f"    {printable(line).strip()}\n" for line in entry.text.split("\n")
                 if needle in line.casefold()]
     return "".join(out)
+
+
+def _printable_block(block: Block) -> Block:
+    """The block with its text escaped before it is rendered, so that the byte length an
+    entry declares is that of the text shown and the export reads back whole. A mark's
+    fields need nothing: the journal percent-encodes them."""
+    if isinstance(block, Entry):
+        return replace(block, title=printable(block.title),
+                       question=printable(block.question), text=printable(block.text))
+    if isinstance(block, Note):
+        return replace(block, text=printable(block.text))
+    return block
 
 
 def markdown(record: Record) -> str:
     """The session file as it is, with a line before each replaced entry saying so."""
     label = Note(f"*{Msg.EXPORT_REPLACED.format()}*")
-    blocks = [b for block in record.blocks for b in (
+    blocks = [_printable_block(b) for block in record.blocks for b in (
         (label, block) if isinstance(block, Entry) and record.replaced(block) else (block,))]
-    return render_markdown(record, blocks).decode()
+    header = replace(record, id=printable(record.id), guide=printable(record.guide),
+                     model=record.model and printable(record.model))
+    return render_markdown(header, blocks).decode()
 
 
 def as_json(record: Record) -> str:
@@ -147,18 +174,26 @@ def as_json(record: Record) -> str:
     data = {
         "session": record.id, "guide": record.guide, "started": record.started.isoformat(),
         "model": record.model, "role": record.role, "finished": record.finished,
+        "guide_file": record.guide_file, "guide_digest": record.guide_digest,
+        "continues": record.continues,
         "entries": [entry(e) for e in record.entries],
         "marks": [mark(m) for m in record.marks],
         "notes": [b.text for b in record.blocks if isinstance(b, Note) and not b.set_aside],
         "set_aside": record.set_aside,
     }
-    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    return UNSAFE.sub(_json_escape, json.dumps(data, ensure_ascii=False, indent=2)) + "\n"
+
+
+def _json_escape(match: re.Match[str]) -> str:
+    """`\\u202e` for a character json.dumps leaves raw (it escapes only C0 itself): every
+    such character is inside a string, where this escape is the same text."""
+    return f"\\u{ord(match.group()):04x}"
 
 
 def _jrnl_entry(entry: Entry) -> str:
     """One jrnl entry: the heading on the date line, the answer with `[` lines escaped."""
-    heading = " ".join(_heading(entry).split())  # jrnl's title is the first line
-    body = _LINE_STARTING_WITH_BRACKET.sub(r"\\", entry.text)
+    heading = " ".join(printable(_heading(entry)).split())  # jrnl's title is the first line
+    body = _LINE_STARTING_WITH_BRACKET.sub(r"\\", printable(entry.text))
     return f"[{entry.at:%Y-%m-%d %H:%M}] {heading}\n{body}".rstrip() + "\n"
 
 
@@ -168,3 +203,29 @@ def jrnl(record: Record) -> str:
 
 
 FORMATS: dict[str, Callable[[Record], str]] = {"md": markdown, "json": as_json, "txt": jrnl}
+
+
+def write(path: Path, text: str, force: bool) -> None:
+    """Put an export at `path`, private (0600) and whole or not at all. Whatever is there
+    already, a link too (even to nothing), is kept unless `force`, and then replaced
+    itself: a link is never followed, so what it points to is never changed."""
+    try:
+        (files.replace_private if force else files.create_private)(path, text.encode())
+    except FileExistsError:
+        raise ReflectError(Msg.EXPORT_EXISTS, EXIT_BAD_INPUT, path=path) from None
+    except OSError as err:
+        raise ReflectError(Msg.EXPORT_FAILED, EXIT_BAD_INPUT, path=path,
+                           reason=_write_reason(err, path.parent)) from err
+
+
+def _write_reason(err: OSError, folder: Path) -> str:
+    """Why an export could not be written, in the user's words where they can act on it."""
+    if err.errno in (errno.ENOENT, errno.ENOTDIR):
+        return Msg.EXPORT_NO_FOLDER.format(folder=folder)
+    if err.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return Msg.EXPORT_FOLDER_LOCKED.format(folder=folder)
+    if err.errno == errno.EISDIR:
+        return Msg.EXPORT_IS_FOLDER.format()
+    if err.errno == errno.ENOSPC:
+        return Msg.REASON_DISK_FULL.format()
+    return err.strerror or type(err).__name__

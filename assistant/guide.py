@@ -3,27 +3,26 @@
 A guide is YAML turned into the frozen dataclasses below. Loading and validation live here
 too, so nothing else ever sees an unchecked guide.
 
-The YAML is only *composed* (turned into a node tree, which keeps line numbers) by a
-SafeLoader that refuses anchors and aliases outright -- a guide is a handful of texts, so
-an alias saves nothing, while any alias budget is one more thing to get right against
-"billion laughs" files -- and refuses nesting deeper than a guide ever needs. Nothing is
-constructed from the tree until every tag has been checked, and text is taken from the
-scalars as written, so YAML's guesses (`no` -> False, `1.10` -> 1.1) never change a word.
+The YAML is only *composed* by the strict loader of `assistant.plainyaml` (shared with the
+settings file), which refuses anchors and aliases and nesting deeper than a guide ever
+needs. Nothing is constructed from the tree until every tag has been checked, and text is
+taken from the scalars as written, so YAML's guesses (`no` -> False, `1.10` -> 1.1) never
+change a word.
 """
 
 from __future__ import annotations
 
 import difflib
+import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 
 import yaml
-from yaml.events import AliasEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from assistant import config
+from assistant import config, plainyaml
 from assistant.messages import EXIT_BAD_INPUT, Msg, ReflectError
 
 MAX_BYTES = 1024 * 1024
@@ -77,6 +76,7 @@ class Guide:
     choose: Choice | None = None
     path: Path | None = field(default=None, compare=False)
     bundled: bool = field(default=False, compare=False)  # shipped with Reflect, not the user's
+    digest: str = field(default="", compare=False)  # of the YAML text: a changed guide shows
 
 
 class GuideError(ReflectError):
@@ -119,22 +119,19 @@ def load(path: Path) -> Guide:
 
 def parse(text: str, name: str, *, path: Path | None = None, bundled: bool = False) -> Guide:
     """Validate guide YAML `text` (`name` is the file shown in messages) into a Guide."""
-    loader: _Loader | None = None
     try:
-        loader = _Loader(text)  # the reader already refuses unprintable characters here
-        root = loader.get_single_node()
-    except _Refused as err:
-        raise GuideError(name, [_where(name, err.mark.line + 1, "", err.msg, **err.fields)]
-                         ) from None
+        root, loader = plainyaml.compose(text, MAX_DEPTH)
+    except plainyaml.Refused as err:
+        line = err.mark.line + 1
+        problem = (_where(name, line, "", Msg.GUIDE_TOO_DEEP, depth=MAX_DEPTH) if err.too_deep
+                   else _where(name, line, "", Msg.GUIDE_ALIAS))
+        raise GuideError(name, [problem]) from None
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         problem = getattr(err, "problem", None) or str(err).split("\n")[0]
         line = mark.line + 1 if mark else text.count("\n", 0, getattr(err, "position", 0)) + 1
         raise GuideError(name, [_where(name, line, "", Msg.GUIDE_NOT_YAML, problem=problem)]
                          ) from None
-    finally:
-        if loader is not None:
-            loader.dispose()
     if root is None:
         raise GuideError(name, [_where(name, 1, "", Msg.GUIDE_EMPTY_FILE)])
     check = _Check(name, loader)
@@ -144,7 +141,12 @@ def parse(text: str, name: str, *, path: Path | None = None, bundled: bool = Fal
     built = _guide(check, root, path, bundled)
     if check.problems or built is None:
         raise GuideError(name, [text for _, text in sorted(check.problems, key=lambda p: p[0])])
-    return built
+    return replace(built, digest=digest(text))
+
+
+def digest(text: str) -> str:
+    """What the journal records of the guide a session follows, to notice it changed."""
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 # --- finding ----------------------------------------------------------------------------
@@ -193,41 +195,9 @@ def find(name_or_path: str) -> Guide:
     raise ReflectError(Msg.GUIDE_UNKNOWN, EXIT_BAD_INPUT, name=name_or_path)
 
 
-# --- YAML without surprises ----------------------------------------------------------------
+# --- the node tree (composed by assistant.plainyaml) ------------------------------------
 
-_CORE = "tag:yaml.org,2002:"
-_PLAIN_TAGS = {_CORE + t for t in ("str", "int", "float", "bool", "null", "timestamp",
-                                    "seq", "map", "merge")}
-_NULL, _INT, _FLOAT = _CORE + "null", _CORE + "int", _CORE + "float"
-
-
-class _Refused(Exception):
-    def __init__(self, mark: yaml.Mark, msg: Msg, **fields: object) -> None:
-        self.mark, self.msg, self.fields = mark, msg, fields
-
-
-class _Loader(yaml.SafeLoader):
-    """Composes without expanding anything; notes every tag outside plain data."""
-
-    def __init__(self, text: str) -> None:
-        super().__init__(text)
-        self.depth = 0
-        self.bad_tags: list[tuple[Node, str]] = []
-
-    def compose_node(self, parent: Node | None, index: object) -> Node:
-        event = self.peek_event()
-        if isinstance(event, AliasEvent) or getattr(event, "anchor", None):
-            raise _Refused(event.start_mark, Msg.GUIDE_ALIAS)
-        if self.depth >= MAX_DEPTH:
-            raise _Refused(event.start_mark, Msg.GUIDE_TOO_DEEP, depth=MAX_DEPTH)
-        self.depth += 1
-        try:
-            node = super().compose_node(parent, index)
-        finally:
-            self.depth -= 1
-        if node.tag not in _PLAIN_TAGS:
-            self.bad_tags.append((node, node.tag.replace(_CORE, "!!")))
-        return node
+_NULL, _INT, _FLOAT = plainyaml.NULL, plainyaml.INT, plainyaml.FLOAT
 
 
 def _path_to(node: Node, target: Node, path: str = "") -> str | None:
@@ -249,7 +219,7 @@ def _path_to(node: Node, target: Node, path: str = "") -> str | None:
 class _Check:
     """Collects every problem as "file:line: key.path: what is expected"."""
 
-    def __init__(self, name: str, loader: _Loader) -> None:
+    def __init__(self, name: str, loader: plainyaml.Loader) -> None:
         self.name = name
         self.loader = loader
         self.problems: list[tuple[int, str]] = []  # (line, message): shown in file order

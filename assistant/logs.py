@@ -20,6 +20,7 @@ from logging.handlers import RotatingFileHandler
 from pathlib import Path
 from typing import IO
 
+from assistant import files
 from assistant.config import paths
 
 LOG_NAME = "reflect.log"
@@ -37,11 +38,9 @@ class PrivateLog(RotatingFileHandler):
     writes nothing at all. Rotation opens a new file; the mode is set on every open."""
 
     def _open(self) -> IO[str]:
-        folder = Path(self.baseFilename).parent
-        folder.mkdir(parents=True, exist_ok=True)
-        folder.chmod(0o700)
-        fd = os.open(self.baseFilename, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-        os.fchmod(fd, 0o600)
+        path = Path(self.baseFilename)
+        files.private_dir(path.parent)
+        fd = files.open_private_append(path)  # never through a link planted in its place
         return open(fd, "a", encoding=self.encoding, errors=self.errors)
 
     def handleError(self, record: logging.LogRecord) -> None:

@@ -180,8 +180,25 @@ class Msg(Enum):
     )
     TYPED_QUESTION = "Question: {text}"
     TYPED_SAVED = "Saved."
+    INTERRUPTED_SAVED = (
+        "Stopped. The answer you were giving is saved, and so is every answer before it."
+    )
+    INTERRUPTED_ALL_SAVED = "Stopped. Every answer you gave is saved."
     SAVED_IN = "Your answers are in {path}"
     RESUME_HOW = "To go on later, run: reflect resume {session}"
+    GUIDE_FILE_GONE = (
+        "Session {session} follows the guide {guide} from {path}, which is no longer there; "
+        "put the file back (or a guide with the id {guide} in your guides folder), then run "
+        "`reflect resume {session}` again."
+    )
+    GUIDE_FILE_OTHER = (
+        "Session {session} follows the guide {guide}, but {path} now holds the guide {other}; "
+        "put the guide {guide} back there, then run `reflect resume {session}` again."
+    )
+    GUIDE_CHANGED = (
+        "The guide {guide} ({path}) has changed since this session began; your answers so "
+        "far are kept, and the questions go on as the guide reads now."
+    )
     NOTHING_TO_RESUME = (
         "There is no unfinished session to go on with. Start a new one with: reflect run"
     )
@@ -198,6 +215,39 @@ class Msg(Enum):
     JOURNAL_DIR_UNUSABLE = (
         "The journal folder {path} cannot be used because {reason}; fix its permissions or "
         "free some space, then try again."
+    )
+    SESSION_FILE_MOVED = (
+        "The session file {old} was moved or deleted by another program, so all your "
+        "answers, up to the last one, are now kept in {path}."
+    )
+    SESSION_FILE_RECODED = (
+        "The session file {old} was saved in another text encoding by another program, so "
+        "your answers, the earlier ones included, now go on in {path}."
+    )
+    SESSION_MOVED_NOT_KEPT = (
+        "The session file {path} was moved or deleted by another program, and your answers "
+        "could not be copied to a new one because {reason}; free some space or fix the "
+        "journal folder, and look for the moved file before you start again."
+    )
+    SESSION_OPEN_ELSEWHERE = (
+        "Session {session} is open in another Reflect session; finish that one first, then "
+        "try again."
+    )
+    SESSION_OPEN_LEFT_OUT = (
+        "Left out session {session}: it is open in another Reflect session; run this again "
+        "once that one is finished."
+    )
+    SESSION_ID_EMPTY = (
+        "An empty session id names no session, so nothing was done; give one from "
+        "`reflect journal list`."
+    )
+    NOT_A_SESSION = (
+        "{path} is not a Reflect session (it is empty, or has no header naming its guide), "
+        "so Reflect cannot use it; open it in a text editor, or delete it if it is empty."
+    )
+    NOT_A_SESSION_LEFT_OUT = (
+        "Left out {path}: it is not a Reflect session (it is empty, or has no header naming "
+        "its guide); move it out of the journal folder, or delete it if it is empty."
     )
     SESSION_UNKNOWN = (
         "There is no session called \"{session}\"; run `reflect journal list` to see them."
@@ -220,6 +270,14 @@ class Msg(Enum):
         "{path} is not encrypted (only you can read it); delete it when you no longer need it."
     )
     EXPORT_FAILED = "Could not write {path} because {reason}; choose another file with -o."
+    EXPORT_EXISTS = (
+        "{path} already exists, so nothing was written; choose another file with -o, or add "
+        "--force to replace it."
+    )
+    # reasons for EXPORT_FAILED
+    EXPORT_NO_FOLDER = "the folder {folder} does not exist"
+    EXPORT_FOLDER_LOCKED = "the folder {folder} cannot be written to"
+    EXPORT_IS_FOLDER = "it is a folder"
     PERMISSIONS_REPAIRED = (
         "Made {count} journal file(s) private again (only you can read them now)."
     )
@@ -235,7 +293,26 @@ class Msg(Enum):
     )
     PASSPHRASE_NEEDED = (
         "Your journal is encrypted and no passphrase was given; run this in a terminal to be "
-        "asked, or set REFLECT_PASSPHRASE."
+        "asked, or set {env}."
+    )
+    PASSPHRASE_NOT_THIS_SESSION = (
+        "That passphrase does not open session {session} (it was sealed with another one), "
+        "so nothing was read or changed; give the passphrase it was sealed with."
+    )
+    OTHER_PASSPHRASE_LEFT_OUT = (
+        "Left out {path}: it was sealed with another passphrase; give that one to read it, "
+        "or to change it to yours with `reflect journal passphrase`."
+    )
+    NOTHING_ENCRYPTED = (
+        "Your journal holds no encrypted session, so there is no passphrase to change; "
+        "`reflect journal encrypt` encrypts it."
+    )
+    PASSPHRASE_SAME = (
+        "The new passphrase is the one already in use, so nothing was changed; choose "
+        "another."
+    )
+    PASSPHRASE_CHANGED = (
+        "Changed the passphrase of {count} session(s); {already} already had the new one."
     )
     PASSPHRASE_WRONG = (
         "That passphrase does not open your journal, so nothing was read or changed; try "
@@ -246,6 +323,7 @@ class Msg(Enum):
     PASSPHRASE_ASK = "Passphrase for your journal: "
     PASSPHRASE_NEW = "Choose a passphrase for your journal (it is never stored): "
     PASSPHRASE_AGAIN = "Type the same passphrase again: "
+    PASSPHRASE_CHOOSE_NEW = "Choose a new passphrase for your journal (it is never stored): "
     ENCRYPTED_HEADER_BAD = (
         "The encryption header of session {session} is damaged ({reason}), so it cannot "
         "be opened; keep the file and restore it from a backup."
@@ -288,6 +366,7 @@ class Msg(Enum):
     SHOW_STATUS = "Status: {status}"
     SHOW_NOT_FINISHED = "not finished (reflect resume {session})"
     SHOW_MODEL = "Speech model: {model}"
+    SHOW_CONTINUES = "Continues: session {session} (its file was lost while it ran)"
     SHOW_DETAILS = "({details})"
     SHOW_SECONDS = "{seconds:.0f} seconds"
     SHOW_EDITED = "edited by hand"
@@ -338,6 +417,8 @@ class Msg(Enum):
         "{path} is not a usable Vosk speech model ({reason}). Give the folder of an unpacked "
         "model with --model, or run `reflect models list`."
     )
+    NOT_A_MODEL_LACKS = "it has no {missing}"
+    NOT_A_MODEL_DAMAGED = "Vosk could not load it: one of its files is damaged or incomplete"
     TYPING_INSTEAD = "For now, the session goes on with typed answers."
     PRINTING_INSTEAD = "For now, the questions are printed instead of spoken."
     MIC_LOST = (
@@ -392,8 +473,10 @@ class Msg(Enum):
         "Run `reflect models download {name}` again; it goes on from what already arrived."
     )
     MODEL_SIZE_MISMATCH = (
-        "The file downloaded for {name} is {done} but should be {total}, so it was deleted and "
-        "nothing was installed. Run `reflect models download {name}` again."
+        "The file at {url} is not the published model {name} (the server sent {done} where "
+        "the published file is {total}), so it was deleted and nothing was installed. Check "
+        "the address (--url or the model_url setting), then run `reflect models download "
+        "{name}` again."
     )
     MODEL_CHECKSUM_MISMATCH = (
         "The file downloaded for {name} does not match its published {kind} checksum, so it "
@@ -489,12 +572,19 @@ class Msg(Enum):
     EXPECT_FLOAT = "a number"
     EXPECT_TEXT = "a piece of text"
     EXPECT_RANGE = "{what} from {low} to {high}"
-    EXPECT_AT_LEAST = "{what} of at least {low}"
     EXPECT_OR_NONE = "{what}, or none"
     SETTINGS_FILE_BROKEN = (
         "The settings file {path} cannot be read{line}: it must hold lines of `key: value`. "
         "Fix it, or delete it to go back to the defaults."
     )
+    SETTINGS_NOT_PLAIN = (
+        "The settings file {path} has {what} at line {line}, which Reflect does not read: "
+        "write each setting as a plain `key: value` line, or delete the file to go back to "
+        "the defaults."
+    )
+    SETTINGS_ALIAS = "an anchor or alias (&name, *name)"
+    SETTINGS_TAG = "the YAML tag {tag}"
+    SETTINGS_TOO_DEEP = "values nested more than {depth} levels deep"
     SETTINGS_WRITE_FAILED = (
         "Cannot save the settings file {path} ({reason}). Check the folder's permissions."
     )

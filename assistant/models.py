@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TextIO
 
-from assistant import __version__
+from assistant import __version__, files
 from assistant.config import Settings, paths
 from assistant.messages import EXIT_BAD_INPUT, Msg, ReflectError
 
@@ -307,19 +307,24 @@ def _network_error(info: ModelInfo, url: str, err: Exception) -> ReflectError:
 
 def _stream(response: http.client.HTTPResponse, info: ModelInfo, url: str, part: Path,
             have: int, out: TextIO) -> None:
-    """Append the response body to `part` (or replace it when `have` is 0)."""
+    """Append the response body to `part` (or replace it when `have` is 0), then judge
+    its size (`_judge_size`)."""
     length = response.headers.get("Content-Length")
     expected = have + int(length) if length and length.isdigit() else None
     progress = Progress(info.size or expected, out)
     done = have
+    cut_short = False
     try:
-        with open(part, "ab" if have else "wb") as sink:
+        if not have:
+            part.unlink(missing_ok=True)
+        with os.fdopen(files.open_private_append(part), "ab") as sink:
             try:
-                while True:
+                while info.size is None or done <= info.size:  # past it: not the model
                     try:
                         chunk = response.read1(CHUNK)  # what has arrived: kept on a stall
-                    except http.client.IncompleteRead:
-                        break  # judged by the length below
+                    except http.client.IncompleteRead:  # a chunked response broke off
+                        cut_short = True
+                        break
                     except (OSError, http.client.HTTPException) as err:
                         raise _network_error(info, url, err) from None
                     if not chunk:
@@ -335,21 +340,29 @@ def _stream(response: http.client.HTTPResponse, info: ModelInfo, url: str, part:
     except OSError as err:
         raise ReflectError(Msg.MODEL_WRITE_FAILED, name=info.name, path=part,
                            reason=err.strerror or err) from None
-    if expected is not None and done < expected:
-        raise ReflectError(Msg.MODEL_TRUNCATED, name=info.name, done=human_size(done),
-                           total=human_size(info.size or expected))
+    cut_short = cut_short or (expected is not None and done < expected)
+    _judge_size(info, url, part, done, cut_short, info.size or expected)
+
+
+def _judge_size(info: ModelInfo, url: str, part: Path, size: int, cut_short: bool,
+                total: int | None) -> None:
+    """A connection that broke early keeps its part, for the next try to go on from. A
+    complete response (or one running past the published size) of another size than the
+    published one is not the published file: going on from it would only build on wrong
+    bytes, so it is deleted."""
+    published = info.size
+    if published is not None and size != published and (size > published or not cut_short):
+        part.unlink()
+        raise ReflectError(Msg.MODEL_SIZE_MISMATCH, name=info.name, url=url,
+                           done=human_size(size), total=human_size(published))
+    if cut_short and size != published:
+        raise ReflectError(Msg.MODEL_TRUNCATED, name=info.name, done=human_size(size),
+                           total=human_size(total))
 
 
 def _check(info: ModelInfo, part: Path, out: TextIO) -> None:
-    """Size and checksums; a wrong file is deleted (a short one is kept to go on from)."""
-    size = part.stat().st_size
-    if info.size is not None and size < info.size:
-        raise ReflectError(Msg.MODEL_TRUNCATED, name=info.name, done=human_size(size),
-                           total=human_size(info.size))
-    if info.size is not None and size != info.size:
-        part.unlink()
-        raise ReflectError(Msg.MODEL_SIZE_MISMATCH, name=info.name, done=human_size(size),
-                           total=human_size(info.size))
+    """The published checksums (the size was judged as it arrived); a wrong file is
+    deleted."""
     sums = {kind: hashlib.new(kind) for kind in ("md5", "sha256") if getattr(info, kind)}
     if not sums:
         out.write(Msg.MODEL_NO_CHECKSUM.format(name=info.name) + "\n")
@@ -391,10 +404,11 @@ def _unpack(info: ModelInfo, part: Path, target: Path) -> None:
                 for member in members:
                     dest = scratch.joinpath(*PurePosixPath(member.filename).parts)
                     if member.is_dir():
-                        dest.mkdir(parents=True, exist_ok=True)
+                        files.private_dir(dest)
                         continue
-                    dest.parent.mkdir(parents=True, exist_ok=True)
-                    with archive.open(member) as source, open(dest, "wb") as sink:
+                    files.private_dir(dest.parent)
+                    with archive.open(member) as source, \
+                            os.fdopen(files.open_private_append(dest), "wb") as sink:
                         shutil.copyfileobj(source, sink, CHUNK)
         except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError) as err:
             raise ReflectError(Msg.MODEL_BAD_ARCHIVE, name=info.name, reason=err) from None
@@ -436,7 +450,7 @@ def download(info: ModelInfo, base_url: str, *, out: TextIO = sys.stdout,
                                missing=missing)
         return target
     try:
-        models_dir.mkdir(parents=True, exist_ok=True)
+        files.private_dir(models_dir)
     except OSError as err:
         raise ReflectError(Msg.MODEL_WRITE_FAILED, name=info.name, path=models_dir,
                            reason=err.strerror) from None

@@ -19,6 +19,7 @@ from typing import Literal, Protocol
 
 from assistant.commands import Commands, words
 from assistant.guide import Choice, Guide, Step
+from assistant.interrupts import Interrupted
 from assistant.journal import Entry, Mark, Record
 from assistant.messages import Msg
 
@@ -33,7 +34,8 @@ class Answer:
 
     text: str
     seconds: float
-    ended: str  # silence | command | enter | max | typed | device-lost | end-of-input
+    ended: str  # silence | command | enter | max | typed | device-lost | end-of-input |
+    # interrupted (Ctrl-C, SIGTERM, SIGHUP)
     confidence: float | None = None
     notice: str | None = None  # to tell the user once the answer is saved (what happened)
 
@@ -73,11 +75,13 @@ class Ear(Protocol):
 
 
 class Store(Protocol):
-    """Where answers go: the journal's Writer. Both calls are durable when they return."""
+    """Where answers go: the journal's Writer. Both calls are durable when they return, and
+    return a sentence for the user when something about the saving needs saying (the file
+    was moved away, and where the answers are now), else None."""
 
-    def answer(self, entry: Entry) -> None: ...
+    def answer(self, entry: Entry) -> str | None: ...
 
-    def mark(self, mark: Mark) -> None: ...
+    def mark(self, mark: Mark) -> str | None: ...
 
 
 def _local_now() -> datetime:
@@ -155,7 +159,7 @@ class Session:
         self._narrate_through(len(self.guide.steps) - 1)  # steps without questions at the end
         if self.guide.outro.strip():
             self.voice.say(self.guide.outro.strip(), "narration")
-        self.store.mark(Mark(kind="end", at=self.now()))
+        self._mark(Mark(kind="end", at=self.now()))
         return "finished"
 
     def _begin(self) -> int:
@@ -253,7 +257,11 @@ class Session:
         self.voice.prepare(self._upcoming(position))
         pending = _Pending()
         while True:
-            heard = self._hear(slot.ask, pending)
+            try:
+                heard = self._hear(slot.ask, pending)
+            except Interrupted as stop:
+                self._keep_cut_short(slot, pending, stop)
+                raise
             if isinstance(heard, Answer):
                 pending.add(heard.text, heard.seconds)
                 self._keep(slot, pending, heard.ended, heard.confidence)
@@ -322,17 +330,39 @@ class Session:
         if pending.text:
             self._save(slot, pending, ended, confidence)
         else:
-            self.store.mark(Mark(kind="skip", at=self.now(), step=slot.step.id,
-                                 prompt=slot.prompt, value=slot.ask))
+            self._mark(Mark(kind="skip", at=self.now(), step=slot.step.id,
+                            prompt=slot.prompt, value=slot.ask))
             self._say(Msg.SKIPPED)
 
     def _save(self, slot: _Slot, pending: _Pending, ended: str,
               confidence: float | None = None) -> None:
-        self.store.answer(Entry(
-            step=slot.step.id, prompt=slot.prompt, title=slot.step.title, question=slot.ask,
-            text=pending.text, at=self.now(), seconds=round(pending.seconds, 1), ended=ended,
-            confidence=confidence))
+        notice = self.store.answer(self._entry(slot, pending, ended, confidence))
         self.voice.cue("saved")
+        if notice:
+            self.voice.say(notice, "notice")
+
+    def _mark(self, mark: Mark) -> None:
+        notice = self.store.mark(mark)
+        if notice:
+            self.voice.say(notice, "notice")
+
+    def _entry(self, slot: _Slot, pending: _Pending, ended: str,
+               confidence: float | None) -> Entry:
+        return Entry(step=slot.step.id, prompt=slot.prompt, title=slot.step.title,
+                     question=slot.ask, text=pending.text, at=self.now(),
+                     seconds=round(pending.seconds, 1), ended=ended, confidence=confidence)
+
+    def _keep_cut_short(self, slot: _Slot, pending: _Pending, stop: Interrupted) -> None:
+        """A stop request came while the user was answering: what they said is saved, and
+        nothing is said or played (the process is on its way out; its terminal may be
+        gone). The caller tells the user."""
+        heard = stop.heard if isinstance(stop.heard, Answer) else None
+        if heard is not None:
+            pending.add(heard.text, heard.seconds)
+        if pending.text:
+            stop.notice = self.store.answer(self._entry(
+                slot, pending, "interrupted", heard.confidence if heard else None))
+            stop.saved = True
 
     # --- the role question -----------------------------------------------------------
 
@@ -355,7 +385,7 @@ class Session:
                 pending.add(heard.text, heard.seconds)
             role = pick_option(choice, pending.text)
             if role is not None:
-                self.store.mark(Mark(kind="role", at=self.now(), value=role))
+                self._mark(Mark(kind="role", at=self.now(), value=role))
                 self._say(Msg.ROLE_THANKS)
                 return role
             unclear += 1

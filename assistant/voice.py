@@ -17,7 +17,6 @@ import hashlib
 import itertools
 import json
 import logging
-import os
 import queue
 import shutil
 import sys
@@ -31,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from assistant import audio
+from assistant import audio, files
 from assistant.config import Settings
 from assistant.messages import Msg, ReflectError
 
@@ -392,13 +391,7 @@ def _engine_id(engine: Any) -> str:
 
 
 def _write_private(path: Path, pcm: np.ndarray, rate: int) -> None:
-    """Write a cache file 0600 in a 0700 dir, atomically (a torn file is never read)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.parent.chmod(0o700)
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.write(fd, audio.wav_bytes(pcm, rate))
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
+    """Write a cache file 0600 in 0700 folders, whole or not at all (a torn file is never
+    read, and no other user can plant one: its name is predictable)."""
+    files.private_dir(path.parent)
+    files.replace_private(path, audio.wav_bytes(pcm, rate))

@@ -4,6 +4,8 @@ every value checked against its type; `reflect config path | show | set`."""
 from __future__ import annotations
 
 import stat
+import time
+from dataclasses import fields
 from pathlib import Path
 
 import pytest
@@ -11,6 +13,7 @@ import pytest
 from assistant.config import (
     Settings,
     load_settings,
+    parse_value,
     paths,
     save_setting,
     settings_with_sources,
@@ -50,10 +53,10 @@ def test_file_then_environment_then_options(monkeypatch: pytest.MonkeyPatch) -> 
 @pytest.mark.parametrize(("key", "value", "expected"), [
     ("volume", "loud", "a number from 0 to 1"),
     ("volume", "1.5", "a number from 0 to 1"),
-    ("rate", "fast", "a whole number of at least 1, or none"),
-    ("rate", "1.5", "a whole number of at least 1, or none"),
+    ("rate", "fast", "a whole number from 80 to 450, or none"),
+    ("rate", "1.5", "a whole number from 80 to 450, or none"),
     ("tones", "maybe", "true or false"),
-    ("answer_silence", "0", "a number of at least 0.1"),
+    ("answer_silence", "0", "a number from 0.5 to 60"),
     ("encrypt", "none", "true or false"),
     ("guide", " ", "a piece of text"),
 ])
@@ -114,7 +117,7 @@ def test_bad_environment_value_names_the_variable(monkeypatch: pytest.MonkeyPatc
     with pytest.raises(ReflectError) as caught:
         load_settings()
     assert "REFLECT_ANSWER_SILENCE" in str(caught.value)
-    assert "a number of at least 0.1" in str(caught.value)
+    assert "a number from 0.5 to 60" in str(caught.value)
 
 
 def test_the_file_is_private() -> None:
@@ -142,7 +145,7 @@ def test_config_commands(cli) -> None:
     assert bad.returncode == EXIT_BAD_INPUT
     assert bad.stderr.strip() == (
         "The setting max_answer cannot be 'forever' (in `reflect config set`): it must be "
-        "a number of at least 1.")
+        "a number from 5 to 3600.")
     unknown = cli("config", "set", "colour", "blue")
     assert unknown.returncode == EXIT_BAD_INPUT and "no setting called colour" in unknown.stderr
     assert "Traceback" not in bad.stderr + unknown.stderr
@@ -189,3 +192,121 @@ def test_a_settings_file_that_is_not_utf8_is_one_sentence(cli) -> None:
     bad = cli("config", "show")
     assert bad.returncode == EXIT_BAD_INPUT and "Traceback" not in bad.stderr
     assert bad.stderr.strip() == Msg.SETTINGS_FILE_BROKEN.format(path=path, line="")
+
+
+# --- numbers: a finite range, whatever the source (issue 9, item 12) ----------------------
+
+RANGES = {"answer_silence": "a number from 0.5 to 60", "max_answer": "a number from 5 to 3600",
+          "rate": "a whole number from 80 to 450, or none", "volume": "a number from 0 to 1"}
+OUT_OF_RANGE = [("answer_silence", "nan"), ("answer_silence", "inf"),
+                ("answer_silence", "-inf"), ("answer_silence", "1e308"),
+                ("answer_silence", "1e999"), ("answer_silence", "0.1"),
+                ("max_answer", "nan"), ("max_answer", "86400"), ("rate", "10000"),
+                ("rate", "20"), ("volume", "nan"), ("volume", "-0.1")]
+
+
+def test_every_number_setting_has_a_finite_range() -> None:
+    numbers = [f.name for f in fields(Settings) if f.type.split(" |")[0] in ("int", "float")]
+    assert sorted(numbers) == sorted(RANGES)
+    for key in numbers:
+        for text in ("nan", "inf", "1e308"):
+            with pytest.raises(ReflectError) as caught:
+                parse_value(key, text, "a test")
+            assert f"it must be {RANGES[key]}." in str(caught.value)
+    assert parse_value("answer_silence", "0.5", "a test") == 0.5
+    assert parse_value("max_answer", "3600", "a test") == 3600.0
+    assert parse_value("rate", "450", "a test") == 450
+
+
+@pytest.mark.parametrize(("key", "text"), OUT_OF_RANGE)
+def test_out_of_range_numbers_in_the_file_are_refused(key: str, text: str) -> None:
+    yaml_text = {"nan": ".nan", "inf": ".inf", "-inf": "-.inf"}.get(text, text)
+    path = write_file(f"{key}: {yaml_text}\n")
+    with pytest.raises(ReflectError) as caught:
+        load_settings()
+    assert caught.value.msg is Msg.SETTING_BAD_VALUE
+    assert caught.value.exit_code == EXIT_BAD_INPUT
+    assert f"(in {path}): it must be {RANGES[key]}." in str(caught.value)
+
+
+@pytest.mark.parametrize(("key", "text"), OUT_OF_RANGE)
+def test_out_of_range_numbers_in_the_environment_are_refused(
+        key: str, text: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(f"REFLECT_{key.upper()}", text)
+    with pytest.raises(ReflectError) as caught:
+        load_settings()
+    assert f"(in REFLECT_{key.upper()}): it must be {RANGES[key]}." in str(caught.value)
+
+
+@pytest.mark.parametrize(("key", "text"), OUT_OF_RANGE)
+def test_out_of_range_numbers_from_options_are_refused(key: str, text: str) -> None:
+    value = int(text) if key == "rate" else float(text)  # what argparse hands over
+    with pytest.raises(ReflectError) as caught:
+        load_settings({key: value})
+    option = "--" + key.replace("_", "-")
+    assert f"(in the option {option}): it must be {RANGES[key]}." in str(caught.value)
+
+
+def test_a_400_digit_number_in_the_file_is_refused_not_a_crash() -> None:
+    write_file("answer_silence: 1" + "0" * 400 + "\n")
+    with pytest.raises(ReflectError) as caught:
+        load_settings()
+    assert caught.value.msg is Msg.SETTING_BAD_VALUE
+
+
+def test_config_set_nan_is_one_sentence_and_writes_nothing(cli) -> None:
+    bad = cli("config", "set", "answer_silence", "nan")
+    assert bad.returncode == EXIT_BAD_INPUT
+    assert bad.stderr == (
+        "The setting answer_silence cannot be 'nan' (in `reflect config set`): it must be "
+        "a number from 0.5 to 60.\n")
+    assert not paths().settings_file.exists()
+    fast = cli("run", "--text", "--rate", "10000", input="stop\n")
+    assert fast.returncode == EXIT_BAD_INPUT
+    assert fast.stderr == (
+        "The setting rate cannot be 10000 (in the option --rate): it must be a whole number "
+        "from 80 to 450, or none.\n")
+    assert not paths().journal_dir.exists()
+
+
+# --- the settings file is read as strictly as a guide (issue 9, item 13) -------------------
+
+BILLION_LAUGHS = """\
+a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]
+b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]
+c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]
+d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]
+e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]
+f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e]
+voice: [*f, *f, *f, *f, *f, *f, *f, *f, *f]
+"""  # 9**7 = 4.8 million strings once expanded
+
+
+def test_a_billion_laughs_settings_file_is_one_short_sentence(cli) -> None:
+    path = write_file(BILLION_LAUGHS)
+    assert len(path.read_bytes()) < 400
+    started = time.monotonic()
+    bad = cli("config", "show")
+    assert time.monotonic() - started < 10
+    assert bad.returncode == EXIT_BAD_INPUT
+    assert bad.stderr == Msg.SETTINGS_NOT_PLAIN.format(
+        path=path, line=1, what=Msg.SETTINGS_ALIAS.format()) + "\n"
+    assert len(bad.stderr) < 500 and bad.stdout == ""
+    again = cli("config", "set", "voice", "en")  # nor is it read (and expanded) to rewrite it
+    assert again.returncode == EXIT_BAD_INPUT and again.stderr == bad.stderr
+
+
+@pytest.mark.parametrize(("text", "line", "what"), [
+    ("rate: 150\nvoice: &v en\n", 2, Msg.SETTINGS_ALIAS.format()),
+    ("rate: 150\nvoice: !!binary aGVsbG8=\n", 2, Msg.SETTINGS_TAG.format(tag="!!binary")),
+    ("guide: !!python/object:os.system echo\n", 1,
+     Msg.SETTINGS_TAG.format(tag="!!python/object:os.system")),
+    ("voice: " + "[" * 5000 + "]" * 5000 + "\n", 1, Msg.SETTINGS_TOO_DEEP.format(depth=4)),
+])
+def test_anchors_tags_and_deep_nesting_are_refused_with_the_line(
+        text: str, line: int, what: str) -> None:
+    path = write_file(text)
+    with pytest.raises(ReflectError) as caught:
+        load_settings()
+    assert caught.value.exit_code == EXIT_BAD_INPUT
+    assert str(caught.value) == Msg.SETTINGS_NOT_PLAIN.format(path=path, line=line, what=what)

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import io
+import signal
 from itertools import count
 
+import pytest
+
 from assistant.console import ConsoleEar, ConsoleVoice
+from assistant.interrupts import Interrupted, StopRequest
 from assistant.messages import Msg
 from assistant.session import Answer, Command
 
@@ -68,17 +72,24 @@ def test_bytes_that_are_not_utf8_do_not_lose_the_answer() -> None:
     heard.text.encode("utf-8")  # savable
 
 
-def test_ctrl_c_while_typing_is_stop_with_the_lines_so_far() -> None:
-    class Interrupted(io.StringIO):
+def test_a_stop_request_while_typing_carries_the_lines_so_far() -> None:
+    class Interrupting(io.StringIO):
+        """Typed lines, then Ctrl-C: the signal handler raises where the ear waits."""
+
         def readline(self, size: int = -1) -> str:
             line = super().readline(size)
             if not line:
-                raise KeyboardInterrupt
+                stop._handle(signal.SIGINT, None)
             return line
 
-    e = ConsoleEar(Interrupted("half typed\n"), io.StringIO(), clock=lambda: 0.0)
-    assert e.listen() == Command("stop", "half typed", 0.0)
-    assert e.listen() == Command("stop")
+    stop = StopRequest()
+    e = ConsoleEar(Interrupting("half typed\nand more\n"), io.StringIO(), clock=lambda: 0.0,
+                   stop=stop)
+    with pytest.raises(Interrupted) as raised:
+        e.listen()
+    assert raised.value.heard == Answer("half typed\nand more", 0.0, "interrupted")
+    assert raised.value.exit_code == 130
+    assert e.listen() == Command("stop")  # and it stays stopped
 
 
 def test_end_of_input_with_nothing_pending_is_stop() -> None:

@@ -176,7 +176,7 @@ def test_other_salts_open_with_the_same_passphrase(tmp_path: Path, cipher: Ciphe
     wrong = Journal(tmp_path / "j", Cipher.create("another passphrase"))
     with pytest.raises(ReflectError) as err:
         wrong.read(path.stem)
-    assert err.value.msg is Msg.PASSPHRASE_WRONG
+    assert err.value.msg is Msg.PASSPHRASE_NOT_THIS_SESSION and err.value.exit_code == 2
 
 
 def test_passphrase_from_the_environment_and_never_empty(
@@ -196,3 +196,41 @@ def test_an_encrypted_file_without_the_passphrase_is_refused(tmp_path: Path,
     with pytest.raises(ReflectError) as err:
         read_copy(tmp_path, path.read_bytes(), path.stem)
     assert err.value.msg is Msg.JOURNAL_LOCKED
+
+
+@pytest.mark.parametrize("costs", [{"scrypt-n": str(2**30)}, {"scrypt-n": "1000"},
+                                   {"scrypt-r": "0"}, {"scrypt-p": "99"}])
+def test_a_header_asking_for_absurd_key_costs_is_damaged_not_obeyed(
+        sealed: Journal, costs: dict[str, str]) -> None:
+    """A file copied in from elsewhere must not make Reflect spend minutes or gigabytes."""
+    header = _header(write_session(sealed, [entry(0)])) | costs
+    with pytest.raises(ReflectError) as err:
+        Cipher.open(header, "correct horse battery staple")
+    assert err.value.msg is Msg.ENCRYPTED_HEADER_BAD and "out of range" in str(err.value)
+
+
+def test_each_salt_is_derived_once_however_many_sessions_share_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from assistant.journal import open_journal
+
+    for passphrase, days in (("mine", range(4)), ("theirs", range(4, 7))):
+        journal = Journal(tmp_path / "j", Cipher.create(passphrase))
+        for day in days:
+            with journal.start("g", started=T0 + timedelta(days=day)) as w:
+                w.answer(entry(day))
+    derived: list[bytes] = []
+    real = crypto.Scrypt
+
+    def counting(salt: bytes, **kw: int) -> object:
+        derived.append(salt)
+        return real(salt=salt, **kw)
+
+    monkeypatch.setattr(crypto, "Scrypt", counting)
+    skipped: list[ReflectError] = []
+    records = open_journal(directory=tmp_path / "j", ask=lambda new: "mine").sessions(skipped)
+    assert [r.entries for r in records] == [[entry(day)] for day in range(4)]
+    assert len(skipped) == 3 and len(derived) == 2  # one key per salt: 0.1 s each, not per file
+    derived.clear()
+    with pytest.raises(ReflectError):
+        open_journal(directory=tmp_path / "j", ask=lambda new: "neither")
+    assert len(derived) == 2

@@ -11,6 +11,7 @@ import io
 import json
 import logging
 import os
+import signal
 import threading
 
 import numpy as np
@@ -20,11 +21,13 @@ from assistant.audio import DeviceLost, EndOfInput
 from assistant.commands import Commands
 from assistant.config import Settings
 from assistant.ear import EndOfAnswer, EnterKey, LiveLine, Loudness, SpokenEar, is_word
+from assistant.interrupts import Interrupted, StopRequest
 from assistant.messages import Msg, ReflectError
 from assistant.session import Answer, Command
 
 RATE = 16000
 CHUNK = 0.1  # seconds per fake read
+NOISE = np.random.default_rng(0).normal(0.0, 3000.0, int(RATE * CHUNK)).astype(np.int16)
 
 
 # --- EndOfAnswer: the pure rules, with a fake clock ------------------------------------
@@ -53,14 +56,36 @@ def test_a_pause_shorter_than_the_silence_keeps_the_answer_open() -> None:
     assert rules.seconds == pytest.approx(8.0)
 
 
-def test_no_silence_while_an_utterance_is_still_open() -> None:
+def test_an_open_utterance_whose_words_keep_coming_keeps_the_answer_open() -> None:
     rules = EndOfAnswer(silence=3.0, max_answer=300.0)
     rules.utterance(1.0, 2.0)
-    rules.speaking = True  # vosk shows a partial: the user is talking again
-    assert rules.verdict(10.0) is None
+    for at, shown in ((4.5, ["and"]), (7.0, ["and", "then"]), (9.5, ["and", "then", "he"])):
+        rules.partial(shown, at)  # vosk shows the user talking again, word by word
+        assert rules.verdict(at + 2.9) is None
     rules.utterance(9.0, 10.5)
     assert rules.verdict(13.4) is None
     assert rules.verdict(13.5) == "silence"
+    assert rules.seconds == pytest.approx(9.5)  # from the words' own timings
+
+
+def test_an_open_utterance_that_stands_still_ends_on_silence_without_vosk() -> None:
+    """Vosk can keep an utterance open through many seconds of silence (one Korean word
+    did for 17.8 s): the answer ends `silence` after its words last changed, all the same."""
+    rules = EndOfAnswer(silence=1.5, max_answer=300.0)
+    rules.sound(1.2)
+    for tenth in range(13, 29):
+        rules.partial(["여기"], tenth / 10)  # shown at 1.3 s, then the same word, unchanged
+        assert rules.verdict(tenth / 10) is None
+    assert rules.verdict(2.75) is None
+    assert rules.verdict(2.85) == "silence"
+
+
+def test_words_vosk_takes_back_start_nothing() -> None:
+    rules = EndOfAnswer(silence=1.5, max_answer=300.0, remind_after=None)
+    rules.partial(["uh"], 1.0)
+    assert rules.started == 1.0
+    rules.partial([], 1.4)  # the partial empties with no final: nothing was said
+    assert rules.started is None and rules.verdict(10.0) is None
 
 
 def test_a_sound_before_the_silence_runs_out_waits_for_the_words() -> None:
@@ -71,7 +96,7 @@ def test_a_sound_before_the_silence_runs_out_waits_for_the_words() -> None:
     for t in (3.1, 3.2, 3.3, 3.4):  # the user takes up the thread 1.1 s after the words
         rules.sound(t)
     assert rules.verdict(3.5) is None
-    rules.speaking = True  # ... and vosk has caught up with it
+    rules.partial(["again"], 4.4)  # ... and vosk has caught up with it
     assert rules.verdict(4.7) is None
     rules2 = EndOfAnswer(silence=1.5, max_answer=300.0)
     rules2.utterance(1.0, 2.0)
@@ -102,7 +127,7 @@ def test_loudness_follows_the_room_noise() -> None:
 def test_max_answer_counts_from_the_first_word_even_while_speaking() -> None:
     rules = EndOfAnswer(silence=3.0, max_answer=60.0)
     rules.utterance(30.0, 50.0)
-    rules.speaking = True
+    rules.partial(["still", "going"], 89.5)
     assert rules.verdict(89.9) is None
     assert rules.verdict(90.0) == "max"
 
@@ -113,7 +138,7 @@ def test_one_reminder_after_a_long_silence_before_any_word() -> None:
     assert rules.verdict(45.0) == "remind"
     assert rules.verdict(90.0) is None  # only once
     rules2 = EndOfAnswer(silence=3.0, max_answer=300.0, remind_after=45.0)
-    rules2.speaking = True  # something is being said right now: no reminder over it
+    rules2.partial(["um"], 49.0)  # something is being said right now: no reminder over it
     assert rules2.verdict(50.0) is None
 
 
@@ -214,6 +239,7 @@ class FakeSource:
         self.read_while_held = 0
         self.reads = 0
         self.closed = False
+        self.loud = (0.0, 0.0)  # audio time (since the first read) when speech-loud sound comes
 
     def start(self) -> None: ...
 
@@ -228,6 +254,9 @@ class FakeSource:
             raise self.end
         self.left -= 1
         self.reads += 1
+        at = self.reads * CHUNK
+        if self.loud[0] < at <= self.loud[1] + 1e-9:
+            return NOISE.tobytes()
         return bytes(int(RATE * CHUNK) * 2)
 
     def hold(self) -> None:
@@ -264,15 +293,44 @@ class Recorder:
 def make_ear(events: list[tuple[float, str, object]], seconds: float, *,
              silence: float = 3.0, max_answer: float = 300.0, warm: float = 0.0,
              end: Exception | None = None, remind_after: float | None = None,
-             enter: threading.Event | None = None, fallback=None):
+             enter: threading.Event | None = None, fallback=None,
+             stop: StopRequest | None = None):
     source = FakeSource(seconds, end)
     rec = FakeRecognizer(events)
     seen = Recorder(source)
     ear = SpokenEar(source, FakeModel(rec, warm), Settings(answer_silence=silence,
                     max_answer=max_answer), Commands("en").match, transcript=seen,
                     notice=seen.notice, enter_pressed=enter, fallback=fallback,
-                    remind_after=remind_after)
+                    remind_after=remind_after, stop=stop)
     return ear, source, rec, seen
+
+
+@pytest.mark.parametrize("final", [True, False], ids=["vosk-flushes", "vosk-drops-the-partial"])
+def test_a_stop_request_mid_answer_carries_every_word_shown(final: bool) -> None:
+    """SIGTERM while the user speaks: the finished words and the words the live line shows
+    (flushed from Vosk, or as shown when Vosk's flush drops them) come with the request."""
+    stop = StopRequest()
+    events = [*spoken("i trusted him", 1.0, 2.0, conf=0.5), (3.0, "partial", "and he")]
+    ear, source, rec, seen = make_ear(events, seconds=30, stop=stop)
+    reads = source.read
+
+    def read(timeout: float) -> bytes:
+        if source.reads == 35:  # 3.5 s: "and he" is on the live line
+            stop._handle(signal.SIGTERM, None)
+            if not final:
+                rec.FinalResult = lambda: json.dumps({"text": ""})  # type: ignore[method-assign]
+        return reads(timeout)
+
+    source.read = read  # type: ignore[method-assign]
+    with pytest.raises(Interrupted) as raised:
+        ear.listen()
+    heard = raised.value.heard
+    assert isinstance(heard, Answer)
+    assert (heard.text, heard.ended) == ("i trusted him and he", "interrupted")
+    assert heard.confidence == (pytest.approx(0.7) if final else 0.5)  # flushed: conf 1
+    assert "partial i trusted him and he" in seen.lines
+    assert not any(line.startswith("done") for line in seen.lines)  # nothing printed after
+    assert source.held and source.reads == 36
 
 
 def test_one_answer_ends_after_the_silence_and_keeps_the_words() -> None:
@@ -308,11 +366,12 @@ def test_time_counts_across_listens_and_warm_up() -> None:
     assert source.reads == round((3.0 + 4.0 + 2.0 - 1.5) / CHUNK)
 
 
-def test_an_open_utterance_keeps_the_answer_going() -> None:
+def test_an_open_utterance_keeps_the_answer_going_while_there_is_sound() -> None:
     events = [*spoken("one", 1.0, 1.5),
               (2.2, "partial", "and then"),  # talking on, vosk still undecided ...
               (9.0, "final", [("and", 2.0, 2.5, 1.0), ("then", 2.5, 8.8, 1.0)])]
-    ear, _, _, _ = make_ear(events, seconds=30, silence=3.0)
+    ear, source, _, _ = make_ear(events, seconds=30, silence=3.0)
+    source.loud = (2.0, 8.8)  # ... and the microphone hears it all along
     heard = ear.listen()
     assert isinstance(heard, Answer) and heard.text == "one and then"
     assert heard.seconds == pytest.approx(7.8)

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from assistant import journal as jmod
+from assistant import journal_format
 from assistant.crypto import Cipher
 from assistant.export import readable
 from assistant.journal import Entry, Journal, Mark, Note, Record, render_markdown
@@ -140,7 +141,7 @@ def test_every_append_is_written_whole_and_fsynced_before_it_returns(
         calls.clear()
         writer.answer(entry(n))
         assert [c[0] for c in calls] == ["write", "fsync"]
-        assert calls[0][1] == len(jmod.entry_block(entry(n)))  # the whole block, one write
+        assert calls[0][1] == len(journal_format.entry_block(entry(n)))  # whole, one write
         fresh = Journal(journal.directory).read(writer.id)  # a new reader sees it at once
         assert fresh.entries == [entry(i) for i in range(n + 1)]
     writer.close()
@@ -282,9 +283,12 @@ def test_damaged_metadata_and_junk_never_crash(journal: Journal, tmp_path: Path)
     broken = data.replace(b"at=2026-11-23T21:56:00+01:00", b"at=yesterday", 1)
     record = read_copy(tmp_path, broken)
     assert record.entries == [entry(0)] and len(record.set_aside) == 1
+    read_copy(tmp_path, data.replace(b"bytes=", b"bytes=abc"))  # must not raise
     for junk in (b"", b"\x00\xff\xfe garbage", b"---\nguide: x\n", b"no front matter\n",
-                 data.replace(b"bytes=", b"bytes=abc"), data[:40], b"<!-- end -->\n"):
-        read_copy(tmp_path, junk)  # must not raise
+                 data[:40], b"<!-- end -->\n"):  # no front matter naming a guide: no session
+        with pytest.raises(ReflectError) as err:
+            read_copy(tmp_path, junk)
+        assert err.value.msg is Msg.NOT_A_SESSION
 
 
 def test_random_damage_never_crashes_and_never_loses_the_file(
@@ -302,6 +306,12 @@ def test_random_damage_never_crashes_and_never_loses_the_file(
                 del damaged[at:at + rng.randint(1, 40)]
             else:
                 damaged[at:at] = rng.choice([b"\n", b"-->", b"<!-- entry ", b"## ", b"\xc3"])
+        header = jmod.split_front_matter(bytes(damaged))[0]
+        if not header.get("guide"):  # the front matter itself is broken: one sentence
+            with pytest.raises(ReflectError) as err:
+                read_copy(tmp_path, bytes(damaged))
+            assert err.value.msg is Msg.NOT_A_SESSION
+            continue
         record = read_copy(tmp_path, bytes(damaged))
         readable(record)
         kept = sum(len(e.text) for e in record.entries) + sum(
@@ -355,9 +365,10 @@ def test_symbolic_links_in_the_journal_are_never_followed(tmp_path: Path) -> Non
     kept.rename(tmp_path / "moved.md")
     kept.symlink_to(outside)
     before = outside.read_bytes()
-    with pytest.raises(ReflectError) as err:
-        writer.answer(entry(1))
-    assert err.value.msg is Msg.SAVE_FAILED and outside.read_bytes() == before
+    notice = writer.answer(entry(1))  # but kept in a continuation of the session
+    writer.close()
+    assert outside.read_bytes() == before and writer.path != kept and str(writer.path) in notice
+    assert journal.read(writer.id).entries == [entry(0), entry(1)]
 
 
 def _unreadable(monkeypatch: pytest.MonkeyPatch, path: Path) -> None:
@@ -517,3 +528,45 @@ def test_front_matter_is_yaml_other_tools_can_read(tmp_path: Path, sealed: bool)
     assert front["session"] == w.id and front["guide"] == 'a "quoted": guide'
     assert front["started"] == T0 and front["model"] is None
     assert journal.read(w.id).guide == 'a "quoted": guide'
+
+
+@pytest.mark.parametrize("sealed", [False, True])
+def test_where_the_guide_came_from_is_kept_and_carried_over(
+        tmp_path: Path, sealed: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A session started from a guide file records that file (absolute) and the guide's
+    digest, read back onto the record, kept by `encrypt_all` and by the md export."""
+    journal = Journal(tmp_path / "journal", Cipher.create("pw") if sealed else None)
+    monkeypatch.chdir(tmp_path)
+    with journal.start("g", started=T0, guide_file=Path("guides") / "mine.yaml",
+                       guide_digest="sha256:0123abcd") as w:
+        w.answer(entry(0))
+    record = journal.read(w.id)
+    assert record.guide_file == str(tmp_path / "guides" / "mine.yaml")
+    assert record.guide_digest == "sha256:0123abcd" and record.continues is None
+    assert read_copy(tmp_path, render_markdown(record), w.id).guide_file == record.guide_file
+    if not sealed:
+        journal.cipher = Cipher.create("pw")
+        assert journal.encrypt_all() == (1, 0)
+        converted = journal.read(w.id)
+        assert (converted.guide_file, converted.guide_digest) == (record.guide_file,
+                                                                  record.guide_digest)
+        assert converted.entries == record.entries and converted.encrypted
+    with journal.start("g", started=T0 + timedelta(days=1)) as plain:
+        pass  # from a guide id: no such fields at all
+    assert b"guide-" not in plain.path.read_bytes()
+
+
+def test_a_session_that_cannot_start_on_a_full_disk_leaves_no_file(tiny_fs: Path) -> None:
+    journal = Journal(tiny_fs / "journal")
+    fd = os.open(tiny_fs / "filler", os.O_WRONLY | os.O_CREAT)
+    try:
+        while True:
+            os.write(fd, b"\0" * 1024)
+    except OSError as err:
+        assert err.errno == errno.ENOSPC
+    finally:
+        os.close(fd)
+    with pytest.raises(ReflectError) as err:
+        journal.start("g", started=T0)
+    assert err.value.msg is Msg.JOURNAL_DIR_UNUSABLE and "the disk is full" in str(err.value)
+    assert list(journal.directory.iterdir()) == []  # no empty session, no temporary file

@@ -184,14 +184,14 @@ def test_export_txt_follows_jrnl_and_files_are_private(cli, two, tmp_path: Path)
     out = tmp_path / "export.txt"
     out.write_text("old")
     out.chmod(0o644)
-    done = cli("journal", "export", two[0].stem, "--format", "txt", "-o", str(out))
+    done = cli("journal", "export", two[0].stem, "--format", "txt", "-o", str(out), "--force")
     assert done.returncode == 0, done.stderr
     assert out.read_text() == ("[2026-11-23 21:55] Step 0 — Question 0?\nThe Silence hurt.\n"
                                "It still does.\n\n[2026-11-23 21:56] Step 0 — Question 1?\n"
                                "Answer number 1.\n")
     assert out.stat().st_mode & 0o777 == 0o600
     bad = cli("journal", "export", two[0].stem, "-o", str(tmp_path / "no" / "dir" / "x.md"))
-    assert bad.returncode == 1 and "Could not write" in bad.stderr
+    assert bad.returncode == 2 and "Could not write" in bad.stderr
 
 
 # --- delete -----------------------------------------------------------------------------

@@ -43,7 +43,8 @@ class Live:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "assistant", *args], stdin=subprocess.PIPE,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO,
-            env=dict(os.environ))
+            env=dict(os.environ),  # and Ctrl-C as a shell gives it, even to a background job:
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
         self.seen: list[str] = []
         self._lines: queue.Queue[str | None] = queue.Queue()
         threading.Thread(target=self._read, daemon=True).start()
@@ -232,16 +233,39 @@ def test_read_only_journal_shows_the_unsaved_answer(live) -> None:
     assert path.read_bytes() == before
 
 
-def test_ctrl_c_while_typing_saves_the_lines_and_says_how_to_go_on(live) -> None:
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP],
+                         ids=lambda s: signal.Signals(s).name)
+def test_a_signal_while_typing_saves_the_lines_and_says_how_to_go_on(live, signum: int
+                                                                     ) -> None:
+    """Ctrl-C, SIGTERM (logout, shutdown) and SIGHUP (the terminal closed) end a typed
+    session one way: the lines typed so far are saved, and the user is told so."""
     session = live()
     answered_up_to(1)(session)
     session.wait_for(f"Question: {QUESTIONS[1]}")
-    session.type("typed before Ctrl-C\n")
+    session.type("typed before the signal\nand a second line\n")
     session.read_by_it()
-    session.proc.send_signal(signal.SIGINT)
-    session.wait_for(Msg.STOPPED.format())
-    status, stderr = session.exit()
-    assert status == 0, stderr
+    session.proc.send_signal(signum)
+    session.wait_for(Msg.INTERRUPTED_SAVED.format())
     record = the_record()
-    assert [e.text for e in record.entries] == ["answer 0", "typed before Ctrl-C"]
+    session.wait_for(Msg.SAVED_IN.format(path=record.path))
+    session.wait_for(Msg.RESUME_HOW.format(session=record.id))
+    status, stderr = session.exit()
+    assert status == 128 + signum, stderr
+    assert stderr == ""
+    record = the_record()
+    assert [e.text for e in record.entries] == [
+        "answer 0", "typed before the signal\nand a second line"]
+    assert record.entries[1].ended == "interrupted"
     assert not record.finished
+
+
+def test_a_signal_between_answers_says_every_answer_is_saved(live) -> None:
+    session = live()
+    answered_up_to(1)(session)
+    session.wait_for(f"Question: {QUESTIONS[1]}")
+    session.read_by_it()
+    session.proc.send_signal(signal.SIGTERM)
+    session.wait_for(Msg.INTERRUPTED_ALL_SAVED.format())
+    status, _ = session.exit()
+    assert status == 128 + signal.SIGTERM
+    assert [e.text for e in the_record().entries] == ["answer 0"]

@@ -115,3 +115,14 @@ def test_with_debug_everything_goes_to_stderr_too(tmp_path: Path) -> None:
     assert "DEBUG pyttsx3: Attempting to set voice" in done.stderr
     assert "a warning for the file" in (tmp_path / "cache" / "reflect.log").read_text(
         encoding="utf-8")
+
+
+def test_a_link_planted_in_place_of_the_log_is_never_followed(reflect_home: Path,
+                                                              tmp_path: Path) -> None:
+    target = tmp_path / "someone-elses-file"
+    target.write_text("theirs\n")
+    (reflect_home / "cache").mkdir(parents=True)
+    (reflect_home / "cache" / "reflect.log").symlink_to(target)
+    logs.setup(debug=False)
+    logging.getLogger("assistant.test").warning("not for that file")
+    assert target.read_text() == "theirs\n"

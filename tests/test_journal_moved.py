@@ -1,0 +1,182 @@
+"""A session whose file is deleted, renamed away, replaced or whose folder is removed while
+it runs: every answer is kept in a file the journal lists -- the continuation -- and the
+session says where, in one sentence, before it goes on."""
+
+from __future__ import annotations
+
+import errno
+import os
+import shutil
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from test_journal import T0, entry
+from test_kill import QUESTIONS, SAVED, Live, answered_up_to, typed
+
+from assistant.config import paths
+from assistant.crypto import Cipher
+from assistant.journal import Journal, Mark
+from assistant.messages import Msg, ReflectError
+
+
+def deleted(path: Path) -> None:
+    path.unlink()
+
+
+def renamed_away(path: Path) -> None:
+    path.rename(path.parent.parent / "moved-by-a-sync-tool.md")
+
+
+def replaced(path: Path) -> None:
+    """As a sync tool puts back the copy it had: another file, renamed over this one."""
+    copy = path.parent / ".sync-copy"
+    copy.write_bytes(path.read_bytes())
+    os.replace(copy, path)
+
+
+def folder_removed(path: Path) -> None:
+    shutil.rmtree(path.parent)
+
+
+LOSSES = [deleted, renamed_away, replaced, folder_removed]
+Lose = Callable[[Path], None]
+
+
+@pytest.mark.parametrize("sealed", [False, True], ids=["plain", "sealed"])
+@pytest.mark.parametrize("lose", LOSSES, ids=lambda f: f.__name__)
+def test_a_lost_file_carries_on_in_a_continuation(tmp_path: Path, lose: Lose,
+                                                  sealed: bool) -> None:
+    cipher = Cipher.create("pw") if sealed else None
+    journal = Journal(tmp_path / "journal", cipher)
+    writer = journal.start("g", model="m", started=T0, guide_file=tmp_path / "g.yaml",
+                           guide_digest="sha256:abc")
+    assert writer.mark(Mark("role", T0, value="hurt")) is None
+    assert writer.answer(entry(0)) is None
+    first = writer.path
+    lose(first)
+    notice = writer.answer(entry(1))
+    assert writer.path != first and writer.path.parent == journal.directory
+    assert notice == Msg.SESSION_FILE_MOVED.format(old=first, path=writer.path)
+    assert writer.answer(entry(2)) is None  # goes on there, without another word
+    writer.mark(Mark("end", T0 + timedelta(hours=1)))
+    assert writer.close() is None
+
+    reader = Journal(journal.directory, cipher)
+    record = reader.read(writer.id)
+    assert record.entries == [entry(0), entry(1), entry(2)]
+    assert record.role == "hurt" and record.finished and record.set_aside == []
+    assert record.continues == first.stem and record.encrypted == sealed
+    assert (record.guide, record.model, record.started) == ("g", "m", T0)
+    assert (record.guide_file, record.guide_digest) == (str(tmp_path / "g.yaml"), "sha256:abc")
+    assert writer.id in [r.id for r in reader.sessions()]
+    assert writer.path.stat().st_mode & 0o777 == 0o600
+    assert journal.directory.stat().st_mode & 0o777 == 0o700
+    if lose is replaced:  # the file put in its place is left as it is
+        assert reader.read(first.stem).entries == [entry(0)]
+    if sealed:
+        assert b"Answer number" not in writer.path.read_bytes()
+
+
+def test_a_file_lost_after_the_last_answer_is_caught_at_close(tmp_path: Path) -> None:
+    journal = Journal(tmp_path / "journal")
+    writer = journal.start("g", started=T0)
+    writer.answer(entry(0))
+    first = writer.path
+    deleted(first)
+    notice = writer.close()
+    assert notice == Msg.SESSION_FILE_MOVED.format(old=first, path=writer.path)
+    assert journal.read(writer.id).entries == [entry(0)]
+    assert writer.close() is None  # closed once
+
+
+def test_when_no_continuation_can_be_made_the_user_is_told_and_given_the_answer(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    journal = Journal(tmp_path / "journal")
+    writer = journal.start("g", started=T0)
+    writer.answer(entry(0))
+    deleted(writer.path)
+
+    def disk_full(*args: object) -> Path:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(journal, "continuation", disk_full)
+    with pytest.raises(ReflectError) as err:
+        writer.answer(entry(1, "Copy me somewhere."))
+    assert err.value.msg is Msg.SAVE_FAILED and "Copy me somewhere." in str(err.value)
+    assert "the disk is full" in str(err.value)
+    with pytest.raises(ReflectError) as err:
+        writer.close()
+    assert err.value.msg is Msg.SESSION_MOVED_NOT_KEPT and "the disk is full" in str(err.value)
+    monkeypatch.undo()
+    assert journal.sessions() == []  # nothing claims to hold the answers
+
+
+def test_a_utf16_file_is_never_appended_to(tmp_path: Path) -> None:
+    """Another program saved the session as UTF-16: it reads as it was, and resuming it
+    goes on in a UTF-8 continuation instead of mixing two encodings in one file."""
+    journal = Journal(tmp_path / "journal")
+    with journal.start("g", started=T0) as w:
+        w.answer(entry(0, "Ünïcode — kept"))
+    utf16 = w.path.read_text(encoding="utf-8").encode("utf-16")
+    w.path.write_bytes(utf16)
+    assert journal.read(w.id).entries == [entry(0, "Ünïcode — kept")]
+    with journal.reopen(w.id) as writer:
+        notice = writer.answer(entry(1))
+        assert writer.answer(entry(2)) is None
+    assert notice == Msg.SESSION_FILE_RECODED.format(old=w.path, path=writer.path)
+    assert w.path.read_bytes() == utf16  # left as it was
+    record = journal.read(writer.id)
+    assert record.entries == [entry(0, "Ünïcode — kept"), entry(1), entry(2)]
+    assert record.continues == w.id
+    writer.path.read_bytes().decode("utf-8")  # one encoding
+
+
+def the_sessions() -> list:
+    return Journal(paths().journal_dir).sessions()
+
+
+def holding(text: str) -> list[str]:
+    """The ids of the sessions the journal lists that hold an answer `text`."""
+    return [r.id for r in the_sessions() if text in [e.text for e in r.entries]]
+
+
+@pytest.mark.parametrize("lose", LOSSES, ids=lambda f: f.__name__)
+def test_a_live_session_keeps_every_answer_when_its_file_is_lost(small_guide: str, cli,
+                                                                 lose: Lose) -> None:
+    """The issue's repro: after the file is lost, every "Saved." is true, the session says
+    where the answers went, and its closing line names the file that holds them."""
+    session = Live("run", "--text", small_guide)
+    try:
+        answered_up_to(1)(session)
+        (first,) = the_sessions()
+        lose(first.path)
+        session.wait_for(f"Question: {QUESTIONS[1]}")
+        session.type(typed("answer 1"))
+        session.wait_for(SAVED)
+        (continuation,) = [r for r in the_sessions() if r.continues == first.id]
+        session.wait_for(Msg.SESSION_FILE_MOVED.format(old=first.path,
+                                                       path=continuation.path))
+        assert holding("answer 0") == [continuation.id] + (
+            [first.id] if lose is replaced else [])
+        assert continuation.id in holding("answer 1")
+        for n in (2, 3):
+            session.wait_for(f"Question: {QUESTIONS[n]}")
+            session.type(typed(f"answer {n}"))
+            session.wait_for(SAVED)
+            assert holding(f"answer {n}") == [continuation.id]  # Saved. is true
+        session.wait_for(Msg.SAVED_IN.format(path=continuation.path))
+        status, stderr = session.exit()
+    finally:
+        if session.proc.poll() is None:
+            session.proc.kill()
+            session.proc.wait()
+    assert status == 0, stderr
+    shown = cli("journal", "show", continuation.id)
+    assert shown.returncode == 0, shown.stderr
+    assert all(f"answer {n}" in shown.stdout for n in range(4))
+    record = Journal(paths().journal_dir).read(continuation.id)
+    assert record.finished and [e.text for e in record.entries] == [
+        f"answer {n}" for n in range(4)]
+    assert continuation.id in cli("journal", "list").stdout
