@@ -25,7 +25,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
-from assistant.messages import Msg, ReflectError
+from assistant.errors import ReflectError
+from assistant.messages import Msg
 
 if TYPE_CHECKING:
     from types import ModuleType

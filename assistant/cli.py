@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, TextIO
 
 from assistant import __version__
-from assistant.messages import EXIT_FAILURE, Msg, ReflectError
+from assistant.errors import EXIT_FAILURE, BadInput, ReflectError
+from assistant.messages import Msg
 
 if TYPE_CHECKING:
     from assistant.commands import Commands
@@ -277,18 +278,17 @@ def _guide_of(record: Record) -> Guide:
     """The guide a session follows: the file it was started from, else the guide of that
     id. A guide that changed since is named (the answers kept stay where they are)."""
     from assistant import guide as guides
-    from assistant.messages import EXIT_BAD_INPUT
 
     path = Path(record.guide_file) if record.guide_file else None
     if path is not None and path.is_file():
         guide = guides.load(path)
     elif path is not None and not any(g.id == record.guide for g in guides.available()):
-        raise ReflectError(Msg.GUIDE_FILE_GONE, EXIT_BAD_INPUT, guide=record.guide,
+        raise BadInput(Msg.GUIDE_FILE_GONE, guide=record.guide,
                            path=path, session=record.id)
     else:
         guide = guides.find(record.guide)
     if guide.id != record.guide:
-        raise ReflectError(Msg.GUIDE_FILE_OTHER, EXIT_BAD_INPUT, guide=record.guide,
+        raise BadInput(Msg.GUIDE_FILE_OTHER, guide=record.guide,
                            path=guide.path, other=guide.id, session=record.id)
     if record.guide_digest and guide.digest != record.guide_digest:
         print(Msg.GUIDE_CHANGED.format(guide=guide.id, path=guide.path or guide.id),
@@ -351,7 +351,7 @@ def cmd_guides_check(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from assistant import guide as guides
-    from assistant.messages import EXIT_BAD_INPUT
+    from assistant.errors import EXIT_BAD_INPUT
 
     failed = False
     for name in args.files:
@@ -375,11 +375,10 @@ def cmd_guides_import(args: argparse.Namespace) -> int:
 
     from assistant import guide as guides
     from assistant import importer
-    from assistant.messages import EXIT_BAD_INPUT
 
     article, out = Path(args.article), Path(args.output)
     if out.exists() and not args.force:
-        raise ReflectError(Msg.IMPORT_EXISTS, EXIT_BAD_INPUT, path=out)
+        raise BadInput(Msg.IMPORT_EXISTS, path=out)
     text = importer.convert(guides.read_text(article), article)
     made = guides.parse(text, str(out))  # never write a guide that would not load
     tmp = None
@@ -391,7 +390,7 @@ def cmd_guides_import(args: argparse.Namespace) -> int:
     except OSError as err:
         if tmp is not None:
             Path(tmp).unlink(missing_ok=True)
-        raise ReflectError(Msg.IMPORT_CANNOT_WRITE, EXIT_BAD_INPUT, path=out,
+        raise BadInput(Msg.IMPORT_CANNOT_WRITE, path=out,
                            reason=err.strerror or err) from None
     print(Msg.IMPORT_DONE.format(path=out, id=made.id, steps=len(made.steps)))
     return 0
@@ -478,13 +477,12 @@ def cmd_journal_export(args: argparse.Namespace) -> int:
 
 
 def cmd_journal_delete(args: argparse.Namespace) -> int:
-    from assistant.messages import EXIT_BAD_INPUT
 
     journal = _journal()
     record = journal.read(args.session)
     if not args.yes:
         if not sys.stdin.isatty():
-            raise ReflectError(Msg.DELETE_NEEDS_YES, EXIT_BAD_INPUT, session=record.id)
+            raise BadInput(Msg.DELETE_NEEDS_YES, session=record.id)
         reply = input(Msg.DELETE_ASK.format(session=record.id, count=len(record.answers())))
         if reply.strip().lower() not in ("y", "yes"):
             print(Msg.NOT_DELETED.format())

@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 
-from assistant.messages import EXIT_BAD_INPUT, Msg, ReflectError
+from assistant.errors import BadInput
+from assistant.messages import Msg
 
 NAMES = ("finish", "repeat", "skip", "back", "pause", "resume", "stop", "help")
 
@@ -68,7 +69,7 @@ class Commands:
         table = {name: list(PHRASES[self.language][name]) for name in NAMES}
         for name, phrases in (extra or {}).items():
             if name not in table:
-                raise ReflectError(Msg.COMMAND_UNKNOWN, EXIT_BAD_INPUT, name=name,
+                raise BadInput(Msg.COMMAND_UNKNOWN, name=name,
                                    names=", ".join(NAMES))
             table[name].extend(phrases)
         self._first = {name: phrases[0] for name, phrases in table.items()}
@@ -80,7 +81,7 @@ class Commands:
                     continue
                 other = self._index.setdefault(key, name)
                 if other != name:
-                    raise ReflectError(Msg.COMMAND_CLASH, EXIT_BAD_INPUT, phrase=phrase,
+                    raise BadInput(Msg.COMMAND_CLASH, phrase=phrase,
                                        first=other, second=name)
 
     def _key(self, text: str) -> tuple[str, ...]:

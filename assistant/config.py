@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, get_type_hints
 
 from assistant import files, plainyaml
-from assistant.messages import EXIT_BAD_INPUT, Msg, ReflectError
+from assistant.errors import BadInput, ReflectError
+from assistant.messages import Msg
 
 if TYPE_CHECKING:
     from yaml import Mark
@@ -137,7 +138,7 @@ def check_key(key: str, where: str, fix: str = "") -> str:
         return key
     close = difflib.get_close_matches(key, setting_keys(), n=1)
     hint = Msg.SETTING_HINT.format(key=close[0]) if close else ""
-    raise ReflectError(Msg.SETTING_UNKNOWN, EXIT_BAD_INPUT, key=key, where=where,
+    raise BadInput(Msg.SETTING_UNKNOWN, key=key, where=where,
                        keys=", ".join(setting_keys()), hint=hint, fix=fix)
 
 
@@ -181,7 +182,7 @@ def parse_value(key: str, value: Any, where: str, fix: str = "") -> Any:
             if not low <= parsed <= high:  # nan is within no range, nor is inf
                 raise ValueError
     except (ValueError, OverflowError):
-        raise ReflectError(Msg.SETTING_BAD_VALUE, EXIT_BAD_INPUT, key=key, value=value,
+        raise BadInput(Msg.SETTING_BAD_VALUE, key=key, value=value,
                            where=where, expected=_expected(key), fix=fix) from None
     return parsed
 
@@ -212,16 +213,16 @@ def _settings_mapping(path: Path) -> dict[Any, Any]:
         # ValueError: a date such as 2024-13-45, or an int of more than 4300 digits
         mark = getattr(err, "problem_mark", None)
         line = Msg.SETTINGS_AT_LINE.format(line=mark.line + 1) if mark else ""
-        raise ReflectError(Msg.SETTINGS_FILE_BROKEN, EXIT_BAD_INPUT, path=path,
+        raise BadInput(Msg.SETTINGS_FILE_BROKEN, path=path,
                            line=line) from None
     if not isinstance(raw, dict):
-        raise ReflectError(Msg.SETTINGS_FILE_BROKEN, EXIT_BAD_INPUT, path=path, line="")
+        raise BadInput(Msg.SETTINGS_FILE_BROKEN, path=path, line="")
     return raw
 
 
 def _not_plain(path: Path, mark: Mark, what: str) -> ReflectError:
     """The one sentence for YAML that Reflect does not read, naming the file and line."""
-    return ReflectError(Msg.SETTINGS_NOT_PLAIN, EXIT_BAD_INPUT, path=path,
+    return BadInput(Msg.SETTINGS_NOT_PLAIN, path=path,
                         line=mark.line + 1, what=what)
 
 

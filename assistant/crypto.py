@@ -33,7 +33,8 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
-from assistant.messages import EXIT_BAD_INPUT, Msg, ReflectError
+from assistant.errors import BadInput, ReflectError
+from assistant.messages import Msg
 
 SCHEME = "aes-256-gcm"
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**15, 8, 1  # ~0.1 s and 32 MiB per derivation
@@ -88,7 +89,7 @@ class Keyring:
     def create(self) -> Cipher:
         """A key with a fresh random salt, for new files."""
         if not self.passphrase:
-            raise ReflectError(Msg.PASSPHRASE_EMPTY, EXIT_BAD_INPUT)
+            raise BadInput(Msg.PASSPHRASE_EMPTY)
         return self._cipher((os.urandom(16), SCRYPT_N, SCRYPT_R, SCRYPT_P))
 
     def open(self, header: Mapping[str, str | None]) -> Cipher:
@@ -102,7 +103,7 @@ class Keyring:
             raise ReflectError(Msg.ENCRYPTED_HEADER_BAD, session=header.get("session"),
                                reason=str(err) or type(err).__name__) from err
         if cipher._open(check, cipher._check_aad()) != _CHECK:
-            raise ReflectError(Msg.PASSPHRASE_WRONG, EXIT_BAD_INPUT)
+            raise BadInput(Msg.PASSPHRASE_WRONG)
         return cipher
 
     def opens(self, header: Mapping[str, str | None]) -> Cipher | None:
@@ -191,14 +192,14 @@ def ask_passphrase(new: bool, env: str = PASSPHRASE_ENV, prompt: Msg | None = No
     given = os.environ.get(env)
     if given is not None:
         if not given:
-            raise ReflectError(Msg.PASSPHRASE_EMPTY, EXIT_BAD_INPUT)
+            raise BadInput(Msg.PASSPHRASE_EMPTY)
         return given
     if not sys.stdin.isatty():
-        raise ReflectError(Msg.PASSPHRASE_NEEDED, EXIT_BAD_INPUT, env=env)
+        raise BadInput(Msg.PASSPHRASE_NEEDED, env=env)
     prompt = prompt or (Msg.PASSPHRASE_NEW if new else Msg.PASSPHRASE_ASK)
     first = getpass.getpass(prompt.format())
     if not first:
-        raise ReflectError(Msg.PASSPHRASE_EMPTY, EXIT_BAD_INPUT)
+        raise BadInput(Msg.PASSPHRASE_EMPTY)
     if new and getpass.getpass(Msg.PASSPHRASE_AGAIN.format()) != first:
-        raise ReflectError(Msg.PASSPHRASE_MISMATCH, EXIT_BAD_INPUT)
+        raise BadInput(Msg.PASSPHRASE_MISMATCH)
     return first

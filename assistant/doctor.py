@@ -19,7 +19,8 @@ from typing import Any
 
 from assistant import audio, models
 from assistant.config import Settings, paths
-from assistant.messages import Msg, ReflectError
+from assistant.errors import ReflectError
+from assistant.messages import Msg
 
 LOW_DISK = 50_000_000  # bytes: room for many sessions, and the start of a model download
 SILENCE_SECONDS = 1.0

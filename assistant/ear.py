@@ -30,8 +30,9 @@ import numpy as np
 
 from assistant.audio import DeviceLost, EndOfInput, Source
 from assistant.config import Settings
+from assistant.errors import ReflectError
 from assistant.interrupts import Interrupted, StopRequest
-from assistant.messages import Msg, ReflectError
+from assistant.messages import Msg
 from assistant.session import Answer, Command, Ear, Heard
 from assistant.stt import SpeechModel, parse, partial_words
 

@@ -38,8 +38,9 @@ from dataclasses import replace
 from pathlib import Path
 
 from assistant import files
+from assistant.errors import BadInput
 from assistant.journal import DASH, Block, Entry, Mark, Note, Record, render_markdown
-from assistant.messages import EXIT_BAD_INPUT, Msg, ReflectError
+from assistant.messages import Msg
 from assistant.printable import UNSAFE, printable
 
 _LINE_STARTING_WITH_BRACKET = re.compile(r"^(?=\[)", re.MULTILINE)  # after \n, as jrnl reads
@@ -212,9 +213,9 @@ def write(path: Path, text: str, force: bool) -> None:
     try:
         (files.replace_private if force else files.create_private)(path, text.encode())
     except FileExistsError:
-        raise ReflectError(Msg.EXPORT_EXISTS, EXIT_BAD_INPUT, path=path) from None
+        raise BadInput(Msg.EXPORT_EXISTS, path=path) from None
     except OSError as err:
-        raise ReflectError(Msg.EXPORT_FAILED, EXIT_BAD_INPUT, path=path,
+        raise BadInput(Msg.EXPORT_FAILED, path=path,
                            reason=_write_reason(err, path.parent)) from err
 
 

@@ -23,7 +23,8 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from assistant import config, plainyaml
-from assistant.messages import EXIT_BAD_INPUT, Msg, ReflectError
+from assistant.errors import BadInput, ReflectError
+from assistant.messages import Msg
 
 MAX_BYTES = 1024 * 1024
 MAX_DEPTH = 16  # a guide needs 6 (steps > step > prompts > prompt > for > word)
@@ -79,14 +80,14 @@ class Guide:
     digest: str = field(default="", compare=False)  # of the YAML text: a changed guide shows
 
 
-class GuideError(ReflectError):
+class GuideError(BadInput):
     """A guide that cannot be used; `problems` holds every one found, each as
     "file:line: key.path: what is expected", so one run of `guides check` shows them all."""
 
     def __init__(self, name: str, problems: list[str]) -> None:
         self.problems = problems
         count = Msg.GUIDE_ONE_PROBLEM if len(problems) == 1 else Msg.GUIDE_PROBLEMS
-        super().__init__(Msg.GUIDE_INVALID, EXIT_BAD_INPUT, path=name,
+        super().__init__(Msg.GUIDE_INVALID, path=name,
                          count=count.format(count=len(problems)), problems="\n".join(problems))
 
 
@@ -99,14 +100,14 @@ def read_text(path: Path) -> str:
         with path.open("rb") as f:
             data = f.read(MAX_BYTES + 1)
     except OSError as err:
-        raise ReflectError(Msg.UNREADABLE_FILE, EXIT_BAD_INPUT, path=path,
+        raise BadInput(Msg.UNREADABLE_FILE, path=path,
                            reason=err.strerror or err) from None
     if len(data) > MAX_BYTES:
-        raise ReflectError(Msg.GUIDE_FILE_TOO_BIG, EXIT_BAD_INPUT, path=path)
+        raise BadInput(Msg.GUIDE_FILE_TOO_BIG, path=path)
     try:
         return data.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as err:
-        raise ReflectError(Msg.GUIDE_NOT_UTF8, EXIT_BAD_INPUT, path=path,
+        raise BadInput(Msg.GUIDE_NOT_UTF8, path=path,
                            line=data.count(b"\n", 0, err.start) + 1,
                            byte=f"0x{data[err.start]:02x}") from None
 
@@ -192,7 +193,7 @@ def find(name_or_path: str) -> Guide:
             return found
     if Path(name_or_path).is_file():
         return load(Path(name_or_path))
-    raise ReflectError(Msg.GUIDE_UNKNOWN, EXIT_BAD_INPUT, name=name_or_path)
+    raise BadInput(Msg.GUIDE_UNKNOWN, name=name_or_path)
 
 
 # --- the node tree (composed by assistant.plainyaml) ------------------------------------

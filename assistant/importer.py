@@ -31,8 +31,9 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from assistant.errors import BadInput
 from assistant.guide import MAX_BYTES, UNPRINTABLE
-from assistant.messages import EXIT_BAD_INPUT, Msg, ReflectError
+from assistant.messages import Msg
 
 HEADING_WORDS = 12  # a plain-text heading is one short line without final punctuation
 WRAP = 88
@@ -123,10 +124,10 @@ def convert(text: str, source: Path) -> str:
     """The guide YAML for the article `text` read from `source`."""
     article = parse(text, fallback_title=source.stem.replace("-", " ").replace("_", " "))
     if not article.sections:
-        raise ReflectError(Msg.IMPORT_NO_TEXT, EXIT_BAD_INPUT, path=source)
+        raise BadInput(Msg.IMPORT_NO_TEXT, path=source)
     made = render(article, source.name)
     if len(made.encode("utf-8")) > MAX_BYTES:  # a guide that `guides check` would refuse
-        raise ReflectError(Msg.IMPORT_TOO_BIG, EXIT_BAD_INPUT, path=source)
+        raise BadInput(Msg.IMPORT_TOO_BIG, path=source)
     return made
 
 

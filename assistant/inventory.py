@@ -7,7 +7,8 @@ from collections import defaultdict
 from typing import Any
 
 from assistant import audio
-from assistant.messages import Msg, ReflectError
+from assistant.errors import ReflectError
+from assistant.messages import Msg
 
 
 def default_devices(sd: Any) -> tuple[int, int]:

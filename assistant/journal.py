@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from assistant import files
+from assistant.errors import BadInput, ReflectError
 from assistant.journal_format import (
     DASH,
     Block,
@@ -57,7 +58,7 @@ from assistant.journal_format import (
 )
 from assistant.journal_lock import held, hold, read_all
 from assistant.journal_writer import Writer, reason
-from assistant.messages import EXIT_BAD_INPUT, Msg, ReflectError
+from assistant.messages import Msg
 
 if TYPE_CHECKING:
     from assistant.crypto import Cipher, Keyring
@@ -346,13 +347,13 @@ class Journal:
 
         headers = self.encrypted_headers()
         if not headers:
-            raise ReflectError(Msg.NOTHING_ENCRYPTED, EXIT_BAD_INPUT)
+            raise BadInput(Msg.NOTHING_ENCRYPTED)
         old, fresh = Keyring(current()), Keyring(new())
         if old.passphrase == fresh.passphrase:
-            raise ReflectError(Msg.PASSPHRASE_SAME, EXIT_BAD_INPUT)
+            raise BadInput(Msg.PASSPHRASE_SAME)
         target = _opening(headers, fresh)
         if target is None and _opening(headers, old) is None:
-            raise ReflectError(Msg.PASSPHRASE_WRONG, EXIT_BAD_INPUT)
+            raise BadInput(Msg.PASSPHRASE_WRONG)
         target = target or fresh.create()
         notes = [] if skipped is None else skipped
         changed = already = 0
@@ -434,7 +435,7 @@ class Journal:
         """The file of a session: its id, a unique prefix of one, or `latest` (the newest
         session, past files that are not sessions). An empty id names none."""
         if not spec.strip():
-            raise ReflectError(Msg.SESSION_ID_EMPTY, EXIT_BAD_INPUT)
+            raise BadInput(Msg.SESSION_ID_EMPTY)
         found = self._files()
         if spec == "latest":
             latest = next((p for p in reversed(found) if self._might_be_session(p)), None)
@@ -447,9 +448,9 @@ class Journal:
         if len(matches) == 1:
             return self.directory / f"{matches[0]}{SUFFIX}"
         if matches:
-            raise ReflectError(Msg.SESSION_AMBIGUOUS, EXIT_BAD_INPUT, session=spec,
+            raise BadInput(Msg.SESSION_AMBIGUOUS, session=spec,
                                matches=", ".join(matches[:5]))
-        raise ReflectError(Msg.SESSION_UNKNOWN, EXIT_BAD_INPUT, session=spec)
+        raise BadInput(Msg.SESSION_UNKNOWN, session=spec)
 
     def _might_be_session(self, path: Path) -> bool:
         """False only for a file known not to be a session: one that cannot be read
@@ -499,11 +500,10 @@ class Journal:
         if not header.get("encryption"):
             return None
         if self.cipher is None:
-            raise ReflectError(Msg.JOURNAL_LOCKED, EXIT_BAD_INPUT, session=path.stem)
+            raise BadInput(Msg.JOURNAL_LOCKED, session=path.stem)
         cipher = self.cipher.keyring.opens(header)
         if cipher is None:
-            raise ReflectError(Msg.PASSPHRASE_NOT_THIS_SESSION, EXIT_BAD_INPUT,
-                               session=path.stem)
+            raise BadInput(Msg.PASSPHRASE_NOT_THIS_SESSION, session=path.stem)
         return cipher
 
     def _sealed_chunks(self, path: Path, header: dict, data: bytes,
@@ -563,7 +563,7 @@ def unlock(headers: list[dict[str, str | None]], passphrase: str) -> Cipher:
 
     cipher = _opening(headers, Keyring(passphrase))
     if cipher is None:
-        raise ReflectError(Msg.PASSPHRASE_WRONG, EXIT_BAD_INPUT)
+        raise BadInput(Msg.PASSPHRASE_WRONG)
     return cipher
 
 

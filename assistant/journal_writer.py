@@ -21,6 +21,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from assistant.errors import ReflectError
 from assistant.files import write_all
 from assistant.journal_format import (
     Entry,
@@ -31,7 +32,7 @@ from assistant.journal_format import (
     resume_point,
 )
 from assistant.journal_lock import hold, read_all, same_file, same_inode
-from assistant.messages import Msg, ReflectError
+from assistant.messages import Msg
 
 if TYPE_CHECKING:
     from assistant.crypto import Cipher

@@ -2,16 +2,14 @@
 
 Keeping them together (as jrnl does) makes every error read the same way -- what is
 wrong, then what to do -- and leaves one place to translate. Code raises
-`ReflectError(Msg.X, **fields)`; the CLI prints the sentence and exits with its code.
+`ReflectError(Msg.X, **fields)` (or one of its kinds in errors.py); the CLI prints the
+sentence and exits with the kind's code.
 Sections are kept per area so that additions stay easy to find.
 """
 
 from __future__ import annotations
 
 from enum import Enum
-
-EXIT_FAILURE = 1
-EXIT_BAD_INPUT = 2
 
 
 class Msg(Enum):
@@ -670,13 +668,3 @@ class Msg(Enum):
 
     def format(self, **fields: object) -> str:
         return self.value.format(**fields)
-
-
-class ReflectError(Exception):
-    """An expected failure with one plain sentence for the user and an exit status."""
-
-    def __init__(self, msg: Msg, exit_code: int = EXIT_FAILURE, **fields: object) -> None:
-        self.msg = msg
-        self.exit_code = exit_code
-        self.fields = fields
-        super().__init__(msg.format(**fields))

@@ -29,7 +29,8 @@ from typing import TextIO
 
 from assistant import __version__, files
 from assistant.config import Settings, paths
-from assistant.messages import EXIT_BAD_INPUT, Msg, ReflectError
+from assistant.errors import BadInput, Cancelled, ReflectError
+from assistant.messages import Msg
 
 TIMEOUT = 30.0  # seconds without a byte before a download gives up (offline never hangs)
 CHUNK = 1 << 16
@@ -173,10 +174,10 @@ def _explicit(value: str, origin: str) -> Path:
     if not path.exists() and "/" not in value:  # a bare name: an installed model
         path = next((m.path for m in installed() if m.name == value), path)
     if not path.exists():
-        raise ReflectError(Msg.MODEL_PATH_MISSING, EXIT_BAD_INPUT, path=path, origin=origin)
+        raise BadInput(Msg.MODEL_PATH_MISSING, path=path, origin=origin)
     missing = layout_problem(path)
     if missing:
-        raise ReflectError(Msg.MODEL_NOT_A_MODEL, EXIT_BAD_INPUT, path=path, origin=origin,
+        raise BadInput(Msg.MODEL_NOT_A_MODEL, path=path, origin=origin,
                            missing=missing)
     return path
 
@@ -221,7 +222,7 @@ def find(name: str, catalogue: Iterable[ModelInfo] = CATALOGUE) -> ModelInfo:
                                                       name) else None
     if info:
         return info
-    raise ReflectError(Msg.MODEL_UNKNOWN, EXIT_BAD_INPUT, name=name)
+    raise BadInput(Msg.MODEL_UNKNOWN, name=name)
 
 
 class Progress:
@@ -462,7 +463,7 @@ def download(info: ModelInfo, base_url: str, *, out: TextIO = sys.stdout,
     try:
         _fetch(info, url, part, timeout, out)
     except KeyboardInterrupt:
-        raise ReflectError(Msg.MODEL_INTERRUPTED, exit_code=130, name=info.name) from None
+        raise Cancelled(Msg.MODEL_INTERRUPTED, name=info.name) from None
     _check(info, part, out)
     try:
         _unpack(info, part, target)
@@ -485,7 +486,7 @@ def remove(name: str) -> Path:
     models_dir = paths().models_dir
     path = models_dir / name
     if PurePosixPath(name).name != name or name.startswith(".") or not path.is_dir():
-        raise ReflectError(Msg.MODEL_NOT_INSTALLED, EXIT_BAD_INPUT, name=name)
+        raise BadInput(Msg.MODEL_NOT_INSTALLED, name=name)
     # Rename first so that a crash mid-delete never leaves a half model under its name.
     doomed = Path(tempfile.mkdtemp(prefix=f".{name}.remove-", dir=models_dir))
     path.rename(doomed / name)
@@ -505,7 +506,7 @@ def verify(name: str | None = None) -> list[tuple[Installed, str | None]]:
     if name is not None:
         found = [pair for pair in found if pair[0].name == name]
         if not found:
-            raise ReflectError(Msg.MODEL_NOT_INSTALLED, EXIT_BAD_INPUT, name=name)
+            raise BadInput(Msg.MODEL_NOT_INSTALLED, name=name)
     return found
 
 

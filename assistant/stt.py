@@ -29,7 +29,8 @@ from pathlib import Path
 from typing import IO, Any
 
 from assistant import files
-from assistant.messages import EXIT_BAD_INPUT, Msg, ReflectError
+from assistant.errors import BadInput
+from assistant.messages import Msg
 from assistant.models import layout_problem
 
 log = logging.getLogger(__name__)
@@ -60,7 +61,7 @@ class SpeechModel:
         self.path = Path(path).expanduser()
         missing = layout_problem(self.path)
         if missing:
-            raise ReflectError(Msg.NOT_A_MODEL, EXIT_BAD_INPUT, path=self.path,
+            raise BadInput(Msg.NOT_A_MODEL, path=self.path,
                                reason=Msg.NOT_A_MODEL_LACKS.format(missing=missing))
         self.sample_rate = model_rate(self.path)
         self.name = self.path.name if self.path.name != "model" else self.path.parent.name
@@ -79,7 +80,7 @@ class SpeechModel:
                     try:
                         self._model = vosk.Model(str(self.path))
                     except Exception as err:  # vosk raises a bare Exception("Failed to ...")
-                        raise ReflectError(Msg.NOT_A_MODEL, EXIT_BAD_INPUT, path=self.path,
+                        raise BadInput(Msg.NOT_A_MODEL, path=self.path,
                                            reason=Msg.NOT_A_MODEL_DAMAGED.format()) from err
             return self._model
 

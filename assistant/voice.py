@@ -32,7 +32,8 @@ import numpy as np
 
 from assistant import audio, files
 from assistant.config import Settings
-from assistant.messages import Msg, ReflectError
+from assistant.errors import ReflectError
+from assistant.messages import Msg
 
 log = logging.getLogger(__name__)
 

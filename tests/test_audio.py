@@ -16,7 +16,8 @@ import pytest
 from soundcheck import align, speech_span, wait_until
 
 from assistant import audio
-from assistant.messages import Msg, ReflectError
+from assistant.errors import ReflectError
+from assistant.messages import Msg
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from assistant.commands import NAMES, PHRASES, Commands, words
-from assistant.messages import Msg, ReflectError
+from assistant.errors import ReflectError
+from assistant.messages import Msg
 
 
 @pytest.fixture(scope="module")

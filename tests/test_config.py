@@ -18,7 +18,8 @@ from assistant.config import (
     save_setting,
     settings_with_sources,
 )
-from assistant.messages import EXIT_BAD_INPUT, Msg, ReflectError
+from assistant.errors import EXIT_BAD_INPUT, ReflectError
+from assistant.messages import Msg
 
 
 def write_file(text: str) -> Path:

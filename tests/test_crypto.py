@@ -12,8 +12,9 @@ from test_journal import T0, entry, read_copy, write_session
 
 from assistant import crypto
 from assistant.crypto import Cipher
+from assistant.errors import ReflectError
 from assistant.journal import Journal, Mark, render_markdown
-from assistant.messages import Msg, ReflectError
+from assistant.messages import Msg
 
 SECRET = "Unmistakable-secret-words"
 

@@ -21,8 +21,9 @@ from assistant.audio import DeviceLost, EndOfInput
 from assistant.commands import Commands
 from assistant.config import Settings
 from assistant.ear import EndOfAnswer, EnterKey, LiveLine, Loudness, SpokenEar, is_word
+from assistant.errors import ReflectError
 from assistant.interrupts import Interrupted, StopRequest
-from assistant.messages import Msg, ReflectError
+from assistant.messages import Msg
 from assistant.session import Answer, Command
 
 RATE = 16000

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from assistant import guide
-from assistant.messages import EXIT_BAD_INPUT, ReflectError
+from assistant.errors import EXIT_BAD_INPUT, ReflectError
 
 GOOD = """\
 id: evening

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from assistant import guide, importer
-from assistant.messages import EXIT_BAD_INPUT, Msg
+from assistant.errors import EXIT_BAD_INPUT
+from assistant.messages import Msg
 
 DATA = Path(__file__).parent / "data" / "guides"
 

@@ -19,9 +19,10 @@ import pytest
 from assistant import journal as jmod
 from assistant import journal_format
 from assistant.crypto import Cipher
+from assistant.errors import ReflectError
 from assistant.export import readable
 from assistant.journal import Entry, Journal, Mark, Note, Record, render_markdown
-from assistant.messages import Msg, ReflectError
+from assistant.messages import Msg
 
 T0 = datetime(2026, 11, 23, 21, 55, 0, tzinfo=timezone(timedelta(hours=1)))
 REPO = Path(__file__).resolve().parent.parent

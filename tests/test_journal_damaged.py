@@ -16,8 +16,9 @@ import pytest
 from test_journal import T0, entry, write_session
 
 from assistant.config import paths
+from assistant.errors import ReflectError
 from assistant.journal import Journal
-from assistant.messages import Msg, ReflectError
+from assistant.messages import Msg
 
 REPO = Path(__file__).resolve().parent.parent
 ANSWERS = [entry(0, "Two lines\nof an answer."), entry(1, "One line.")]

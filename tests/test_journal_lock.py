@@ -14,8 +14,9 @@ from test_kill import QUESTIONS, SAVED, Live, answered_up_to, typed
 from assistant import journal_lock
 from assistant.config import paths
 from assistant.crypto import Cipher
+from assistant.errors import ReflectError
 from assistant.journal import Journal
-from assistant.messages import Msg, ReflectError
+from assistant.messages import Msg
 
 PASS = {"REFLECT_PASSPHRASE": "a long passphrase"}
 

@@ -17,8 +17,9 @@ from test_kill import QUESTIONS, SAVED, Live, answered_up_to, typed
 
 from assistant.config import paths
 from assistant.crypto import Cipher
+from assistant.errors import ReflectError
 from assistant.journal import Journal, Mark
-from assistant.messages import Msg, ReflectError
+from assistant.messages import Msg
 
 
 def deleted(path: Path) -> None:

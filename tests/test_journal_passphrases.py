@@ -20,8 +20,9 @@ from test_kill import QUESTIONS, SAVED, Live, answered_up_to, typed
 
 from assistant.config import paths
 from assistant.crypto import Cipher, Keyring
+from assistant.errors import ReflectError
 from assistant.journal import Journal, open_journal, split_front_matter
-from assistant.messages import Msg, ReflectError
+from assistant.messages import Msg
 
 REPO = Path(__file__).resolve().parent.parent
 OLD, NEW = "the passphrase of long ago", "a better passphrase now"

@@ -17,7 +17,8 @@ import pytest
 
 from assistant import models
 from assistant.config import Settings, load_settings, paths, save_setting
-from assistant.messages import Msg, ReflectError
+from assistant.errors import ReflectError
+from assistant.messages import Msg
 
 shutil_usage = type(shutil.disk_usage("/"))
 NAME = "vosk-model-small-en-us-9.9"  # not in the catalogue; named the Vosk way

@@ -13,10 +13,11 @@ from pathlib import Path
 import pytest
 
 from assistant.commands import Commands
+from assistant.errors import ReflectError
 from assistant.guide import Choice, Guide, Prompt, Step
 from assistant.interrupts import Interrupted
 from assistant.journal import Entry, Mark, Record
-from assistant.messages import Msg, ReflectError
+from assistant.messages import Msg
 from assistant.session import Answer, Command, Heard, Session
 
 GUIDE = Guide(

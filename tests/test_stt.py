@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from assistant import audio
-from assistant.messages import Msg, ReflectError
+from assistant.errors import ReflectError
+from assistant.messages import Msg
 from assistant.stt import SpeechModel, model_rate, parse
 
 
@@ -81,7 +82,7 @@ REPO = Path(__file__).resolve().parent.parent
 LOAD = """
 import sys
 from assistant import logs
-from assistant.messages import ReflectError
+from assistant.errors import ReflectError
 from assistant.stt import SpeechModel
 logs.setup(debug=False)
 try:

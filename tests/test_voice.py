@@ -17,7 +17,8 @@ from soundcheck import align, speech_span
 from assistant import audio
 from assistant import voice as voice_module
 from assistant.config import Settings
-from assistant.messages import Msg, ReflectError
+from assistant.errors import ReflectError
+from assistant.messages import Msg
 from assistant.voice import Voice
 
 LONG = ("Take a slow breath. Think of a moment this week when you felt trusted, "
