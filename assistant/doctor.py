@@ -17,10 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from assistant import audio, models
+from assistant import models
 from assistant.config import Settings, paths
 from assistant.errors import ReflectError
 from assistant.messages import Msg
+from assistant.speech import audio
 
 LOW_DISK = 50_000_000  # bytes: room for many sessions, and the start of a model download
 SILENCE_SECONDS = 1.0
@@ -47,7 +48,7 @@ def _reason(err: BaseException) -> str:
 def check_speech_output(settings: Settings) -> Result:
     """Render a short sentence to a WAV in a temp dir, through the session's own Voice."""
     try:
-        from assistant.voice import Voice
+        from assistant.speech.voice import Voice
 
         with tempfile.TemporaryDirectory(prefix="reflect-doctor-") as tmp:
             sink = audio.SpeakerFile(Path(tmp) / "doctor.wav")
@@ -109,7 +110,7 @@ def check_device(sd: Any, kind: str, spec: str | None) -> Result:
 
 
 def _guide_language(settings: Settings) -> tuple[str, Result | None]:
-    from assistant import guide
+    from assistant import guides as guide
 
     try:
         return guide.find(settings.guide).language, None
@@ -149,7 +150,7 @@ def check_model(settings: Settings, explicit: str | None = None) -> list[Result]
             path=path, spoken=spoken, guide=settings.guide, language=language),
             _get_model(language, settings))]
     try:
-        from assistant.stt import SpeechModel
+        from assistant.speech.stt import SpeechModel
 
         started = time.monotonic()
         model = SpeechModel(path)

@@ -19,25 +19,11 @@ import threading
 from collections.abc import Callable, Iterator
 from types import FrameType
 
+from assistant.turns import Interrupted
+
 log = logging.getLogger(__name__)
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
-
-
-class Interrupted(Exception):
-    """A signal asked the session to end. `heard` is the answer in progress when the signal
-    came (set by the ear); `saved` and `notice` are set by whoever saved it."""
-
-    def __init__(self, signum: int) -> None:
-        super().__init__(signal.Signals(signum).name)
-        self.signum = signum
-        self.heard: object | None = None
-        self.saved = False
-        self.notice: str | None = None
-
-    @property
-    def exit_code(self) -> int:
-        return 128 + self.signum
 
 
 class StopRequest:

@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from assistant import audio
 from assistant.errors import ReflectError
 from assistant.messages import Msg
+from assistant.speech import audio
 
 
 def default_devices(sd: Any) -> tuple[int, int]:

@@ -12,77 +12,28 @@ fsyncs it -- before the next question is presented.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal, Protocol
 
-from assistant.commands import Commands, words
-from assistant.guide import Choice, Guide, Step
-from assistant.interrupts import Interrupted
-from assistant.journal import Entry, Mark, Record
+from assistant.guides.schema import Choice, Guide, Step
 from assistant.messages import Msg
+from assistant.speech.commands import Commands, words
+from assistant.turns import (
+    Answer,
+    Command,
+    Ear,
+    Entry,
+    Heard,
+    Interrupted,
+    Kind,
+    Mark,
+    Progress,
+    Store,
+    Voice,
+)
 
 ROLE_ASKS = 3  # unclear answers to the role question before every question is asked
-
-Kind = Literal["title", "narration", "question", "notice"]
-
-
-@dataclass(frozen=True)
-class Answer:
-    """One finished answer, as heard or typed."""
-
-    text: str
-    seconds: float
-    ended: str  # silence | command | enter | max | typed | device-lost | end-of-input |
-    # interrupted (Ctrl-C, SIGTERM, SIGHUP)
-    confidence: float | None = None
-    notice: str | None = None  # to tell the user once the answer is saved (what happened)
-
-
-@dataclass(frozen=True)
-class Command:
-    """A command spoken or typed as an utterance of its own (see commands.py)."""
-
-    name: str  # finish | repeat | skip | back | pause | resume | stop | help
-    pending: str = ""  # answer text heard before the command, not yet saved
-    seconds: float = 0.0  # how long the pending text took
-
-
-Heard = Answer | Command
-
-
-class Voice(Protocol):
-    def say(self, text: str, kind: Kind = "narration") -> None:
-        """Present `text` and return once it has been spoken (or skipped by the user).
-
-        `kind` lets a screen show what the text is (a question, the guide's narration, a
-        part's title, or one of Reflect's own notices); a spoken voice may ignore it."""
-
-    def pause(self, seconds: float) -> None:
-        """A step's quiet after its narration; text output need not wait."""
-
-    def prepare(self, texts: Sequence[str]) -> None:
-        """A hint that these texts come next, so they can be rendered ahead."""
-
-    def cue(self, name: str) -> None:
-        """A short non-verbal signal: `listening`, `saved` or `stopped`."""
-
-
-class Ear(Protocol):
-    def listen(self) -> Heard:
-        """Wait for the user's next answer or command."""
-
-
-class Store(Protocol):
-    """Where answers go: the journal's Writer. Both calls are durable when they return, and
-    return a sentence for the user when something about the saving needs saying (the file
-    was moved away, and where the answers are now), else None."""
-
-    def answer(self, entry: Entry) -> str | None: ...
-
-    def mark(self, mark: Mark) -> str | None: ...
-
 
 def _local_now() -> datetime:
     return datetime.now().astimezone()
@@ -126,7 +77,7 @@ class Session:
     def __init__(self, guide: Guide, voice: Voice, ear: Ear, store: Store, *,
                  commands: Commands | None = None,
                  now: Callable[[], datetime] = _local_now,
-                 resume_from: Record | None = None) -> None:
+                 resume_from: Progress | None = None) -> None:
         self.guide = guide
         self.voice = voice
         self.ear = ear
@@ -175,7 +126,7 @@ class Session:
         self._slots = self._plan()
         return 0
 
-    def _pick_up(self, record: Record) -> int:
+    def _pick_up(self, record: Progress) -> int:
         """Where a resumed session goes on: the first question neither answered nor skipped.
 
         The narration of steps already begun is not repeated; one line says where we are."""

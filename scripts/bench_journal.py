@@ -48,7 +48,7 @@ def generate(directory: Path, sessions: int, answers: int, encrypted: bool) -> i
     rng = random.Random(7)
     cipher = None
     if encrypted:
-        from assistant.crypto import Cipher
+        from assistant.journal.crypto import Cipher
 
         cipher = Cipher.create(PASSPHRASE)
     journal = Journal(directory, cipher)

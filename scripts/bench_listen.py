@@ -40,8 +40,8 @@ os.environ.setdefault("PULSE_SOURCE", "speaker.monitor")  # the capture hears th
 
 import numpy as np
 
-from assistant import audio
 from assistant.config import Settings
+from assistant.speech import audio
 
 # Three questions in one step: after an answer is saved, the next sound is the question.
 GUIDE = """\
@@ -128,7 +128,7 @@ class SayVoice:
 
 
 def make_voice(kind: str, settings: Settings, cache: Path) -> Any:
-    from assistant.voice import Voice
+    from assistant.speech.voice import Voice
 
     if kind == "say":
         return SayVoice()
@@ -141,12 +141,12 @@ def make_voice(kind: str, settings: Settings, cache: Path) -> Any:
 def between_answers(kind: str, model_path: Path, mic: Path, tmp: Path
                     ) -> list[tuple[float, float]]:
     """(decision -> fsynced, fsynced -> sound) for each answer but the last."""
-    from assistant.commands import Commands
-    from assistant.ear import SpokenEar
-    from assistant.guide import load
+    from assistant.guides.loader import load
     from assistant.journal import Journal
     from assistant.session import Answer, Session
-    from assistant.stt import SpeechModel
+    from assistant.speech.commands import Commands
+    from assistant.speech.ear import SpokenEar
+    from assistant.speech.stt import SpeechModel
 
     settings = Settings(answer_silence=1.5, tones=False)
     commands = Commands("en")
@@ -199,7 +199,7 @@ def first_speech(model_path: Path, warm: bool, sentence: Path) -> dict[str, floa
     real time (0.1 s chunks; the recognizer's own processing times, measured, decide when
     each result is ready). Latencies: speech onset -> first partial words, and end of the
     sentence -> its final text."""
-    from assistant.stt import SpeechModel
+    from assistant.speech.stt import SpeechModel
 
     model = SpeechModel(model_path)
     rec = model.recognizer()

@@ -48,8 +48,8 @@ def measure(case: str, cache: Path, runs: int) -> list[dict[str, float]]:
     os.environ["PULSE_SOURCE"] = "speaker.monitor"  # the capture below hears the speaker
     from bench_listen import Monitor  # the same speaker capture as the listening bench
 
-    from assistant import audio
     from assistant.config import Settings
+    from assistant.speech import audio
 
     monitor = Monitor()
     monitor.stream.start()
@@ -67,7 +67,7 @@ def measure(case: str, cache: Path, runs: int) -> list[dict[str, float]]:
             engine.say(text)
             engine.runAndWait()
     else:
-        from assistant.voice import Voice
+        from assistant.speech.voice import Voice
 
         voice = Voice(audio.Speaker(None), Settings(tones=False),
                       None if case == "on demand" else cache)
@@ -95,9 +95,9 @@ def measure(case: str, cache: Path, runs: int) -> list[dict[str, float]]:
 def lengths(texts: list[str], tmp: Path) -> list[float]:
     """Seconds of speech in each text as Reflect renders it (after the measurement: once
     pyttsx3 has rendered to a file, its say() would write files instead of speaking)."""
-    from assistant import audio
     from assistant.config import Settings
-    from assistant.voice import Voice
+    from assistant.speech import audio
+    from assistant.speech.voice import Voice
 
     voice = Voice(audio.SpeakerFile(tmp / "lengths.wav"), Settings(), None)
     return [len(pcm) / rate for pcm, rate in map(voice.render, texts)]

@@ -20,10 +20,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from assistant import audio
 from assistant.config import paths
-from assistant.guide import load
+from assistant.guides.loader import load
 from assistant.journal import Journal, Record
+from assistant.speech import audio
 
 REPO = Path(__file__).resolve().parent.parent
 GUIDE = REPO / "tests" / "data" / "three-questions.yaml"

@@ -15,9 +15,9 @@ import numpy as np
 import pytest
 from soundcheck import align, speech_span, wait_until
 
-from assistant import audio
 from assistant.errors import ReflectError
 from assistant.messages import Msg
+from assistant.speech import audio
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -269,7 +269,7 @@ def test_mic_stream_drops_what_it_hears_while_held(virtual_audio, sounddevice, e
 
 LOSE_DEVICE = """
 import sys, time
-from assistant import audio
+from assistant.speech import audio
 mic = audio.MicStream(None, 16000)
 mic.start()
 print("open", flush=True)
@@ -338,7 +338,7 @@ def test_alsa_notes_go_to_the_log_not_the_screen(capfd, caplog):
 
     audio.sounddevice()
     alsa = ctypes.CDLL("libasound.so.2")
-    with caplog.at_level(logging.DEBUG, logger="assistant.audio"):
+    with caplog.at_level(logging.DEBUG, logger="assistant.speech.audio"):
         assert alsa.snd_pcm_open(ctypes.byref(ctypes.c_void_p()), b"no_such_pcm", 0, 0) < 0
     assert "no_such_pcm" not in capfd.readouterr().err
     assert "alsa-lib" in caplog.text
@@ -356,7 +356,7 @@ def test_portaudio_notes_go_to_the_log_not_the_screen(own_sound_card, sounddevic
     mic = audio.MicStream(None, 16000)
     mic.start()
     try:
-        with caplog.at_level(logging.DEBUG, logger="assistant.audio"):
+        with caplog.at_level(logging.DEBUG, logger="assistant.speech.audio"):
             own_sound_card.stop()
             with pytest.raises(audio.DeviceLost):
                 for _ in range(100):
@@ -369,7 +369,7 @@ def test_portaudio_notes_go_to_the_log_not_the_screen(own_sound_card, sounddevic
 
 STUCK_THREAD = """
 import ctypes, logging, sys, threading, time
-from assistant import audio
+from assistant.speech import audio
 logging.basicConfig(stream=sys.stdout, level=logging.WARNING, format="%(message)s")
 audio.sounddevice()
 libc = ctypes.CDLL(None)
@@ -410,7 +410,7 @@ def test_a_stuck_portaudio_thread_is_parked_not_shown(sounddevice):
 def test_no_sound_server_at_all_is_said_in_plain_words(tmp_path: Path) -> None:
     """Without any sound device PortAudio says "Error querying device -1"; the user reads
     that no device was found (in a fresh process: PortAudio lists devices once)."""
-    code = ("import numpy as np\nfrom assistant import audio\n"
+    code = ("import numpy as np\nfrom assistant.speech import audio\n"
             "try:\n    audio.Speaker(None).play(np.zeros(100, np.int16), 16000)\n"
             "except Exception as err:\n    print(err)\n")
     env = {**os.environ, "PULSE_SERVER": f"unix:{tmp_path}/none"}

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.commands import NAMES, PHRASES, Commands, words
 from assistant.errors import ReflectError
 from assistant.messages import Msg
+from assistant.speech.commands import NAMES, PHRASES, Commands, words
 
 
 @pytest.fixture(scope="module")

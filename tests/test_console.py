@@ -8,10 +8,10 @@ from itertools import count
 
 import pytest
 
-from assistant.console import ConsoleEar, ConsoleVoice
-from assistant.interrupts import Interrupted, StopRequest
+from assistant.interrupts import StopRequest
 from assistant.messages import Msg
-from assistant.session import Answer, Command
+from assistant.terminal import ConsoleEar, ConsoleVoice
+from assistant.turns import Answer, Command, Interrupted
 
 
 def ear(typed: str) -> ConsoleEar:

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from test_journal import T0, entry, read_copy, write_session
 
-from assistant import crypto
-from assistant.crypto import Cipher
 from assistant.errors import ReflectError
-from assistant.journal import Journal, Mark, render_markdown
+from assistant.journal import Journal, Mark, crypto, render_markdown
+from assistant.journal.crypto import Cipher
 from assistant.messages import Msg
+from assistant.terminal import ask_passphrase
 
 SECRET = "Unmistakable-secret-words"
 
@@ -54,7 +54,7 @@ def test_search_opens_each_sealed_block_once_and_finds_replaced_answers(
     assert len(opened) == len(set(opened)) == 4  # role mark and three answers, once each
 
 def _header(path: Path) -> dict:
-    from assistant.journal import split_front_matter
+    from assistant.journal.format import split_front_matter
 
     return split_front_matter(path.read_bytes())[0]
 
@@ -183,11 +183,17 @@ def test_other_salts_open_with_the_same_passphrase(tmp_path: Path, cipher: Ciphe
 def test_passphrase_from_the_environment_and_never_empty(
         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(crypto.PASSPHRASE_ENV, "from env")
-    assert crypto.ask_passphrase(new=True) == "from env"
+    assert crypto.passphrase_from_env(new=True) == "from env"
+    assert ask_passphrase(new=True) == "from env"  # the CLI's asker reads it first
     monkeypatch.setenv(crypto.PASSPHRASE_ENV, "")
-    with pytest.raises(ReflectError) as err:
-        crypto.ask_passphrase(new=False)
-    assert err.value.msg is Msg.PASSPHRASE_EMPTY
+    for asker in (crypto.passphrase_from_env, ask_passphrase):
+        with pytest.raises(ReflectError) as err:
+            asker(new=False)
+        assert err.value.msg is Msg.PASSPHRASE_EMPTY
+    monkeypatch.delenv(crypto.PASSPHRASE_ENV)
+    with pytest.raises(ReflectError) as err:  # the journal never asks: no prompt, a sentence
+        crypto.passphrase_from_env(new=False)
+    assert err.value.msg is Msg.PASSPHRASE_NEEDED
 
 
 def test_an_encrypted_file_without_the_passphrase_is_refused(tmp_path: Path,

@@ -17,14 +17,15 @@ import threading
 import numpy as np
 import pytest
 
-from assistant.audio import DeviceLost, EndOfInput
-from assistant.commands import Commands
 from assistant.config import Settings
-from assistant.ear import EndOfAnswer, EnterKey, LiveLine, Loudness, SpokenEar, is_word
 from assistant.errors import ReflectError
-from assistant.interrupts import Interrupted, StopRequest
+from assistant.interrupts import StopRequest
 from assistant.messages import Msg
-from assistant.session import Answer, Command
+from assistant.speech.audio import DeviceLost, EndOfInput
+from assistant.speech.commands import Commands
+from assistant.speech.ear import EndOfAnswer, Loudness, SpokenEar, is_word
+from assistant.terminal import EnterKey, LiveLine
+from assistant.turns import Answer, Command, Interrupted
 
 RATE = 16000
 CHUNK = 0.1  # seconds per fake read

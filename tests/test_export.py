@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from test_journal import T0, entry, read_copy, write_session
 
-from assistant.export import as_json, jrnl, list_line, markdown, readable, search_results
 from assistant.journal import Journal, Note, Record
+from assistant.journal.export import as_json, jrnl, list_line, markdown, readable, search_results
 
 AGAIN = entry(0, "Said again after going back.", at=T0 + timedelta(minutes=9), seconds=4.0)
 # jrnl's own entry splitter (jrnl/journals/Journal.py `_parse`): a line starting `[date] `

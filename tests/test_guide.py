@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant import guide
+from assistant import guides as guide
 from assistant.errors import EXIT_BAD_INPUT, ReflectError
 
 GOOD = """\

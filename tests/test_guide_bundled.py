@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from assistant import guide
+from assistant import guides as guide
 from assistant.session import pick_option
 
-BUNDLED = Path(guide.__file__).parent / "guides" / "rebuilding-trust.yaml"
+BUNDLED = Path(guide.__file__).parent / "rebuilding-trust.yaml"
 ARC = ["what-betrayal-does", "slow-to-relearn", "honest-talk", "responsibility", "boundaries",
        "time-and-patience", "self-trust", "openness", "new-moments", "closing"]
 

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant import guide, importer
+from assistant import guides as guide
 from assistant.errors import EXIT_BAD_INPUT
+from assistant.guides import importer
 from assistant.messages import Msg
 
 DATA = Path(__file__).parent / "data" / "guides"

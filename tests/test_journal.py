@@ -16,12 +16,12 @@ from pathlib import Path
 
 import pytest
 
-from assistant import journal as jmod
-from assistant import journal_format
-from assistant.crypto import Cipher
 from assistant.errors import ReflectError
-from assistant.export import readable
 from assistant.journal import Entry, Journal, Mark, Note, Record, render_markdown
+from assistant.journal import format as journal_format
+from assistant.journal import store as jmod
+from assistant.journal.crypto import Cipher
+from assistant.journal.export import readable
 from assistant.messages import Msg
 
 T0 = datetime(2026, 11, 23, 21, 55, 0, tzinfo=timezone(timedelta(hours=1)))
@@ -307,7 +307,7 @@ def test_random_damage_never_crashes_and_never_loses_the_file(
                 del damaged[at:at + rng.randint(1, 40)]
             else:
                 damaged[at:at] = rng.choice([b"\n", b"-->", b"<!-- entry ", b"## ", b"\xc3"])
-        header = jmod.split_front_matter(bytes(damaged))[0]
+        header = journal_format.split_front_matter(bytes(damaged))[0]
         if not header.get("guide"):  # the front matter itself is broken: one sentence
             with pytest.raises(ReflectError) as err:
                 read_copy(tmp_path, bytes(damaged))

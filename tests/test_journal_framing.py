@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from test_journal import T0, entry
 
-from assistant.crypto import Cipher
-from assistant.export import as_json, jrnl, markdown, readable
 from assistant.journal import Entry, Journal, Mark, Note
-from assistant.journal_format import entry_block
+from assistant.journal.crypto import Cipher
+from assistant.journal.export import as_json, jrnl, markdown, readable
+from assistant.journal.format import entry_block
 
 WHEN = "2026-11-23T21:55:00+01:00"
 PIECES = [

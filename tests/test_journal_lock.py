@@ -11,11 +11,11 @@ import pytest
 from test_journal import T0, entry, write_session
 from test_kill import QUESTIONS, SAVED, Live, answered_up_to, typed
 
-from assistant import journal_lock
 from assistant.config import paths
-from assistant.crypto import Cipher
 from assistant.errors import ReflectError
 from assistant.journal import Journal
+from assistant.journal import lock as journal_lock
+from assistant.journal.crypto import Cipher
 from assistant.messages import Msg
 
 PASS = {"REFLECT_PASSPHRASE": "a long passphrase"}

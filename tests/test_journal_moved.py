@@ -16,9 +16,9 @@ from test_journal import T0, entry
 from test_kill import QUESTIONS, SAVED, Live, answered_up_to, typed
 
 from assistant.config import paths
-from assistant.crypto import Cipher
 from assistant.errors import ReflectError
 from assistant.journal import Journal, Mark
+from assistant.journal.crypto import Cipher
 from assistant.messages import Msg
 
 

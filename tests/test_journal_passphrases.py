@@ -19,9 +19,10 @@ from test_journal_cli import on_tty
 from test_kill import QUESTIONS, SAVED, Live, answered_up_to, typed
 
 from assistant.config import paths
-from assistant.crypto import Cipher, Keyring
 from assistant.errors import ReflectError
-from assistant.journal import Journal, open_journal, split_front_matter
+from assistant.journal import Journal, open_journal
+from assistant.journal.crypto import Cipher, Keyring
+from assistant.journal.format import split_front_matter
 from assistant.messages import Msg
 
 REPO = Path(__file__).resolve().parent.parent

@@ -86,8 +86,8 @@ logs.setup(debug=sys.argv[1] == "debug")
 import pyttsx3
 engine = pyttsx3.init()
 engine.setProperty("voice", engine.getProperty("voice"))
-logging.getLogger("assistant.ear").warning("a warning for the file")
-logging.getLogger("assistant.audio").debug("a debug note")
+logging.getLogger("assistant.speech.ear").warning("a warning for the file")
+logging.getLogger("assistant.speech.audio").debug("a debug note")
 """
 
 
@@ -111,7 +111,7 @@ def test_without_debug_nothing_from_logging_reaches_stderr(tmp_path: Path) -> No
 def test_with_debug_everything_goes_to_stderr_too(tmp_path: Path) -> None:
     done = run_logging("debug", tmp_path)
     assert done.returncode == 0, done.stderr
-    assert "assistant.audio: a debug note" in done.stderr
+    assert "assistant.speech.audio: a debug note" in done.stderr
     assert "DEBUG pyttsx3: Attempting to set voice" in done.stderr
     assert "a warning for the file" in (tmp_path / "cache" / "reflect.log").read_text(
         encoding="utf-8")

@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from assistant.commands import Commands
 from assistant.errors import ReflectError
-from assistant.guide import Choice, Guide, Prompt, Step
-from assistant.interrupts import Interrupted
+from assistant.guides.loader import Choice, Guide, Prompt, Step
 from assistant.journal import Entry, Mark, Record
 from assistant.messages import Msg
-from assistant.session import Answer, Command, Heard, Session
+from assistant.session import Session
+from assistant.speech.commands import Commands
+from assistant.turns import Answer, Command, Heard, Interrupted
 
 GUIDE = Guide(
     id="test-guide", title="Test", language="en",

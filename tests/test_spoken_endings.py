@@ -31,8 +31,8 @@ from spoken import (
     speech_seconds,
 )
 
-from assistant import audio
 from assistant.messages import Msg
+from assistant.speech import audio
 
 # Vosk most often holds its utterance open for 10-19 s of silence after the one word 여기,
 # when it follows a warm-up or another answer (found by trying: most phrases close within

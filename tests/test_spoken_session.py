@@ -35,10 +35,10 @@ from spoken import (
     trimmed,
 )
 
-from assistant import audio
 from assistant.config import Settings, paths
 from assistant.journal import Journal, Record
 from assistant.messages import Msg
+from assistant.speech import audio
 
 
 @pytest.fixture(scope="module")
@@ -160,7 +160,7 @@ def assert_questions_in(sound: np.ndarray, rate: int, tmp_path: Path) -> None:
     """Each question, rendered afresh (and resampled to `rate`), is found in `sound`; a
     sentence never said is not. (Measured: 0.41..0.81 for the questions, on the virtual
     speaker too; about 0.1 for a sentence never said.)"""
-    from assistant.voice import Voice
+    from assistant.speech.voice import Voice
 
     with Voice(audio.SpeakerFile(tmp_path / "unused.wav"), Settings(), None) as voice:
         def rendered(text: str) -> np.ndarray:

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from assistant import audio
 from assistant.errors import ReflectError
 from assistant.messages import Msg
-from assistant.stt import SpeechModel, model_rate, parse
+from assistant.speech import audio
+from assistant.speech.stt import SpeechModel, model_rate, parse
 
 
 @pytest.fixture(scope="module")
@@ -83,7 +83,7 @@ LOAD = """
 import sys
 from assistant import logs
 from assistant.errors import ReflectError
-from assistant.stt import SpeechModel
+from assistant.speech.stt import SpeechModel
 logs.setup(debug=False)
 try:
     SpeechModel(sys.argv[1]).load()
@@ -124,7 +124,7 @@ def test_a_broken_model_keeps_kaldi_off_the_screen(tmp_path: Path, ko_model: Pat
 HELD_BACK = """
 import os, sys, threading, time
 from assistant import logs
-from assistant.stt import native_stderr_to_log
+from assistant.speech.stt import native_stderr_to_log
 logs.setup(debug=False)
 inside = threading.Event()
 

@@ -8,7 +8,7 @@ import stat
 import pytest
 
 from assistant.config import paths
-from assistant.guide import find
+from assistant.guides.loader import find
 from assistant.journal import Journal, Record, open_journal
 from assistant.messages import Msg
 

@@ -27,7 +27,7 @@ os.umask(0)
 from assistant import models
 from assistant.cli import main
 from assistant.config import Settings, paths
-from assistant.voice import Voice
+from assistant.speech.voice import Voice
 
 assert main(["config", "set", "rate", "150"]) == 0
 logging.getLogger("assistant.test").warning("a line for the log")

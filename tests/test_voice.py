@@ -14,12 +14,12 @@ import numpy as np
 import pytest
 from soundcheck import align, speech_span
 
-from assistant import audio
-from assistant import voice as voice_module
 from assistant.config import Settings
 from assistant.errors import ReflectError
 from assistant.messages import Msg
-from assistant.voice import Voice
+from assistant.speech import audio
+from assistant.speech import voice as voice_module
+from assistant.speech.voice import Voice
 
 LONG = ("Take a slow breath. Think of a moment this week when you felt trusted, "
         "and a moment when you did not. Notice what was different between the two.")
@@ -111,12 +111,12 @@ def test_rendering_prints_nothing(voices, capfd):
 def test_long_narrations_render_whole_at_the_first_try(voices, capfd, caplog):
     """pyttsx3 returns before espeak-ng has finished a long text; the renderer waits for
     espeak-ng, so the WAV is read whole, once, and never written into a removed folder."""
-    from assistant.guide import bundled
+    from assistant.guides.loader import bundled
 
     guide = next(g for g in bundled() if g.id == "rebuilding-trust")
     texts = [guide.intro, *(step.say for step in guide.steps[:4])]
     voice = voices(cache=None)
-    with caplog.at_level(logging.DEBUG, logger="assistant.voice"):
+    with caplog.at_level(logging.DEBUG, logger="assistant.speech.voice"):
         for text in texts:
             pcm, rate = voice.render(text)
             words = len(text.split())
@@ -267,7 +267,7 @@ def test_without_file_rendering_pyttsx3_speaks_by_itself_and_says_so(caplog):
     engine = FakeEngine(broken=True)
     sink = Sink()
     voice = Voice(sink, Settings(), None, make_engine=lambda: engine)
-    with caplog.at_level(logging.WARNING, logger="assistant.voice"):
+    with caplog.at_level(logging.WARNING, logger="assistant.speech.voice"):
         voice.say("Hello there.")
         voice.say("And again.")
     voice.close()
@@ -306,7 +306,7 @@ def test_a_stuck_rendering_is_ended_and_tried_again(monkeypatch, caplog):
     monkeypatch.setattr(voice_module, "STUCK_AFTER", 0.2)
     engine = FakeEngine(stuck=1)
     voice = Voice(Sink(), Settings(), None, make_engine=lambda: engine)
-    with caplog.at_level(logging.DEBUG, logger="assistant.voice"):
+    with caplog.at_level(logging.DEBUG, logger="assistant.speech.voice"):
         pcm, rate = voice.render("Still there?")
     voice.close()
     assert np.array_equal(pcm, audio.tone("saved", rate)) and engine.rendered == ["Still there?"]
@@ -330,6 +330,6 @@ def test_a_cache_that_cannot_be_written_costs_speed_not_speech(voices, tmp_path:
     blocked.write_text("a file where the cache folder should be")
     voice = voices(cache=blocked / "speech")
     voice.prepare(["Welcome."])
-    with caplog.at_level(logging.WARNING, logger="assistant.voice"):
+    with caplog.at_level(logging.WARNING, logger="assistant.speech.voice"):
         pcm, rate = voice.render("Welcome.")
     assert len(pcm) > 0.3 * rate and "cannot keep rendered speech" in caplog.text

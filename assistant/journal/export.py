@@ -39,7 +39,7 @@ from pathlib import Path
 
 from assistant import files
 from assistant.errors import BadInput
-from assistant.journal import DASH, Block, Entry, Mark, Note, Record, render_markdown
+from assistant.journal.store import DASH, Block, Entry, Mark, Note, Record, render_markdown
 from assistant.messages import Msg
 from assistant.printable import UNSAFE, printable
 

@@ -29,38 +29,13 @@ from functools import cached_property
 from pathlib import Path
 from urllib.parse import quote, unquote
 
+from assistant.turns import Entry, Mark
+
 DASH = " — "  # between the step title and the question in a block's heading
 SESSION_KEYS = ("session", "guide", "started", "model")  # always written
 OPTIONAL_KEYS = ("guide-file", "guide-digest", "continues")  # written when they have a value
 CRYPTO_KEYS = ("encryption", "kdf", "scrypt-n", "scrypt-r", "scrypt-p", "salt", "check")
 HEADER_KEYS = frozenset(SESSION_KEYS + OPTIONAL_KEYS + CRYPTO_KEYS)
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One saved answer."""
-
-    step: str
-    prompt: int  # index in step.prompts (the full list, not per role)
-    title: str
-    question: str
-    text: str
-    at: datetime
-    seconds: float
-    ended: str  # silence | command | enter | max | typed | device-lost | end-of-input
-    confidence: float | None = None
-    edited: bool = False  # the text on disk differs in length from what Reflect wrote
-
-
-@dataclass(frozen=True)
-class Mark:
-    """A session event that is not an answer: `role` (value), `skip` (step, prompt), `end`."""
-
-    kind: str
-    at: datetime
-    step: str | None = None
-    prompt: int | None = None
-    value: str | None = None
 
 
 @dataclass(frozen=True)

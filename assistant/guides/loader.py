@@ -1,7 +1,5 @@
-"""Guides: what Reflect speaks and asks, in order.
-
-A guide is YAML turned into the frozen dataclasses below. Loading and validation live here
-too, so nothing else ever sees an unchecked guide.
+"""Loading guides: YAML turned into schema.py's dataclasses, checked on the way, so
+nothing else ever sees an unchecked guide; and finding a guide by id or path.
 
 The YAML is only *composed* by the strict loader of `assistant.plainyaml` (shared with the
 settings file), which refuses anchors and aliases and nesting deeper than a guide ever
@@ -15,7 +13,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 
@@ -24,6 +22,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from assistant import config, plainyaml
 from assistant.errors import BadInput, ReflectError
+from assistant.guides.schema import Choice, Guide, Prompt, Step
 from assistant.messages import Msg
 
 MAX_BYTES = 1024 * 1024
@@ -34,50 +33,6 @@ LANGUAGE = re.compile(r"[a-z]{2,3}(-[a-z0-9]{2,8})*")
 SUFFIXES = (".yaml", ".yml")
 # Characters YAML will not read and a terminal or speech engine cannot take.
 UNPRINTABLE = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-
-
-@dataclass(frozen=True)
-class Prompt:
-    ask: str
-    roles: tuple[str, ...] = ()  # the YAML `for:`; empty means everyone
-
-    def is_for(self, role: str | None) -> bool:
-        return not self.roles or role is None or role in self.roles
-
-
-@dataclass(frozen=True)
-class Step:
-    id: str
-    title: str
-    say: str = ""
-    prompts: tuple[Prompt, ...] = ()
-    pause: float = 0.0
-
-    def prompts_for(self, role: str | None) -> list[tuple[int, Prompt]]:
-        """The prompts this role hears, with their index in the step (the journal's key)."""
-        return [(i, p) for i, p in enumerate(self.prompts) if p.is_for(role)]
-
-
-@dataclass(frozen=True)
-class Choice:
-    id: str
-    ask: str
-    options: dict[str, tuple[str, ...]]  # option id -> words that pick it (lower case)
-
-
-@dataclass(frozen=True)
-class Guide:
-    id: str
-    title: str
-    steps: tuple[Step, ...]
-    language: str = "en"
-    source: str = ""
-    intro: str = ""
-    outro: str = ""
-    choose: Choice | None = None
-    path: Path | None = field(default=None, compare=False)
-    bundled: bool = field(default=False, compare=False)  # shipped with Reflect, not the user's
-    digest: str = field(default="", compare=False)  # of the YAML text: a changed guide shows
 
 
 class GuideError(BadInput):

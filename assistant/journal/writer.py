@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from assistant.errors import ReflectError
 from assistant.files import write_all
-from assistant.journal_format import (
+from assistant.journal.format import (
     Entry,
     Mark,
     as_utf8,
@@ -31,12 +31,12 @@ from assistant.journal_format import (
     mark_block,
     resume_point,
 )
-from assistant.journal_lock import hold, read_all, same_file, same_inode
+from assistant.journal.lock import hold, read_all, same_file, same_inode
 from assistant.messages import Msg
 
 if TYPE_CHECKING:
-    from assistant.crypto import Cipher
-    from assistant.journal import Journal
+    from assistant.journal.crypto import Cipher
+    from assistant.journal.store import Journal
 
 _APPEND = os.O_WRONLY | os.O_APPEND | os.O_NOFOLLOW | os.O_CLOEXEC
 _ATTEMPTS = 5  # a path replaced again and again while it is opened: give up, say so
@@ -113,7 +113,7 @@ class Writer:
                                                        self._cipher is not None)
                 self._known = True
             if self._cipher is not None:
-                from assistant.crypto import block_aad
+                from assistant.journal.crypto import block_aad
 
                 block = self._cipher.seal(block, block_aad(self.id, self._seq)) + b"\n"
             write_all(fd, self._prefix + block)

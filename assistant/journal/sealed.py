@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from assistant.journal_format import (
+from assistant.journal.format import (
     Note,
     front_matter,
     note_block,
@@ -21,13 +21,13 @@ from assistant.journal_format import (
 )
 
 if TYPE_CHECKING:
-    from assistant.crypto import Cipher
+    from assistant.journal.crypto import Cipher
 
 
 def encrypted(session_id: str, data: bytes, cipher: Cipher) -> bytes:
     """A plaintext session file sealed with `cipher`: each block one sealed line, and
     lines the user added to the front matter sealed as a note first."""
-    from assistant.crypto import HEADER_NOTE, block_aad
+    from assistant.journal.crypto import HEADER_NOTE, block_aad
 
     header, other, body = split_front_matter(data)
     starts = [start for start, _ in parse_body(data, body)][1:]
@@ -44,7 +44,7 @@ def encrypted(session_id: str, data: bytes, cipher: Cipher) -> bytes:
 def resealed(session_id: str, data: bytes, source: Cipher, target: Cipher) -> bytes:
     """A sealed session file opened with `source` and sealed with `target` (another
     passphrase); a line that does not open stays as it is, set aside as before."""
-    from assistant.crypto import HEADER_NOTE, reseal
+    from assistant.journal.crypto import HEADER_NOTE, reseal
 
     header, other, body = split_front_matter(data)
     fields = session_fields(header | {"session": session_id}) | target.header()

@@ -30,10 +30,11 @@ from typing import Any
 
 import numpy as np
 
-from assistant import audio, files
+from assistant import files
 from assistant.config import Settings
 from assistant.errors import ReflectError
 from assistant.messages import Msg
+from assistant.speech import audio
 
 log = logging.getLogger(__name__)
 

@@ -13,28 +13,23 @@ two listen() calls is never heard (half-duplex), and a recording stands still me
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import queue
-import shutil
-import sys
 import threading
 import time
-import unicodedata
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TextIO
+from typing import Any, Protocol
 
 import numpy as np
 
-from assistant.audio import DeviceLost, EndOfInput, Source
 from assistant.config import Settings
 from assistant.errors import ReflectError
-from assistant.interrupts import Interrupted, StopRequest
+from assistant.interrupts import StopRequest
 from assistant.messages import Msg
-from assistant.session import Answer, Command, Ear, Heard
-from assistant.stt import SpeechModel, parse, partial_words
+from assistant.speech.audio import DeviceLost, EndOfInput, Source
+from assistant.speech.stt import SpeechModel, parse, partial_words
+from assistant.turns import Answer, Command, Ear, Heard, Interrupted
 
 log = logging.getLogger(__name__)
 
@@ -145,71 +140,6 @@ class Transcript(Protocol):
     def aside(self) -> None:
         """Something else is about to be printed: leave the live line first."""
         ...
-
-
-class LiveLine:
-    """The transcript on screen: one live line in a terminal, plain lines elsewhere.
-
-    In a terminal the line is rewritten with a carriage return as words come in and is
-    closed with a newline when the answer ends. Anywhere else (a pipe, a log, some
-    screen readers) only "Listening." and the finished answer are printed, one line each.
-    """
-
-    def __init__(self, out: TextIO = sys.stdout, live: bool | None = None) -> None:
-        self.out = out
-        self.live = out.isatty() if live is None else live
-        self._shown = 0  # display width of what the live line shows now
-
-    def listening(self) -> None:
-        if self.live:
-            self._show(Msg.LISTENING.format())
-        else:
-            self._write(Msg.LISTENING.format() + "\n")
-
-    def partial(self, text: str) -> None:
-        if self.live and text:
-            self._show(text)
-
-    def done(self, text: str) -> None:
-        line = Msg.HEARD.format(text=text) + "\n"
-        if self.live:
-            self._show("")
-            line = "\r" + line
-        self._write(line)
-        self._shown = 0
-
-    def aside(self) -> None:
-        if self.live and self._shown:
-            self._write("\n")
-            self._shown = 0
-
-    def _show(self, text: str) -> None:
-        width = max(10, shutil.get_terminal_size().columns - 1)
-        text = _tail(text, width)
-        shown = _width(text)
-        self._write("\r" + text + " " * max(0, self._shown - shown))
-        self._shown = shown
-
-    def _write(self, text: str) -> None:
-        """A terminal that was closed (the session ends on its SIGHUP) costs the display,
-        never the answer being heard."""
-        with contextlib.suppress(OSError):
-            self.out.write(text)
-            self.out.flush()
-
-
-def _width(text: str) -> int:
-    """Terminal columns `text` takes (Korean, Chinese, Japanese characters take two)."""
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
-def _tail(text: str, width: int) -> str:
-    """The end of `text` that fits in `width` columns, so the live line never wraps."""
-    if _width(text) <= width:
-        return text
-    while _width(text) > width - 1:
-        text = text[1:]
-    return "\u2026" + text
 
 
 def is_word(word: str) -> bool:
@@ -467,38 +397,3 @@ class SpokenEar:
                 self.notice(why)
             self._typed = self.fallback()
         return self._typed.listen()
-
-
-class EnterKey:
-    """Enter on the keyboard, read by a small thread (only when stdin is a terminal).
-
-    While the session is spoken, every line typed is a key press: `on_enter` skips the
-    narration and ends the answer. If the microphone is lost, `typed()` hands the same
-    lines to the typed ear instead, so two readers never fight over stdin.
-    """
-
-    def __init__(self, inp: TextIO, on_enter: Callable[[], None]) -> None:
-        self.inp = inp
-        self.on_enter = on_enter
-        self._typing = False
-        self._lines: queue.SimpleQueue[str] = queue.SimpleQueue()
-        threading.Thread(target=self._run, name="reflect-enter", daemon=True).start()
-
-    def _run(self) -> None:
-        for line in iter(self.inp.readline, ""):
-            if self._typing:
-                self._lines.put(line)
-            else:
-                self.on_enter()
-        self._lines.put("")  # end of input
-
-    def typed(self) -> EnterKey:
-        """From now on, lines are typed answers: read them with readline()."""
-        self._typing = True
-        return self
-
-    def readline(self) -> str:
-        line = self._lines.get()
-        if not line:
-            self._lines.put("")  # the end stays the end for every later read
-        return line

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from assistant.errors import BadInput
-from assistant.guide import MAX_BYTES, UNPRINTABLE
+from assistant.guides.loader import MAX_BYTES, UNPRINTABLE
 from assistant.messages import Msg
 
 HEADING_WORDS = 12  # a plain-text heading is one short line without final punctuation

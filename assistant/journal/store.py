@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from assistant import files
 from assistant.errors import BadInput, ReflectError
-from assistant.journal_format import (
+from assistant.journal.format import (
     DASH,
     Block,
     Entry,
@@ -56,12 +56,12 @@ from assistant.journal_format import (
     split_front_matter,
     when,
 )
-from assistant.journal_lock import held, hold, read_all
-from assistant.journal_writer import Writer, reason
+from assistant.journal.lock import held, hold, read_all
+from assistant.journal.writer import Writer, reason
 from assistant.messages import Msg
 
 if TYPE_CHECKING:
-    from assistant.crypto import Cipher, Keyring
+    from assistant.journal.crypto import Cipher, Keyring
 
 __all__ = ["DASH", "Block", "Entry", "Journal", "Mark", "Note", "Record", "Writer",
            "open_journal", "render_markdown", "split_front_matter"]
@@ -242,7 +242,7 @@ class Journal:
         now = datetime.now().astimezone()
         if cipher is None:
             return self._create(fields, None, now, lambda _: data[body:], other)
-        from assistant.crypto import reseal
+        from assistant.journal.crypto import reseal
 
         lines = sealed_lines(data[body:])
         return self._create(fields, cipher, now,
@@ -256,7 +256,7 @@ class Journal:
         half-written session behind. The folder is made again if it was removed."""
         comments: tuple[str, ...] = ()
         if cipher is not None:
-            from assistant.crypto import HEADER_NOTE
+            from assistant.journal.crypto import HEADER_NOTE
 
             comments = HEADER_NOTE
         base = f"{at:%Y-%m-%dT%H-%M-%S}-{_slug(fields.get('guide') or '')}"
@@ -320,7 +320,7 @@ class Journal:
         """Seal every plaintext session with `self.cipher`: (converted, already encrypted).
         Sessions open elsewhere, and files that are not sessions, are left as they are and
         told of in `skipped`. Each file is replaced whole (see `_replace`)."""
-        from assistant.journal_seal import encrypted
+        from assistant.journal.sealed import encrypted
 
         assert self.cipher is not None
         converted = already = 0
@@ -342,8 +342,8 @@ class Journal:
         (`_replace`); the next run with the same two passphrases finishes the job, and
         the new passphrase's key already in use is used again, so one salt remains.
         PASSPHRASE_WRONG when neither passphrase opens any session."""
-        from assistant.crypto import Keyring
-        from assistant.journal_seal import resealed
+        from assistant.journal.crypto import Keyring
+        from assistant.journal.sealed import resealed
 
         headers = self.encrypted_headers()
         if not headers:
@@ -510,7 +510,7 @@ class Journal:
                        body: int) -> list[bytes | Note]:
         """Each sealed line opened, or set aside when it is torn, altered or moved; the
         whole file set aside, as it is, when its header is damaged."""
-        from assistant.crypto import block_aad
+        from assistant.journal.crypto import block_aad
 
         try:
             cipher = self._cipher_for(path, header)
@@ -541,15 +541,15 @@ def open_journal(encrypt: bool = False, directory: Path | None = None,
     """The user's journal, unlocked with a passphrase when it already holds encrypted
     sessions (new sessions then stay encrypted too) or when encryption is asked for.
     `ask(new)` gives the passphrase -- `new`: none is in use yet, so it is being chosen --
-    and is the CLI's to give (crypto.ask_passphrase when none is given)."""
+    and is the CLI's to give (a prompt); without one, only the environment is read."""
     from assistant.config import paths
 
     journal = Journal(directory or paths().journal_dir)
     headers = journal.encrypted_headers()
     if headers or encrypt:
-        from assistant import crypto
+        from assistant.journal import crypto
 
-        passphrase = (ask or crypto.ask_passphrase)(not headers)
+        passphrase = (ask or crypto.passphrase_from_env)(not headers)
         journal.cipher = unlock(headers, passphrase) if headers else crypto.Cipher.create(
             passphrase)
     return journal
@@ -559,7 +559,7 @@ def unlock(headers: list[dict[str, str | None]], passphrase: str) -> Cipher:
     """The key of the newest session the passphrase opens: new sessions are sealed with
     it, and sessions it does not open are left out where they are read. When it opens
     none, PASSPHRASE_WRONG, before anything is read."""
-    from assistant.crypto import Keyring
+    from assistant.journal.crypto import Keyring
 
     cipher = _opening(headers, Keyring(passphrase))
     if cipher is None:

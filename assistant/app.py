@@ -1,0 +1,301 @@
+"""Builds a session's parts from the settings, runs it, and says where the answers are.
+
+The one place that wires devices, engines, models and the journal together: the voice
+(spoken and shown, or printed), the ear (spoken, or typed), the store (the journal's
+writer), and every fallback when a part is missing -- each a sentence, then the session
+goes on without it. A model the user chose that cannot be used, or a sound file option
+that cannot be used, is an error instead. Heavy modules are imported here, inside the
+functions, so `reflect --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple, TextIO
+
+from assistant.errors import BadInput, ReflectError
+from assistant.messages import Msg
+
+if TYPE_CHECKING:
+    from assistant.config import Settings
+    from assistant.guides import Guide
+    from assistant.interrupts import StopRequest
+    from assistant.journal import Journal, Record
+    from assistant.speech.commands import Commands
+    from assistant.speech.stt import SpeechModel
+    from assistant.turns import Ear, Voice
+
+
+class SessionIO(NamedTuple):
+    """What a session talks through, and how to release it afterwards."""
+
+    voice: Voice
+    ear: Ear
+    cleanup: Callable[[], None]
+    model: str | None = None  # the speech model's name, for the journal's front matter
+
+
+def _session_io(args: argparse.Namespace, settings: Settings, guide: Guide,
+                commands: Commands, stop: StopRequest) -> SessionIO:
+    """The voice and ear for this run. Spoken unless --text; each missing part (speech
+    output, the default speech model, microphone) is one sentence, and the session goes on
+    without it: prompts printed instead of spoken, typed answers instead of spoken ones.
+    A model the user chose (--model, REFLECT_MODEL, the model setting) that cannot be used
+    is an error before anything is written or said."""
+    from contextlib import ExitStack
+
+    from assistant.terminal import ConsoleEar, ConsoleVoice
+
+    def typed_ear(inp: TextIO = sys.stdin) -> ConsoleEar:
+        return ConsoleEar(inp, commands=commands, stop=stop)
+
+    if args.text:
+        return SessionIO(ConsoleVoice(), typed_ear(), lambda: None)
+    from assistant.config import paths
+    from assistant.speech import audio
+    from assistant.speech.ear import SpokenEar
+    from assistant.speech.voice import Voice
+    from assistant.terminal import EnterKey, LiveLine
+
+    model = _speech_model(args, settings, guide)
+    parts = ExitStack()
+    voice: Voice | ConsoleVoice | SpokenAndShown = ConsoleVoice()
+    try:
+        speaker = (audio.SpeakerFile(Path(args.speaker_file)) if args.speaker_file
+                   else audio.Speaker(settings.output_device))
+        parts.callback(speaker.close)
+        spoken = Voice(speaker, settings, paths().cache_dir / "speech")
+        parts.callback(spoken.close)
+        voice = SpokenAndShown(spoken, voice, stop)
+    except ReflectError as err:
+        if err.msg is Msg.WAV_WRITE_FAILED:  # --speaker-file cannot be written: bad input
+            parts.close()
+            raise
+        _printing_instead(err)
+
+    def typing_instead(err: ReflectError) -> SessionIO:
+        print(err, Msg.TYPING_INSTEAD.format(), file=sys.stderr)
+        return SessionIO(voice, typed_ear(), parts.close)
+
+    if isinstance(model, ReflectError):
+        return typing_instead(model)
+    try:
+        source: audio.Source = (
+            audio.MicFile(Path(args.mic_file), model.sample_rate, realtime=not args.fast)
+            if args.mic_file else audio.MicStream(settings.input_device, model.sample_rate))
+        source.start()
+    except ReflectError as err:
+        if err.msg is Msg.BAD_WAV:  # --mic-file cannot be read: bad input, not a missing part
+            parts.close()
+            raise
+        return typing_instead(err)
+    enter = threading.Event()
+    keys = None
+    if sys.stdin.isatty():
+        def pressed() -> None:
+            enter.set()
+            if isinstance(voice, SpokenAndShown):
+                voice.skip()
+
+        keys = EnterKey(sys.stdin, pressed)
+        print(Msg.ENTER_HINT.format())
+    ear = SpokenEar(source, model, settings, commands.match, transcript=LiveLine(),
+                    enter_pressed=enter, notice=lambda text: voice.say(text, "notice"),
+                    fallback=lambda: typed_ear(keys.typed() if keys else sys.stdin),
+                    stop=stop)
+    parts.callback(ear.close)
+    return SessionIO(voice, ear, parts.close, model.name)
+
+
+def _speech_model(args: argparse.Namespace, settings: Settings,
+                  guide: Guide) -> SpeechModel | ReflectError:
+    """The model to listen with, or why there is none. A model the user named is loaded
+    now, so that one that cannot be used stops here with its sentence (exit 2); the default
+    model loads in the background while the introduction is spoken, and a missing one
+    means typed answers."""
+    from assistant.models import resolve
+    from assistant.speech.stt import SpeechModel
+
+    if args.model or settings.model:
+        model = SpeechModel(resolve(args.model, settings, guide.language))
+        model.load()
+        return model
+    try:
+        return SpeechModel(resolve(None, settings, guide.language))
+    except ReflectError as err:
+        return err
+
+
+class SpokenAndShown:
+    """Says everything aloud and prints it too, so the screen follows along (and a user
+    who cannot hear still can). If the speaker fails mid-session, it says so once and
+    goes on printing only."""
+
+    def __init__(self, spoken: Voice, shown: Voice, stop: StopRequest) -> None:
+        self.spoken: Voice | None = spoken
+        self.shown = shown
+        self.stop = stop
+        stop.on_request(self.skip)  # the speaker falls silent at once
+
+    def say(self, text: str, kind: str = "narration") -> None:
+        self.shown.say(text, kind)  # type: ignore[arg-type]
+        self._speak(lambda v: v.say(text, kind))  # type: ignore[arg-type]
+
+    def pause(self, seconds: float) -> None:
+        self._speak(lambda v: v.pause(seconds))
+
+    def prepare(self, texts: Sequence[str]) -> None:
+        self._speak(lambda v: v.prepare(texts))
+
+    def cue(self, name: str) -> None:
+        self.shown.cue(name)
+        self._speak(lambda v: v.cue(name))
+
+    def skip(self) -> None:
+        self._speak(lambda v: v.skip())  # type: ignore[attr-defined]
+
+    def _speak(self, act: Callable[[Voice], None]) -> None:
+        """Speak, then raise Interrupted if a stop was requested meanwhile (the sound was
+        cut short for it)."""
+        from assistant.speech.audio import DeviceLost
+
+        if self.spoken is None:
+            self.stop.check()
+            return
+        try:
+            act(self.spoken)
+            self.stop.check()
+        except DeviceLost as err:
+            self.spoken = None
+            _printing_instead(ReflectError(Msg.SPEAKER_UNAVAILABLE, reason=str(err)))
+        except ReflectError as err:
+            self.spoken = None
+            _printing_instead(err)
+
+
+def _printing_instead(err: ReflectError) -> None:
+    """Say why nothing will be heard, and that the prompts are printed instead."""
+    if err.msg is Msg.SPEECH_UNAVAILABLE:  # that sentence says so already
+        print(err, file=sys.stderr)
+    else:
+        print(err, Msg.PRINTING_INSTEAD.format(), file=sys.stderr)
+
+
+def _session_settings(args: argparse.Namespace) -> Settings:
+    from assistant.config import load_settings
+
+    return load_settings({
+        "input_device": args.input_device, "output_device": args.output_device,
+        "model": args.model, "answer_silence": args.answer_silence,
+        "max_answer": args.max_answer, "encrypt": True if args.encrypt else None,
+        "voice": args.voice, "rate": args.rate, "volume": args.volume,
+        "tones": False if args.no_tones else None,
+    })
+
+
+def _run_session(args: argparse.Namespace, settings: Settings, journal: Journal,
+                 guide: Guide, record: Record | None = None) -> int:
+    """Wire the parts together, run the session, then say where the answers are. Ctrl-C,
+    SIGTERM and SIGHUP end it the one way `interrupts` describes."""
+    from assistant.interrupts import StopRequest
+    from assistant.session import Session
+    from assistant.speech.commands import Commands
+    from assistant.turns import Interrupted
+
+    commands = Commands(guide.language)
+    stop = StopRequest()
+    io = _session_io(args, settings, guide, commands, stop)
+    code, closing = 0, []
+    try:
+        writer = (journal.reopen(record.id) if record is not None
+                  else journal.start(guide.id, model=io.model, guide_file=_file_of(guide),
+                                     guide_digest=guide.digest))
+        try:
+            with stop.installed():
+                result = Session(guide, io.voice, io.ear, writer, commands=commands,
+                                 resume_from=record).run()
+        finally:
+            lost_at_close = writer.close()  # the file went missing after the last save
+    except Interrupted as err:
+        result, code = "stopped", err.exit_code
+        closing += [err.notice] if err.notice else []
+        closing.append((Msg.INTERRUPTED_SAVED if err.saved else Msg.INTERRUPTED_ALL_SAVED
+                        ).format())
+    finally:
+        io.cleanup()
+    closing += [lost_at_close] if lost_at_close else []
+    closing.append(Msg.SAVED_IN.format(path=writer.path))
+    if result == "stopped":
+        closing.append(Msg.RESUME_HOW.format(session=writer.id))
+    with contextlib.suppress(OSError):  # after SIGHUP the terminal may be gone
+        print("\n" + "\n".join(closing), flush=True)
+    return code
+
+
+def _file_of(guide: Guide) -> Path | None:
+    """Where `resume` finds a guide again: its file, unless it came with Reflect."""
+    return None if guide.bundled or guide.path is None else guide.path.resolve()
+
+
+def run(args: argparse.Namespace) -> int:
+    """`reflect run [GUIDE]`: a new session."""
+    from assistant import guides
+
+    settings = _session_settings(args)
+    guide = guides.find(args.guide or settings.guide)
+    return _run_session(args, settings, users_journal(settings.encrypt), guide)
+
+
+def resume(args: argparse.Namespace) -> int:
+    """`reflect resume [SESSION]`: the latest unfinished session, or the one named."""
+    from assistant.terminal import tell_left_out
+
+    settings = _session_settings(args)
+    journal = users_journal(settings.encrypt)
+    skipped: list[ReflectError] = []
+    record = (journal.read(args.session) if args.session is not None
+              else journal.latest_unfinished(skipped))
+    tell_left_out(skipped)
+    if record is None:
+        raise ReflectError(Msg.NOTHING_TO_RESUME)
+    return _run_session(args, settings, journal, _guide_of(record), record)
+
+
+def users_journal(encrypt: bool = False) -> Journal:
+    """The user's journal, unlocked (with the passphrase asked in the terminal) when it
+    holds encrypted sessions or `encrypt` is asked for; says so when files that were open
+    to others were made private again."""
+    from assistant.journal import open_journal
+    from assistant.terminal import ask_passphrase
+
+    journal = open_journal(encrypt=encrypt, ask=ask_passphrase)
+    if journal.repaired:
+        print(Msg.PERMISSIONS_REPAIRED.format(count=len(journal.repaired)), file=sys.stderr)
+    return journal
+
+
+def _guide_of(record: Record) -> Guide:
+    """The guide a session follows: the file it was started from, else the guide of that
+    id. A guide that changed since is named (the answers kept stay where they are)."""
+    from assistant import guides
+
+    path = Path(record.guide_file) if record.guide_file else None
+    if path is not None and path.is_file():
+        guide = guides.load(path)
+    elif path is not None and not any(g.id == record.guide for g in guides.available()):
+        raise BadInput(Msg.GUIDE_FILE_GONE, guide=record.guide,
+                           path=path, session=record.id)
+    else:
+        guide = guides.find(record.guide)
+    if guide.id != record.guide:
+        raise BadInput(Msg.GUIDE_FILE_OTHER, guide=record.guide,
+                           path=guide.path, other=guide.id, session=record.id)
+    if record.guide_digest and guide.digest != record.guide_digest:
+        print(Msg.GUIDE_CHANGED.format(guide=guide.id, path=guide.path or guide.id),
+              file=sys.stderr)
+    return guide

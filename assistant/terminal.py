@@ -1,0 +1,248 @@
+"""The terminal: the typed session's Voice and Ear, the live transcript line, the Enter
+key during a spoken session, the passphrase prompt, and the lines that name what was
+left out.
+
+Typing is a first-class way to use Reflect (for people who cannot or do not want to
+speak), so this is plain lines only: no colours, no cursor movement, a blank line between
+parts and "Question:" before each question, which a screen reader reads out in order.
+It works the same with a pipe on stdin, which is how scripts and tests drive it. Only the
+live transcript rewrites a line, and only on a terminal.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import getpass
+import os
+import queue
+import shutil
+import sys
+import threading
+import time
+import unicodedata
+from collections.abc import Callable, Sequence
+from typing import TextIO
+
+from assistant.errors import BadInput, ReflectError
+from assistant.interrupts import StopRequest
+from assistant.messages import Msg
+from assistant.printable import printable
+from assistant.speech.commands import Commands
+from assistant.turns import Answer, Command, Heard, Interrupted, Kind
+
+
+class ConsoleVoice:
+    """Prints what a spoken session would say."""
+
+    def __init__(self, out: TextIO = sys.stdout) -> None:
+        self.out = out
+        self._started = False
+
+    def say(self, text: str, kind: Kind = "narration") -> None:
+        if kind == "question":
+            text = Msg.TYPED_QUESTION.format(text=text)
+        self._print(text)
+
+    def pause(self, seconds: float) -> None:
+        """Readers take their own time; a typed session never waits."""
+
+    def prepare(self, texts: Sequence[str]) -> None:
+        """Printing needs no rendering ahead."""
+
+    def cue(self, name: str) -> None:
+        if name == "saved":  # the one cue a typed user needs to see: the answer is safe
+            self._print(Msg.TYPED_SAVED.format())
+
+    def _print(self, text: str) -> None:
+        """Blank line between parts. A closed terminal (the session ends on its SIGHUP)
+        costs the display, never the session."""
+        with contextlib.suppress(OSError):
+            print(("\n" if self._started else "") + text, file=self.out, flush=True)
+        self._started = True
+
+
+class ConsoleEar:
+    """Reads typed answers: several lines, ended by an empty line or "done" alone.
+
+    A line that is a command on its own (the same matcher as for speech) is returned as
+    a Command carrying the lines typed before it. At the end of input, pending text comes
+    back as an answer first, then "stop" -- so a pipe that runs dry loses nothing.
+    A stop request (Ctrl-C, SIGTERM, SIGHUP) while typing raises Interrupted at once,
+    carrying the lines typed so far, for the session to save."""
+
+    def __init__(self, inp: TextIO = sys.stdin, out: TextIO = sys.stdout,
+                 commands: Commands | None = None,
+                 clock: Callable[[], float] = time.monotonic,
+                 stop: StopRequest | None = None) -> None:
+        self.inp = inp
+        self.out = out
+        self.commands = commands or Commands()
+        self.clock = clock
+        self.stop = stop or StopRequest()
+        self._hinted = False
+        self._ended = False
+
+    def listen(self) -> Heard:
+        if self._ended:
+            return Command("stop")
+        if not self._hinted:
+            print(Msg.TYPED_HINT.format(), file=self.out, flush=True)
+            self._hinted = True
+        lines: list[str] = []
+        began = self.clock()
+        while True:
+            try:
+                with self.stop.waiting():
+                    line = self.inp.readline()
+            except Interrupted as stop:
+                self._ended = True
+                if lines:
+                    stop.heard = Answer(self._text(lines), self.clock() - began, "interrupted")
+                raise
+            if not line:  # end of input
+                self._ended = True
+                if lines:
+                    return Answer(self._text(lines), self.clock() - began, "end-of-input")
+                return Command("stop")
+            line = line.rstrip("\r\n")
+            if not line.strip():
+                if lines:
+                    return Answer(self._text(lines), self.clock() - began, "typed")
+                continue  # an empty line before any text ends nothing
+            name = self.commands.match(line)
+            if name == "finish" and lines:
+                return Answer(self._text(lines), self.clock() - began, "typed")
+            if name:
+                return Command(name, self._text(lines), self.clock() - began if lines else 0.0)
+            lines.append(line)
+
+    @staticmethod
+    def _text(lines: list[str]) -> str:
+        """The typed lines as one text that can be saved: bytes that were not UTF-8 (kept
+        by Python as lone surrogates) become U+FFFD instead of failing the save."""
+        text = "\n".join(lines).strip()
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def ask_passphrase(new: bool, env: str | None = None, prompt: Msg | None = None) -> str:
+    """The passphrase from the environment variable `env` (REFLECT_PASSPHRASE unless
+    given: scripts, tests) or typed without echo; a new one is typed twice so a typo
+    cannot lock the user out."""
+    from assistant.journal.crypto import PASSPHRASE_ENV, passphrase_from_env
+
+    env = env or PASSPHRASE_ENV
+    if env in os.environ or not sys.stdin.isatty():
+        return passphrase_from_env(new, env)
+    prompt = prompt or (Msg.PASSPHRASE_NEW if new else Msg.PASSPHRASE_ASK)
+    first = getpass.getpass(prompt.format())
+    if not first:
+        raise BadInput(Msg.PASSPHRASE_EMPTY)
+    if new and getpass.getpass(Msg.PASSPHRASE_AGAIN.format()) != first:
+        raise BadInput(Msg.PASSPHRASE_MISMATCH)
+    return first
+
+
+class LiveLine:
+    """The transcript on screen: one live line in a terminal, plain lines elsewhere.
+
+    In a terminal the line is rewritten with a carriage return as words come in and is
+    closed with a newline when the answer ends. Anywhere else (a pipe, a log, some
+    screen readers) only "Listening." and the finished answer are printed, one line each.
+    """
+
+    def __init__(self, out: TextIO = sys.stdout, live: bool | None = None) -> None:
+        self.out = out
+        self.live = out.isatty() if live is None else live
+        self._shown = 0  # display width of what the live line shows now
+
+    def listening(self) -> None:
+        if self.live:
+            self._show(Msg.LISTENING.format())
+        else:
+            self._write(Msg.LISTENING.format() + "\n")
+
+    def partial(self, text: str) -> None:
+        if self.live and text:
+            self._show(text)
+
+    def done(self, text: str) -> None:
+        line = Msg.HEARD.format(text=text) + "\n"
+        if self.live:
+            self._show("")
+            line = "\r" + line
+        self._write(line)
+        self._shown = 0
+
+    def aside(self) -> None:
+        if self.live and self._shown:
+            self._write("\n")
+            self._shown = 0
+
+    def _show(self, text: str) -> None:
+        width = max(10, shutil.get_terminal_size().columns - 1)
+        text = _tail(text, width)
+        shown = _width(text)
+        self._write("\r" + text + " " * max(0, self._shown - shown))
+        self._shown = shown
+
+    def _write(self, text: str) -> None:
+        """A terminal that was closed (the session ends on its SIGHUP) costs the display,
+        never the answer being heard."""
+        with contextlib.suppress(OSError):
+            self.out.write(text)
+            self.out.flush()
+
+
+def _width(text: str) -> int:
+    """Terminal columns `text` takes (Korean, Chinese, Japanese characters take two)."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _tail(text: str, width: int) -> str:
+    """The end of `text` that fits in `width` columns, so the live line never wraps."""
+    if _width(text) <= width:
+        return text
+    while _width(text) > width - 1:
+        text = text[1:]
+    return "\u2026" + text
+
+
+class EnterKey:
+    """Enter on the keyboard, read by a small thread (only when stdin is a terminal).
+
+    While the session is spoken, every line typed is a key press: `on_enter` skips the
+    narration and ends the answer. If the microphone is lost, `typed()` hands the same
+    lines to the typed ear instead, so two readers never fight over stdin.
+    """
+
+    def __init__(self, inp: TextIO, on_enter: Callable[[], None]) -> None:
+        self.inp = inp
+        self.on_enter = on_enter
+        self._typing = False
+        self._lines: queue.SimpleQueue[str] = queue.SimpleQueue()
+        threading.Thread(target=self._run, name="reflect-enter", daemon=True).start()
+
+    def _run(self) -> None:
+        for line in iter(self.inp.readline, ""):
+            if self._typing:
+                self._lines.put(line)
+            else:
+                self.on_enter()
+        self._lines.put("")  # end of input
+
+    def typed(self) -> EnterKey:
+        """From now on, lines are typed answers: read them with readline()."""
+        self._typing = True
+        return self
+
+    def readline(self) -> str:
+        line = self._lines.get()
+        if not line:
+            self._lines.put("")  # the end stays the end for every later read
+        return line
+
+
+def tell_left_out(skipped: list[ReflectError]) -> None:
+    """Name each session file that could not be read (the rest went on without it)."""
+    for err in skipped:
+        print(printable(str(err)), file=sys.stderr)

@@ -1,0 +1,133 @@
+"""What the parts of a session hand each other: the turns of the conversation.
+
+The session (the conductor) talks to a Voice, an Ear and a Store through the protocols
+here, and they answer with these small types -- so every part can be swapped (typed or
+spoken, a fake in a test) and none of them needs to import the session.
+"""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal, Protocol
+
+Kind = Literal["title", "narration", "question", "notice"]  # what a text is, for a screen
+Cue = Literal["listening", "saved", "stopped"]  # the short tones
+CommandName = Literal["finish", "repeat", "skip", "back", "pause", "resume", "stop", "help"]
+# Why an answer ended; kept in the journal as written here.
+Ended = Literal["silence", "command", "enter", "max", "typed", "device-lost", "end-of-input",
+                "interrupted"]
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One finished answer, as heard or typed."""
+
+    text: str
+    seconds: float
+    ended: Ended
+    confidence: float | None = None
+    notice: str | None = None  # to tell the user once the answer is saved (what happened)
+
+
+@dataclass(frozen=True)
+class Command:
+    """A command spoken or typed as an utterance of its own (see speech/commands.py)."""
+
+    name: CommandName
+    pending: str = ""  # answer text heard before the command, not yet saved
+    seconds: float = 0.0  # how long the pending text took
+
+
+Heard = Answer | Command
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One saved answer."""
+
+    step: str
+    prompt: int  # index in step.prompts (the full list, not per role)
+    title: str
+    question: str
+    text: str
+    at: datetime
+    seconds: float
+    ended: str  # an Ended, or whatever an older or hand-edited journal says
+    confidence: float | None = None
+    edited: bool = False  # the text on disk differs in length from what Reflect wrote
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A session event that is not an answer: `role` (value), `skip` (step, prompt), `end`."""
+
+    kind: str
+    at: datetime
+    step: str | None = None
+    prompt: int | None = None
+    value: str | None = None
+
+
+class Interrupted(Exception):
+    """A signal (Ctrl-C, SIGTERM, SIGHUP) asked the session to end. `heard` is the answer
+    in progress when it came (set by the ear); `saved` and `notice` are set by whoever
+    saved it (see interrupts.py)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+        self.heard: Answer | None = None
+        self.saved = False
+        self.notice: str | None = None
+
+    @property
+    def exit_code(self) -> int:
+        return 128 + self.signum
+
+
+class Voice(Protocol):
+    def say(self, text: str, kind: Kind = "narration") -> None:
+        """Present `text` and return once it has been spoken (or skipped by the user).
+
+        `kind` lets a screen show what the text is (a question, the guide's narration, a
+        part's title, or one of Reflect's own notices); a spoken voice may ignore it."""
+
+    def pause(self, seconds: float) -> None:
+        """A step's quiet after its narration; text output need not wait."""
+
+    def prepare(self, texts: Sequence[str]) -> None:
+        """A hint that these texts come next, so they can be rendered ahead."""
+
+    def cue(self, name: Cue) -> None:
+        """A short non-verbal signal."""
+
+
+class Ear(Protocol):
+    def listen(self) -> Heard:
+        """Wait for the user's next answer or command."""
+
+
+class Store(Protocol):
+    """Where answers go: the journal's Writer. Both calls are durable when they return, and
+    return a sentence for the user when something about the saving needs saying (the file
+    was moved away, and where the answers are now), else None."""
+
+    def answer(self, entry: Entry) -> str | None: ...
+
+    def mark(self, mark: Mark) -> str | None: ...
+
+
+class Progress(Protocol):
+    """A session read back, as far as resuming it needs (the journal's Record)."""
+
+    @property
+    def finished(self) -> bool: ...
+
+    @property
+    def role(self) -> str | None: ...
+
+    @property
+    def done(self) -> set[tuple[str, int]]: ...
