@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, get_type_hints
 
 from assistant import files, plainyaml
-from assistant.errors import BadInput, ReflectError
+from assistant.errors import BadInput, ReflectError, reason
 from assistant.messages import Msg
 
 if TYPE_CHECKING:
@@ -204,7 +204,7 @@ def _settings_mapping(path: Path) -> dict[Any, Any]:
     except FileNotFoundError:
         return {}
     except OSError as err:
-        raise ReflectError(Msg.UNREADABLE_FILE, path=path, reason=err.strerror) from None
+        raise ReflectError(Msg.UNREADABLE_FILE, path=path, reason=reason(err)) from None
     except plainyaml.Refused as err:
         what = (Msg.SETTINGS_TOO_DEEP.format(depth=MAX_DEPTH) if err.too_deep
                 else Msg.SETTINGS_ALIAS.format())
@@ -297,5 +297,5 @@ def save_setting(key: str, text: str) -> Any:
         files.replace_private(path, data)
     except OSError as err:
         raise ReflectError(Msg.SETTINGS_WRITE_FAILED, path=path,
-                           reason=err.strerror or err) from None
+                           reason=reason(err)) from None
     return value

@@ -19,7 +19,7 @@ from typing import Any
 
 from assistant import models
 from assistant.config import Settings, paths
-from assistant.errors import ReflectError
+from assistant.errors import ReflectError, reason
 from assistant.messages import Msg
 from assistant.speech import audio
 
@@ -41,10 +41,6 @@ def problem(what: str, fix: str) -> Result:
     return Result(False, Msg.DOCTOR_PROBLEM.format(what=what, fix=fix))
 
 
-def _reason(err: BaseException) -> str:
-    return str(err).rstrip(".") or type(err).__name__
-
-
 def check_speech_output(settings: Settings) -> Result:
     """Render a short sentence to a WAV in a temp dir, through the session's own Voice."""
     try:
@@ -62,7 +58,7 @@ def check_speech_output(settings: Settings) -> Result:
             raise RuntimeError(Msg.DOCTOR_TTS_SILENT.format())
     except Exception as err:  # any failure here means no speech; say which
         wrong_voice = isinstance(err, ReflectError) and err.msg is Msg.VOICE_NOT_FOUND
-        return problem(Msg.DOCTOR_TTS_BAD.format(reason=_reason(err)),
+        return problem(Msg.DOCTOR_TTS_BAD.format(reason=reason(err)),
                        (Msg.DOCTOR_VOICE_FIX if wrong_voice else Msg.DOCTOR_TTS_FIX).format())
     return ok(Msg.DOCTOR_TTS_OK)
 
@@ -105,7 +101,7 @@ def check_device(sd: Any, kind: str, spec: str | None) -> Result:
             stream.close()
     except Exception as err:  # PortAudioError, or the sound server going away
         return problem(Msg.DOCTOR_DEVICE_BROKEN.format(kind=kind, name=name,
-                                                       reason=_reason(err)), fix.format())
+                                                       reason=reason(err)), fix.format())
     return ok(Msg.DOCTOR_INPUT_OK if is_input else Msg.DOCTOR_OUTPUT_OK, name=name)
 
 
@@ -116,7 +112,7 @@ def _guide_language(settings: Settings) -> tuple[str, Result | None]:
         return guide.find(settings.guide).language, None
     except ReflectError as err:
         return "en", problem(Msg.DOCTOR_GUIDE_BAD.format(guide=settings.guide,
-                                                         reason=_reason(err)),
+                                                         reason=reason(err)),
                              Msg.DOCTOR_GUIDE_FIX.format())
 
 
@@ -159,7 +155,7 @@ def check_model(settings: Settings, explicit: str | None = None) -> list[Result]
         recognizer.FinalResult()
     except Exception as err:  # vosk raises bare Exceptions; any of them means no listening
         return [*results, problem(Msg.DOCTOR_MODEL_BROKEN.format(path=path,
-                                                                 reason=_reason(err)),
+                                                                 reason=reason(err)),
                                   Msg.DOCTOR_MODEL_BROKEN_FIX.format())]
     return [*results, ok(Msg.DOCTOR_MODEL_OK, name=model.name, language=language,
                          seconds=time.monotonic() - started)]

@@ -5,6 +5,8 @@ The sentences themselves live in messages.py, the one catalogue.
 
 from __future__ import annotations
 
+import errno
+
 from assistant.messages import Msg
 
 EXIT_FAILURE = 1
@@ -38,3 +40,17 @@ class Cancelled(ReflectError):
     """The user stopped a long task (Ctrl-C during a download)."""
 
     exit_code = EXIT_CANCELLED
+
+
+def reason(err: BaseException, refused: Msg = Msg.REASON_READ_DENIED) -> str:
+    """Why something failed, for "... because {reason}": a full disk and a refusal (in the
+    caller's words, `refused`) said plainly, anything else as the system or the library
+    says it."""
+    if isinstance(err, OSError):
+        if err.errno == errno.ENOSPC:
+            return Msg.REASON_DISK_FULL.format()
+        if err.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+            return refused.format()
+        if err.strerror:
+            return err.strerror
+    return str(err).rstrip(".") or type(err).__name__

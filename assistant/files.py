@@ -12,7 +12,9 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import re
 import tempfile
+import unicodedata
 from pathlib import Path
 
 DIR_MODE = 0o700
@@ -121,3 +123,13 @@ def open_private_append(path: Path) -> int:
         os.close(fd)
         raise
     return fd
+
+
+def slug(text: str, limit: int, fallback: str) -> str:
+    """`text` as a piece of a file name or id: lowercase ASCII letters, digits and dashes,
+    at most `limit` long (cut at a dash when there is one), `fallback` when nothing is left."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    base = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    if len(base) > limit:
+        base = base[:limit].rsplit("-", 1)[0] if "-" in base[:limit] else base[:limit]
+    return base or fallback

@@ -29,7 +29,7 @@ from typing import TextIO
 
 from assistant import __version__, files
 from assistant.config import Settings, paths
-from assistant.errors import BadInput, Cancelled, ReflectError
+from assistant.errors import BadInput, Cancelled, ReflectError, reason
 from assistant.messages import Msg
 
 TIMEOUT = 30.0  # seconds without a byte before a download gives up (offline never hangs)
@@ -340,7 +340,7 @@ def _stream(response: http.client.HTTPResponse, info: ModelInfo, url: str, part:
                 progress.finish()
     except OSError as err:
         raise ReflectError(Msg.MODEL_WRITE_FAILED, name=info.name, path=part,
-                           reason=err.strerror or err) from None
+                           reason=reason(err)) from None
     cut_short = cut_short or (expected is not None and done < expected)
     _judge_size(info, url, part, done, cut_short, info.size or expected)
 
@@ -421,7 +421,7 @@ def _unpack(info: ModelInfo, part: Path, target: Path) -> None:
         root.rename(target)
     except OSError as err:
         raise ReflectError(Msg.MODEL_WRITE_FAILED, name=info.name, path=target,
-                           reason=err.strerror or err) from None
+                           reason=reason(err)) from None
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
@@ -454,7 +454,7 @@ def download(info: ModelInfo, base_url: str, *, out: TextIO = sys.stdout,
         files.private_dir(models_dir)
     except OSError as err:
         raise ReflectError(Msg.MODEL_WRITE_FAILED, name=info.name, path=models_dir,
-                           reason=err.strerror) from None
+                           reason=reason(err)) from None
     _clear_leftovers(info.name, models_dir)
     url = f"{base_url.rstrip('/')}/{info.name}.zip"
     part = part_path(info.name, models_dir)

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+from sessions import SMALL_GUIDE
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -199,38 +200,6 @@ def sounddevice(virtual_audio: VirtualAudio):
 
 
 # --- typed sessions (session helper) ------------------------------------------------
-
-SMALL_GUIDE = """\
-id: small-test
-title: A small test guide
-language: en
-intro: Welcome to a short test session.
-choose:
-  id: role
-  ask: Were you the one who was hurt, or the one who broke the trust?
-  options: {hurt: [hurt, me], broke: [broke, i did]}
-steps:
-  - id: first
-    title: First part
-    say: Some words before the first questions.
-    prompts:
-      - ask: What happened?
-      - ask: How did it feel to be hurt?
-        for: [hurt]
-      - ask: What made you break it?
-        for: [broke]
-  - id: second
-    title: Second part
-    say: Some words before the second part.
-    prompts:
-      - ask: What do you need now?
-      - ask: What could help tomorrow?
-  - id: closing
-    title: Closing
-    say: A last word, with no question.
-outro: That is all for today.
-"""
-
 
 @pytest.fixture
 def small_guide(reflect_home: Path) -> str:

@@ -10,8 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from sessions import only_session, typed
 from test_journal import T0, entry, read_copy
-from test_text_run import only_session, typed
 
 from assistant.config import paths
 from assistant.journal import Journal, Note

@@ -8,8 +8,8 @@ import os
 from pathlib import Path
 
 import pytest
+from sessions import QUESTIONS, SAVED, Live, answered_up_to, typed
 from test_journal import T0, entry, write_session
-from test_kill import QUESTIONS, SAVED, Live, answered_up_to, typed
 
 from assistant.config import paths
 from assistant.errors import ReflectError

@@ -12,8 +12,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sessions import QUESTIONS, SAVED, Live, answered_up_to, typed
 from test_journal import T0, entry
-from test_kill import QUESTIONS, SAVED, Live, answered_up_to, typed
 
 from assistant.config import paths
 from assistant.errors import ReflectError

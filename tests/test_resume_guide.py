@@ -6,20 +6,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import SMALL_GUIDE
+from sessions import SMALL_GUIDE, only_session, typed
 
 from assistant.config import paths
-from assistant.journal import Journal, Record
+from assistant.journal import Record
 from assistant.messages import Msg
-
-
-def typed(*answers: str) -> str:
-    return "".join(f"{a}\n\n" for a in answers)
-
-
-def only_session() -> Record:
-    (record,) = Journal(paths().journal_dir).sessions()
-    return record
 
 
 def started_from_a_file(cli, tmp_path: Path) -> tuple[Path, Record]:

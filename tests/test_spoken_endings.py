@@ -17,17 +17,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from sessions import Lines, only_session, spawn
 from spoken import (
     KOREAN,
     RATE,
     SILENCE,
-    Lines,
-    only_session,
     questions,
     quiet,
     run_args,
     said,
-    spawn,
     speech_seconds,
 )
 

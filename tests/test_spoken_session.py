@@ -19,14 +19,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from sessions import REPO, Lines, only_session
 from spoken import (
     GUIDE,
     KOREAN,
     RATE,
-    REPO,
     SILENCE,
-    Lines,
-    only_session,
     questions,
     quiet,
     run_args,

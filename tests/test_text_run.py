@@ -6,22 +6,12 @@ from __future__ import annotations
 import stat
 
 import pytest
+from sessions import only_session, typed
 
 from assistant.config import paths
 from assistant.guides.loader import find
-from assistant.journal import Journal, Record, open_journal
+from assistant.journal import open_journal
 from assistant.messages import Msg
-
-
-def typed(*answers: str) -> str:
-    """What a user types: each answer, then an empty line that ends it."""
-    return "".join(f"{a}\n\n" for a in answers)
-
-
-def only_session() -> Record:
-    sessions = Journal(paths().journal_dir).sessions()
-    assert len(sessions) == 1, [s.id for s in sessions]
-    return sessions[0]
 
 
 def test_bundled_guide_completes_from_a_pipe(cli) -> None:

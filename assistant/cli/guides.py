@@ -6,7 +6,7 @@ import argparse
 import sys
 import traceback
 
-from assistant.errors import BadInput, ReflectError
+from assistant.errors import BadInput, ReflectError, reason
 from assistant.messages import Msg
 
 
@@ -102,6 +102,6 @@ def import_article(args: argparse.Namespace) -> int:
         if tmp is not None:
             Path(tmp).unlink(missing_ok=True)
         raise BadInput(Msg.IMPORT_CANNOT_WRITE, path=out,
-                           reason=err.strerror or err) from None
+                           reason=reason(err)) from None
     print(Msg.IMPORT_DONE.format(path=out, id=made.id, steps=len(made.steps)))
     return 0

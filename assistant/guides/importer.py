@@ -27,10 +27,10 @@ from __future__ import annotations
 import json
 import re
 import textwrap
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from assistant import files
 from assistant.errors import BadInput
 from assistant.guides.loader import MAX_BYTES, UNPRINTABLE
 from assistant.messages import Msg
@@ -295,11 +295,7 @@ def _without_promos(text: str) -> str:
 
 def slug(text: str, taken: set[str]) -> str:
     """A short id of lowercase letters, digits and dashes, not yet in `taken` (added)."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    base = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
-    if len(base) > 48:
-        base = base[:48].rsplit("-", 1)[0]
-    base = base or "part"
+    base = files.slug(text, 48, "part")
     found, n = base, 2
     while found in taken:
         found, n = f"{base}-{n}", n + 1

@@ -21,7 +21,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from assistant import config, plainyaml
-from assistant.errors import BadInput, ReflectError
+from assistant.errors import BadInput, ReflectError, reason
 from assistant.guides.schema import Choice, Guide, Prompt, Step
 from assistant.messages import Msg
 
@@ -56,7 +56,7 @@ def read_text(path: Path) -> str:
             data = f.read(MAX_BYTES + 1)
     except OSError as err:
         raise BadInput(Msg.UNREADABLE_FILE, path=path,
-                           reason=err.strerror or err) from None
+                           reason=reason(err)) from None
     if len(data) > MAX_BYTES:
         raise BadInput(Msg.GUIDE_FILE_TOO_BIG, path=path)
     try:

@@ -38,7 +38,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from assistant import files
-from assistant.errors import BadInput
+from assistant.errors import BadInput, reason
 from assistant.journal.store import DASH, Block, Entry, Mark, Note, Record, render_markdown
 from assistant.messages import Msg
 from assistant.printable import UNSAFE, printable
@@ -227,6 +227,4 @@ def _write_reason(err: OSError, folder: Path) -> str:
         return Msg.EXPORT_FOLDER_LOCKED.format(folder=folder)
     if err.errno == errno.EISDIR:
         return Msg.EXPORT_IS_FOLDER.format()
-    if err.errno == errno.ENOSPC:
-        return Msg.REASON_DISK_FULL.format()
-    return err.strerror or type(err).__name__
+    return reason(err)

@@ -27,16 +27,14 @@ report them. The folder itself may be a link: where the journal lives is the use
 
 from __future__ import annotations
 
-import errno
 import os
-import re
 import stat
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from assistant import files
+from assistant import errors, files
 from assistant.errors import BadInput, ReflectError
 from assistant.journal.format import (
     DASH,
@@ -74,13 +72,6 @@ _LEFT_OUT = {Msg.SESSION_UNREADABLE: Msg.SESSION_LEFT_OUT,
              Msg.PASSPHRASE_NOT_THIS_SESSION: Msg.OTHER_PASSPHRASE_LEFT_OUT}
 
 
-def _read_reason(err: OSError) -> str:
-    """Why a read failed: a refusal is said plainly, anything else as the system says it."""
-    if err.errno in (errno.EACCES, errno.EPERM):
-        return Msg.REASON_READ_DENIED.format()
-    return err.strerror or type(err).__name__
-
-
 _ASCII = bytes(range(128))
 
 
@@ -99,10 +90,6 @@ def _may_contain(data: bytes, needle: str) -> bool:
         if not rest.encode("ascii", "ignore"):
             return False
     return needle in data.decode("utf-8", "replace").casefold()
-
-
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "session"
 
 
 class _Opened(NamedTuple):
@@ -220,7 +207,7 @@ class Journal:
             fd = hold(path)
         except OSError as err:
             raise ReflectError(Msg.SESSION_UNREADABLE, path=path,
-                               reason=_read_reason(err)) from err
+                               reason=errors.reason(err)) from err
         try:
             raw = read_all(fd)
             header, _, _ = split_front_matter(as_utf8(raw))
@@ -259,7 +246,7 @@ class Journal:
             from assistant.journal.crypto import HEADER_NOTE
 
             comments = HEADER_NOTE
-        base = f"{at:%Y-%m-%dT%H-%M-%S}-{_slug(fields.get('guide') or '')}"
+        base = f"{at:%Y-%m-%dT%H-%M-%S}-{files.slug(fields.get('guide') or '', 60, 'session')}"
         files.private_dir(self.directory)
         for n in range(1, 1000):
             session_id = base if n == 1 else f"{base}-{n}"
@@ -391,7 +378,7 @@ class Journal:
                 continue
             except OSError as err:
                 raise ReflectError(Msg.SESSION_UNREADABLE, path=path,
-                                   reason=_read_reason(err)) from err
+                                   reason=errors.reason(err)) from err
             try:
                 data = as_utf8(read_all(fd))
                 if is_session(split_front_matter(data)[0]):
@@ -466,7 +453,7 @@ class Journal:
             return path.read_bytes()
         except OSError as err:
             raise ReflectError(Msg.SESSION_UNREADABLE, path=path,
-                               reason=_read_reason(err)) from err
+                               reason=errors.reason(err)) from err
 
     def _parse(self, opened: _Opened) -> Record:
         path, data, header, other, body, chunks = opened

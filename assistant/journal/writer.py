@@ -21,6 +21,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from assistant import errors
 from assistant.errors import ReflectError
 from assistant.files import write_all
 from assistant.journal.format import (
@@ -43,12 +44,8 @@ _ATTEMPTS = 5  # a path replaced again and again while it is opened: give up, sa
 
 
 def reason(err: OSError) -> str:
-    """Why a write failed, in the user's words."""
-    if err.errno == errno.ENOSPC:
-        return Msg.REASON_DISK_FULL.format()
-    if err.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
-        return Msg.REASON_NOT_WRITABLE.format()
-    return err.strerror or type(err).__name__
+    """Why a write to the journal failed, in the user's words."""
+    return errors.reason(err, refused=Msg.REASON_NOT_WRITABLE)
 
 
 class Writer:

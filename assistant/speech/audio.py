@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
-from assistant.errors import ReflectError
+from assistant.errors import ReflectError, reason
 from assistant.messages import Msg
 
 if TYPE_CHECKING:
@@ -673,7 +673,6 @@ def _let_go(stream: Any, stuck: bool) -> None:
 
 
 def _reason(err: BaseException) -> str:
-    text = str(err).rstrip(".")
-    if "Error querying device -1" in text:  # PortAudio's words for "there is no default"
+    if "Error querying device -1" in str(err):  # PortAudio's words for "there is no default"
         return Msg.REASON_NO_DEVICE.format()
-    return text or type(err).__name__
+    return reason(err)
