@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from assistant.interrupts import StopRequest
     from assistant.journal import Journal, Record
     from assistant.speech.commands import Commands
-    from assistant.speech.stt import SpeechModel
+    from assistant.speech.vosk import SpeechModel
     from assistant.turns import Ear, Voice
 
 
@@ -57,8 +57,10 @@ def _session_io(args: argparse.Namespace, settings: Settings, guide: Guide,
     if args.text:
         return SessionIO(ConsoleVoice(), typed_ear(), lambda: None)
     from assistant.config import paths
-    from assistant.speech import audio
+    from assistant.speech import audio, devices
     from assistant.speech.ear import SpokenEar
+    from assistant.speech.errors import BadSoundFile
+    from assistant.speech.streams import Source
     from assistant.speech.voice import Voice
     from assistant.terminal import EnterKey, LiveLine
 
@@ -67,15 +69,15 @@ def _session_io(args: argparse.Namespace, settings: Settings, guide: Guide,
     voice: Voice | ConsoleVoice | SpokenAndShown = ConsoleVoice()
     try:
         speaker = (audio.SpeakerFile(Path(args.speaker_file)) if args.speaker_file
-                   else audio.Speaker(settings.output_device))
+                   else devices.Speaker(settings.output_device))
         parts.callback(speaker.close)
         spoken = Voice(speaker, settings, paths().cache_dir / "speech")
         parts.callback(spoken.close)
         voice = SpokenAndShown(spoken, voice, stop)
+    except BadSoundFile:  # --speaker-file cannot be written: bad input, not a missing part
+        parts.close()
+        raise
     except ReflectError as err:
-        if err.msg is Msg.WAV_WRITE_FAILED:  # --speaker-file cannot be written: bad input
-            parts.close()
-            raise
         _printing_instead(err)
 
     def typing_instead(err: ReflectError) -> SessionIO:
@@ -85,14 +87,14 @@ def _session_io(args: argparse.Namespace, settings: Settings, guide: Guide,
     if isinstance(model, ReflectError):
         return typing_instead(model)
     try:
-        source: audio.Source = (
+        source: Source = (
             audio.MicFile(Path(args.mic_file), model.sample_rate, realtime=not args.fast)
-            if args.mic_file else audio.MicStream(settings.input_device, model.sample_rate))
+            if args.mic_file else devices.MicStream(settings.input_device, model.sample_rate))
         source.start()
+    except BadSoundFile:  # --mic-file cannot be read: bad input, not a missing part
+        parts.close()
+        raise
     except ReflectError as err:
-        if err.msg is Msg.BAD_WAV:  # --mic-file cannot be read: bad input, not a missing part
-            parts.close()
-            raise
         return typing_instead(err)
     enter = threading.Event()
     keys = None
@@ -104,7 +106,7 @@ def _session_io(args: argparse.Namespace, settings: Settings, guide: Guide,
 
         keys = EnterKey(sys.stdin, pressed)
         print(Msg.ENTER_HINT.format())
-    ear = SpokenEar(source, model, settings, commands.match, transcript=LiveLine(),
+    ear = SpokenEar(source, model.recognizer, settings, commands.match, transcript=LiveLine(),
                     enter_pressed=enter, notice=lambda text: voice.say(text, "notice"),
                     fallback=lambda: typed_ear(keys.typed() if keys else sys.stdin),
                     stop=stop)
@@ -119,7 +121,7 @@ def _speech_model(args: argparse.Namespace, settings: Settings,
     model loads in the background while the introduction is spoken, and a missing one
     means typed answers."""
     from assistant.models import resolve
-    from assistant.speech.stt import SpeechModel
+    from assistant.speech.vosk import SpeechModel
 
     if args.model or settings.model:
         model = SpeechModel(resolve(args.model, settings, guide.language))
@@ -162,7 +164,7 @@ class SpokenAndShown:
     def _speak(self, act: Callable[[Voice], None]) -> None:
         """Speak, then raise Interrupted if a stop was requested meanwhile (the sound was
         cut short for it)."""
-        from assistant.speech.audio import DeviceLost
+        from assistant.speech.streams import DeviceLost
 
         if self.spoken is None:
             self.stop.check()
@@ -180,7 +182,9 @@ class SpokenAndShown:
 
 def _printing_instead(err: ReflectError) -> None:
     """Say why nothing will be heard, and that the prompts are printed instead."""
-    if err.msg is Msg.SPEECH_UNAVAILABLE:  # that sentence says so already
+    from assistant.speech.errors import NoSpeech
+
+    if isinstance(err, NoSpeech):  # that sentence says so already
         print(err, file=sys.stderr)
     else:
         print(err, Msg.PRINTING_INSTEAD.format(), file=sys.stderr)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import stat
 import tempfile
 import time
 from collections.abc import Callable
@@ -21,7 +20,8 @@ from assistant import models
 from assistant.config import Settings, paths
 from assistant.errors import ReflectError, reason
 from assistant.messages import Msg
-from assistant.speech import audio
+from assistant.speech import audio, devices
+from assistant.speech.errors import UnknownVoice
 
 LOW_DISK = 50_000_000  # bytes: room for many sessions, and the start of a model download
 SILENCE_SECONDS = 1.0
@@ -57,15 +57,14 @@ def check_speech_output(settings: Settings) -> Result:
         if len(pcm) == 0:
             raise RuntimeError(Msg.DOCTOR_TTS_SILENT.format())
     except Exception as err:  # any failure here means no speech; say which
-        wrong_voice = isinstance(err, ReflectError) and err.msg is Msg.VOICE_NOT_FOUND
-        return problem(Msg.DOCTOR_TTS_BAD.format(reason=reason(err)),
-                       (Msg.DOCTOR_VOICE_FIX if wrong_voice else Msg.DOCTOR_TTS_FIX).format())
+        fix = Msg.DOCTOR_VOICE_FIX if isinstance(err, UnknownVoice) else Msg.DOCTOR_TTS_FIX
+        return problem(Msg.DOCTOR_TTS_BAD.format(reason=reason(err)), fix.format())
     return ok(Msg.DOCTOR_TTS_OK)
 
 
 def check_portaudio() -> tuple[Result, Any]:
     try:
-        sd = audio.sounddevice()
+        sd = devices.sounddevice()
     except ReflectError as err:
         return problem(Msg.DOCTOR_PORTAUDIO_BAD.format(reason=err.fields.get("reason", "")),
                        Msg.DOCTOR_PORTAUDIO_FIX.format()), None
@@ -79,7 +78,7 @@ def check_device(sd: Any, kind: str, spec: str | None) -> Result:
     missing, fix = ((Msg.DOCTOR_INPUT_MISSING, Msg.DOCTOR_INPUT_FIX) if is_input
                     else (Msg.DOCTOR_OUTPUT_MISSING, Msg.DOCTOR_OUTPUT_FIX))
     try:
-        index = audio.find_device(spec, kind)
+        index = devices.find_device(spec, kind)
     except ReflectError:
         return problem(Msg.DOCTOR_DEVICE_NOT_FOUND.format(setting=setting, spec=spec),
                        Msg.DOCTOR_DEVICE_NOT_FOUND_FIX.format(setting=setting))
@@ -131,10 +130,10 @@ def check_model(settings: Settings, explicit: str | None = None) -> list[Result]
     results = [guide_problem] if guide_problem else []
     try:
         path = models.resolve(explicit, settings, language)
+    except models.NoModel:
+        return [*results, problem(Msg.DOCTOR_MODEL_MISSING.format(language=language),
+                                  _get_model(language, settings))]
     except ReflectError as err:
-        if err.msg in (Msg.MODEL_MISSING, Msg.MODEL_MISSING_UNLISTED):
-            return [*results, problem(Msg.DOCTOR_MODEL_MISSING.format(language=language),
-                                      _get_model(language, settings))]
         # the chosen model (option, REFLECT_MODEL or setting) is not usable
         fix = (Msg.DOCTOR_MODEL_FIX_ENV.format() if os.environ.get("REFLECT_MODEL")
                else Msg.DOCTOR_MODEL_FIX_SETTING.format())
@@ -146,13 +145,13 @@ def check_model(settings: Settings, explicit: str | None = None) -> list[Result]
             path=path, spoken=spoken, guide=settings.guide, language=language),
             _get_model(language, settings))]
     try:
-        from assistant.speech.stt import SpeechModel
+        from assistant.speech.vosk import SpeechModel
 
         started = time.monotonic()
         model = SpeechModel(path)
-        recognizer = model.recognizer()
-        recognizer.AcceptWaveform(bytes(2 * int(model.sample_rate * SILENCE_SECONDS)))
-        recognizer.FinalResult()
+        recognizer = model.recognizer(warm=False)
+        recognizer.feed(bytes(2 * int(model.sample_rate * SILENCE_SECONDS)))
+        recognizer.flush()
     except Exception as err:  # vosk raises bare Exceptions; any of them means no listening
         return [*results, problem(Msg.DOCTOR_MODEL_BROKEN.format(path=path,
                                                                  reason=reason(err)),
@@ -161,26 +160,22 @@ def check_model(settings: Settings, explicit: str | None = None) -> list[Result]
                          seconds=time.monotonic() - started)]
 
 
-def _open_to_others(path: Path) -> str | None:
-    """The first of the folder and its files that others may read, with its mode."""
-    for item in (path, *sorted(path.iterdir())):
-        mode = stat.S_IMODE(item.stat().st_mode)
-        if mode & 0o077:
-            return f"{item.name} {mode:04o}"
-    return None
-
-
 def check_journal() -> Result:
+    """The journal folder as the journal itself sees privacy (journal/folder.py): the
+    first part of it others may use is a problem; the rest it repairs on its next use."""
+    from assistant.journal.folder import not_private
+
     journal = paths().journal_dir
     if not journal.exists():
         return ok(Msg.DOCTOR_JOURNAL_NEW, path=journal)
-    if not os.access(journal, os.W_OK | os.X_OK):
+    if not os.access(journal, os.R_OK | os.W_OK | os.X_OK):
         return problem(Msg.DOCTOR_JOURNAL_LOCKED.format(path=journal),
                        Msg.DOCTOR_JOURNAL_LOCKED_FIX.format(path=journal))
-    open_item = _open_to_others(journal)
-    if open_item:
-        return problem(Msg.DOCTOR_JOURNAL_OPEN.format(path=journal, what=open_item),
-                       Msg.DOCTOR_JOURNAL_OPEN_FIX.format(path=journal))
+    exposed = next((item for item in not_private(journal) if item.open_to_others), None)
+    if exposed:
+        return problem(Msg.DOCTOR_JOURNAL_OPEN.format(
+            path=journal, what=f"{exposed.path.name} {exposed.mode:04o}"),
+            Msg.DOCTOR_JOURNAL_OPEN_FIX.format(path=journal))
     return ok(Msg.DOCTOR_JOURNAL_OK, path=journal)
 
 

@@ -8,7 +8,8 @@ from typing import Any
 
 from assistant.errors import ReflectError
 from assistant.messages import Msg
-from assistant.speech import audio
+from assistant.speech.devices import sounddevice
+from assistant.speech.errors import NoSpeech
 
 
 def default_devices(sd: Any) -> tuple[int, int]:
@@ -20,7 +21,7 @@ def default_devices(sd: Any) -> tuple[int, int]:
 
 def device_lines() -> list[str]:
     """Input devices, then output devices: index, name, channels, default rate."""
-    sd = audio.sounddevice()
+    sd = sounddevice()
     devices = list(sd.query_devices())
     defaults = default_devices(sd)
     lines: list[str] = []
@@ -46,13 +47,13 @@ def _language(tag: str | bytes) -> str:
 
 
 def voice_lines() -> list[str]:
-    """The voices pyttsx3 offers, grouped by language (en: en-gb, en-us ...)."""
-    try:
-        import pyttsx3
+    """The voices espeak-ng offers, grouped by language (en: en-gb, en-us ...)."""
+    from assistant.speech import espeak
 
-        voices = pyttsx3.init().getProperty("voices")
-    except Exception as err:  # pyttsx3 raises RuntimeError/OSError/ImportError variously
-        raise ReflectError(Msg.NO_VOICES, reason=str(err) or type(err).__name__) from err
+    try:
+        voices = espeak.voices()
+    except NoSpeech as err:
+        raise ReflectError(Msg.NO_VOICES, reason=err.fields["reason"]) from err
     if not voices:
         raise ReflectError(Msg.VOICES_NONE)
     by_language: dict[str, list[str]] = defaultdict(list)

@@ -446,39 +446,38 @@ class Msg(Enum):
     MODEL_LANGUAGE_COVERED = (
         "A speech model for {language} is already installed: {name} at {path}."
     )
-    MODEL_DOWNLOADING = "Downloading {name} ({size}) from {url}."
-    MODEL_RESUMING = "Going on from the {size} downloaded before."
-    MODEL_RESTARTING = (
+    DOWNLOADING = "Downloading {name} ({size}) from {url}."
+    DOWNLOAD_RESUMING = "Going on from the {size} downloaded before."
+    DOWNLOAD_RESTARTING = (
         "The server cannot go on from the earlier part, so the download starts again."
     )
-    MODEL_PROGRESS = "Downloaded {percent}% ({done} of {total})."
-    MODEL_PROGRESS_UNKNOWN = "Downloaded {done}."
-    MODEL_NO_CHECKSUM = (
+    DOWNLOAD_PROGRESS = "Downloaded {percent}% ({done} of {total})."
+    DOWNLOAD_PROGRESS_UNKNOWN = "Downloaded {done}."
+    DOWNLOAD_NO_CHECKSUM = (
         "Note: no published checksum is known for {name}, so only its layout can be checked."
     )
     MODEL_INSTALLED = "Installed {name} in {path}."
     MODEL_REMOVED = "Removed the model {name} from {path}."
-    MODEL_NETWORK_FAILED = (
+    DOWNLOAD_NETWORK_FAILED = (
         "Could not download {name} from {url} ({reason}), so nothing was installed. Check the "
-        "connection (or the --url address) and run `reflect models download {name}` again."
+        "connection (or the --url address) and run `{retry}` again."
     )
-    MODEL_SERVER_ERROR = (
-        "The model site answered {status} for {url}, so nothing was installed. Try "
-        "`reflect models download {name}` again later, or give another address with --url."
+    DOWNLOAD_SERVER_ERROR = (
+        "The {kind} site answered {status} for {url}, so nothing was installed. Try "
+        "`{retry}` again later, or give another address with --url."
     )
-    MODEL_TRUNCATED = (
+    DOWNLOAD_TRUNCATED = (
         "The download of {name} stopped early ({done} of {total}), so nothing was installed. "
-        "Run `reflect models download {name}` again; it goes on from what already arrived."
+        "Run `{retry}` again; it goes on from what already arrived."
     )
-    MODEL_SIZE_MISMATCH = (
-        "The file at {url} is not the published model {name} (the server sent {done} where "
+    DOWNLOAD_SIZE_MISMATCH = (
+        "The file at {url} is not the published {kind} {name} (the server sent {done} where "
         "the published file is {total}), so it was deleted and nothing was installed. Check "
-        "the address (--url or the model_url setting), then run `reflect models download "
-        "{name}` again."
+        "the address (--url or the {setting} setting), then run `{retry}` again."
     )
-    MODEL_CHECKSUM_MISMATCH = (
+    DOWNLOAD_CHECKSUM_MISMATCH = (
         "The file downloaded for {name} does not match its published {kind} checksum, so it "
-        "was deleted and nothing was installed. Run `reflect models download {name}` again; "
+        "was deleted and nothing was installed. Run `{retry}` again; "
         "if it fails the same way, the file on the server is not the official one."
     )
     MODEL_BAD_ARCHIVE = (
@@ -498,14 +497,18 @@ class Msg(Enum):
         "Unpacking {name} needs {need}, but {path} has only {free} free, so nothing was "
         "installed. Free some disk space, then run `reflect models download {name}` again."
     )
+    DOWNLOAD_WRITE_FAILED = (
+        "Cannot write {path} ({reason}), so nothing was installed. Free some disk space or "
+        "fix the folder's permissions, then run `{retry}` again."
+    )
     MODEL_WRITE_FAILED = (
         "Cannot write the model into {path} ({reason}), so nothing was installed. Free some "
         "disk space or fix the folder's permissions, then run `reflect models download "
         "{name}` again."
     )
-    MODEL_INTERRUPTED = (
-        "The download of {name} was stopped, so nothing was installed. Run `reflect models "
-        "download {name}` again to go on from what already arrived."
+    DOWNLOAD_INTERRUPTED = (
+        "The download of {name} was stopped, so nothing was installed. Run `{retry}` again "
+        "to go on from what already arrived."
     )
     MODEL_TARGET_BROKEN = (
         "{path} exists but is not a complete model (it has no {missing}). Run `reflect models "

@@ -1,5 +1,6 @@
-"""Speech models: the catalogue, finding the model for a language, and a download that
-either installs a complete, verified model or leaves nothing behind but a resumable part.
+"""Speech models: the catalogue, finding the model for a language, and an install that
+either puts a complete, verified model in place or leaves nothing behind but a resumable
+part (download.py fetches and checks the zip; this module unpacks it).
 
 The sizes and md5 sums below are the ones the official model list publishes
 (https://alphacephei.com/vosk/models, model-list.json), cross-checked against public
@@ -9,8 +10,6 @@ layout is checked.
 
 from __future__ import annotations
 
-import hashlib
-import http.client
 import importlib.util
 import os
 import pkgutil
@@ -19,20 +18,18 @@ import shutil
 import stat
 import sys
 import tempfile
-import urllib.error
-import urllib.request
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TextIO
 
-from assistant import __version__, files
+from assistant import files
 from assistant.config import Settings, paths
-from assistant.errors import BadInput, Cancelled, ReflectError, reason
+from assistant.download import TIMEOUT, DiskTrouble, Published, fetch, human_size
+from assistant.errors import BadInput, ReflectError, Unavailable, reason
 from assistant.messages import Msg
 
-TIMEOUT = 30.0  # seconds without a byte before a download gives up (offline never hangs)
 CHUNK = 1 << 16
 
 
@@ -73,17 +70,6 @@ def primary(tag: str) -> str:
     """The language part of a tag, in Vosk's spelling: `en-US` -> `en`, `zh` -> `cn`."""
     code = tag.lower().replace("_", "-").split("-")[0]
     return _VOSK_CODES.get(code, code)
-
-
-def human_size(size: int | None) -> str:
-    if size is None:
-        return Msg.MODEL_SIZE_UNKNOWN.format()
-    value = float(size)
-    for unit in ("bytes", "KB", "MB"):
-        if value < 1000:
-            return f"{value:.0f} {unit}" if unit == "bytes" else f"{value:.1f} {unit}"
-        value /= 1000
-    return f"{value:.1f} GB"
 
 
 def layout_problem(path: Path) -> str | None:
@@ -201,12 +187,16 @@ def resolve(explicit: str | None, settings: Settings, language: str) -> Path:
     raise missing_model_error(language, settings.model_url)
 
 
-def missing_model_error(language: str, model_url: str) -> ReflectError:
+class NoModel(Unavailable):
+    """No speech model is installed for the language: what to download is in the sentence."""
+
+
+def missing_model_error(language: str, model_url: str) -> NoModel:
     info = suggested(language)
     if info is None:
-        return ReflectError(Msg.MODEL_MISSING_UNLISTED, language=language, url=model_url)
-    return ReflectError(Msg.MODEL_MISSING, language=language, name=info.name,
-                        size=human_size(info.size))
+        return NoModel(Msg.MODEL_MISSING_UNLISTED, language=language, url=model_url)
+    return NoModel(Msg.MODEL_MISSING, language=language, name=info.name,
+                   size=human_size(info.size))
 
 
 # --- download and install ---------------------------------------------------------------
@@ -223,159 +213,6 @@ def find(name: str, catalogue: Iterable[ModelInfo] = CATALOGUE) -> ModelInfo:
     if info:
         return info
     raise BadInput(Msg.MODEL_UNKNOWN, name=name)
-
-
-class Progress:
-    """One line rewritten in place on a terminal; a plain line every 10 % otherwise, so
-    screen readers and logs get a few readable lines instead of a flood."""
-
-    def __init__(self, total: int | None, out: TextIO) -> None:
-        self.total, self.out = total, out
-        self.tty = out.isatty()
-        self.shown = -1
-
-    def update(self, done: int) -> None:
-        if self.total:
-            percent = min(100, done * 100 // self.total)
-            step = percent if self.tty else percent - percent % 10
-            if step == self.shown:
-                return
-            self.shown = step
-            line = Msg.MODEL_PROGRESS.format(percent=step, done=human_size(done),
-                                             total=human_size(self.total))
-        else:
-            mb = done // 10_000_000  # unknown size: a line per 10 MB
-            if mb == self.shown:
-                return
-            self.shown = mb
-            line = Msg.MODEL_PROGRESS_UNKNOWN.format(done=human_size(done))
-        self.out.write(f"\r{line}" if self.tty else f"{line}\n")
-        self.out.flush()
-
-    def finish(self) -> None:
-        if self.tty and self.shown >= 0:
-            self.out.write("\n")
-            self.out.flush()
-
-
-def _open(url: str, start: int, timeout: float) -> http.client.HTTPResponse:
-    headers = {"User-Agent": f"reflect/{__version__}"}
-    if start:
-        headers["Range"] = f"bytes={start}-"
-    return urllib.request.urlopen(urllib.request.Request(url, headers=headers),
-                                  timeout=timeout)
-
-
-def _fetch(info: ModelInfo, url: str, part: Path, timeout: float, out: TextIO) -> None:
-    """Bring `part` to the whole archive, going on from what is already there."""
-    have = part.stat().st_size if part.exists() else 0
-    if info.size is not None and have >= info.size:
-        if have == info.size:
-            return  # complete from an earlier run; the checksum decides
-        part.unlink()
-        have = 0
-    for _ in range(2):  # a second try only to start over when the part cannot be used
-        try:
-            response = _open(url, have, timeout)
-        except urllib.error.HTTPError as err:
-            if err.code == 416 and have:  # the server cannot go on from our part
-                part.unlink()
-                have = 0
-                continue
-            raise ReflectError(Msg.MODEL_SERVER_ERROR, name=info.name, url=url,
-                               status=f"{err.code} {err.reason}") from None
-        except (OSError, http.client.HTTPException) as err:
-            raise _network_error(info, url, err) from None
-        with response:
-            if have and response.status == 206 and not response.headers.get(
-                    "Content-Range", "").startswith(f"bytes {have}-"):
-                part.unlink()  # a different piece than asked for: ask again from the start
-                have = 0
-                continue
-            if have and response.status != 206:  # the server ignores Range
-                out.write(Msg.MODEL_RESTARTING.format() + "\n")
-                have = 0
-            elif have:
-                out.write(Msg.MODEL_RESUMING.format(size=human_size(have)) + "\n")
-            _stream(response, info, url, part, have, out)
-        return
-
-
-def _network_error(info: ModelInfo, url: str, err: Exception) -> ReflectError:
-    reason = getattr(err, "reason", None) or err.__class__.__name__
-    return ReflectError(Msg.MODEL_NETWORK_FAILED, name=info.name, url=url, reason=reason)
-
-
-def _stream(response: http.client.HTTPResponse, info: ModelInfo, url: str, part: Path,
-            have: int, out: TextIO) -> None:
-    """Append the response body to `part` (or replace it when `have` is 0), then judge
-    its size (`_judge_size`)."""
-    length = response.headers.get("Content-Length")
-    expected = have + int(length) if length and length.isdigit() else None
-    progress = Progress(info.size or expected, out)
-    done = have
-    cut_short = False
-    try:
-        if not have:
-            part.unlink(missing_ok=True)
-        with os.fdopen(files.open_private_append(part), "ab") as sink:
-            try:
-                while info.size is None or done <= info.size:  # past it: not the model
-                    try:
-                        chunk = response.read1(CHUNK)  # what has arrived: kept on a stall
-                    except http.client.IncompleteRead:  # a chunked response broke off
-                        cut_short = True
-                        break
-                    except (OSError, http.client.HTTPException) as err:
-                        raise _network_error(info, url, err) from None
-                    if not chunk:
-                        break
-                    sink.write(chunk)
-                    sink.flush()  # on disk as it comes: even a killed run can resume
-                    done += len(chunk)
-                    progress.update(done)
-            finally:
-                sink.flush()
-                os.fsync(sink.fileno())
-                progress.finish()
-    except OSError as err:
-        raise ReflectError(Msg.MODEL_WRITE_FAILED, name=info.name, path=part,
-                           reason=reason(err)) from None
-    cut_short = cut_short or (expected is not None and done < expected)
-    _judge_size(info, url, part, done, cut_short, info.size or expected)
-
-
-def _judge_size(info: ModelInfo, url: str, part: Path, size: int, cut_short: bool,
-                total: int | None) -> None:
-    """A connection that broke early keeps its part, for the next try to go on from. A
-    complete response (or one running past the published size) of another size than the
-    published one is not the published file: going on from it would only build on wrong
-    bytes, so it is deleted."""
-    published = info.size
-    if published is not None and size != published and (size > published or not cut_short):
-        part.unlink()
-        raise ReflectError(Msg.MODEL_SIZE_MISMATCH, name=info.name, url=url,
-                           done=human_size(size), total=human_size(published))
-    if cut_short and size != published:
-        raise ReflectError(Msg.MODEL_TRUNCATED, name=info.name, done=human_size(size),
-                           total=human_size(total))
-
-
-def _check(info: ModelInfo, part: Path, out: TextIO) -> None:
-    """The published checksums (the size was judged as it arrived); a wrong file is
-    deleted."""
-    sums = {kind: hashlib.new(kind) for kind in ("md5", "sha256") if getattr(info, kind)}
-    if not sums:
-        out.write(Msg.MODEL_NO_CHECKSUM.format(name=info.name) + "\n")
-        return
-    with open(part, "rb") as source:
-        while chunk := source.read(1 << 20):
-            for digest in sums.values():
-                digest.update(chunk)
-    for kind, digest in sums.items():
-        if digest.hexdigest() != getattr(info, kind).lower():
-            part.unlink()
-            raise ReflectError(Msg.MODEL_CHECKSUM_MISMATCH, name=info.name, kind=kind)
 
 
 def _safe_members(archive: zipfile.ZipFile, name: str) -> list[zipfile.ZipInfo]:
@@ -400,7 +237,7 @@ def _unpack(info: ModelInfo, part: Path, target: Path) -> None:
                 need = sum(m.file_size for m in members)
                 free = shutil.disk_usage(scratch).free
                 if need > free:
-                    raise ReflectError(Msg.MODEL_NO_ROOM, name=info.name, need=human_size(need),
+                    raise DiskTrouble(Msg.MODEL_NO_ROOM, name=info.name, need=human_size(need),
                                        free=human_size(free), path=target.parent)
                 for member in members:
                     dest = scratch.joinpath(*PurePosixPath(member.filename).parts)
@@ -420,8 +257,8 @@ def _unpack(info: ModelInfo, part: Path, target: Path) -> None:
             raise ReflectError(Msg.MODEL_BAD_LAYOUT, name=info.name, missing=missing)
         root.rename(target)
     except OSError as err:
-        raise ReflectError(Msg.MODEL_WRITE_FAILED, name=info.name, path=target,
-                           reason=reason(err)) from None
+        raise DiskTrouble(Msg.MODEL_WRITE_FAILED, name=info.name, path=target,
+                          reason=reason(err)) from None
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
@@ -453,23 +290,19 @@ def download(info: ModelInfo, base_url: str, *, out: TextIO = sys.stdout,
     try:
         files.private_dir(models_dir)
     except OSError as err:
-        raise ReflectError(Msg.MODEL_WRITE_FAILED, name=info.name, path=models_dir,
-                           reason=reason(err)) from None
+        raise DiskTrouble(Msg.MODEL_WRITE_FAILED, name=info.name, path=models_dir,
+                          reason=reason(err)) from None
     _clear_leftovers(info.name, models_dir)
-    url = f"{base_url.rstrip('/')}/{info.name}.zip"
     part = part_path(info.name, models_dir)
-    out.write(Msg.MODEL_DOWNLOADING.format(name=info.name, size=human_size(info.size),
-                                           url=url) + "\n")
-    try:
-        _fetch(info, url, part, timeout, out)
-    except KeyboardInterrupt:
-        raise Cancelled(Msg.MODEL_INTERRUPTED, name=info.name) from None
-    _check(info, part, out)
+    fetch(Published(info.name, f"{base_url.rstrip('/')}/{info.name}.zip", info.size,
+                    info.md5, info.sha256, retry=f"reflect models download {info.name}"),
+          part, out, timeout)
     try:
         _unpack(info, part, target)
-    except ReflectError as err:
-        if err.msg not in (Msg.MODEL_WRITE_FAILED, Msg.MODEL_NO_ROOM):  # would only fail again
-            part.unlink()
+    except DiskTrouble:
+        raise  # the archive is fine: unpacking goes on once there is room
+    except ReflectError:
+        part.unlink()
         raise
     part.unlink()
     return target

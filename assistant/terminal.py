@@ -15,11 +15,9 @@ import contextlib
 import getpass
 import os
 import queue
-import shutil
 import sys
 import threading
 import time
-import unicodedata
 from collections.abc import Callable, Sequence
 from typing import TextIO
 
@@ -27,7 +25,8 @@ from assistant.errors import BadInput, ReflectError
 from assistant.interrupts import StopRequest
 from assistant.messages import Msg
 from assistant.printable import printable
-from assistant.speech.commands import Commands
+from assistant.speech.commands import Commands, finishes_answer
+from assistant.statusline import StatusLine
 from assistant.turns import Answer, Command, Heard, Interrupted, Kind
 
 
@@ -110,7 +109,7 @@ class ConsoleEar:
                     return Answer(self._text(lines), self.clock() - began, "typed")
                 continue  # an empty line before any text ends nothing
             name = self.commands.match(line)
-            if name == "finish" and lines:
+            if finishes_answer(name, bool(lines)):
                 return Answer(self._text(lines), self.clock() - began, "typed")
             if name:
                 return Command(name, self._text(lines), self.clock() - began if lines else 0.0)
@@ -145,66 +144,34 @@ def ask_passphrase(new: bool, env: str | None = None, prompt: Msg | None = None)
 class LiveLine:
     """The transcript on screen: one live line in a terminal, plain lines elsewhere.
 
-    In a terminal the line is rewritten with a carriage return as words come in and is
-    closed with a newline when the answer ends. Anywhere else (a pipe, a log, some
-    screen readers) only "Listening." and the finished answer are printed, one line each.
+    In a terminal the line is rewritten as words come in and is closed when the answer
+    ends. Anywhere else (a pipe, a log, some screen readers) only "Listening." and the
+    finished answer are printed, one line each. What Vosk hears is shown with control
+    characters escaped, like everything Reflect prints of what was said.
     """
 
     def __init__(self, out: TextIO = sys.stdout, live: bool | None = None) -> None:
-        self.out = out
-        self.live = out.isatty() if live is None else live
-        self._shown = 0  # display width of what the live line shows now
+        self.status = StatusLine(out, live)
+
+    @property
+    def live(self) -> bool:
+        return self.status.live
 
     def listening(self) -> None:
         if self.live:
-            self._show(Msg.LISTENING.format())
+            self.status.show(Msg.LISTENING.format())
         else:
-            self._write(Msg.LISTENING.format() + "\n")
+            self.status.line(Msg.LISTENING.format())
 
     def partial(self, text: str) -> None:
-        if self.live and text:
-            self._show(text)
+        if text:
+            self.status.show(printable(text))
 
     def done(self, text: str) -> None:
-        line = Msg.HEARD.format(text=text) + "\n"
-        if self.live:
-            self._show("")
-            line = "\r" + line
-        self._write(line)
-        self._shown = 0
+        self.status.line(Msg.HEARD.format(text=printable(text)))
 
     def aside(self) -> None:
-        if self.live and self._shown:
-            self._write("\n")
-            self._shown = 0
-
-    def _show(self, text: str) -> None:
-        width = max(10, shutil.get_terminal_size().columns - 1)
-        text = _tail(text, width)
-        shown = _width(text)
-        self._write("\r" + text + " " * max(0, self._shown - shown))
-        self._shown = shown
-
-    def _write(self, text: str) -> None:
-        """A terminal that was closed (the session ends on its SIGHUP) costs the display,
-        never the answer being heard."""
-        with contextlib.suppress(OSError):
-            self.out.write(text)
-            self.out.flush()
-
-
-def _width(text: str) -> int:
-    """Terminal columns `text` takes (Korean, Chinese, Japanese characters take two)."""
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
-def _tail(text: str, width: int) -> str:
-    """The end of `text` that fits in `width` columns, so the live line never wraps."""
-    if _width(text) <= width:
-        return text
-    while _width(text) > width - 1:
-        text = text[1:]
-    return "\u2026" + text
+        self.status.close()
 
 
 class EnterKey:

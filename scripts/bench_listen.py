@@ -41,7 +41,7 @@ os.environ.setdefault("PULSE_SOURCE", "speaker.monitor")  # the capture hears th
 import numpy as np
 
 from assistant.config import Settings
-from assistant.speech import audio
+from assistant.speech import audio, devices
 
 # Three questions in one step: after an answer is saved, the next sound is the question.
 GUIDE = """\
@@ -87,7 +87,7 @@ class Monitor:
     """Captures the speaker's monitor; `onset(after)` is when sound first came out."""
 
     def __init__(self) -> None:
-        sd = audio.sounddevice()
+        sd = devices.sounddevice()
         self.blocks: list[tuple[float, np.ndarray]] = []
         self.stream = sd.InputStream(samplerate=RATE, blocksize=160, channels=1,
                                      dtype="int16", latency="low", callback=self._take)
@@ -132,7 +132,7 @@ def make_voice(kind: str, settings: Settings, cache: Path) -> Any:
 
     if kind == "say":
         return SayVoice()
-    voice = Voice(audio.Speaker(None), settings, cache if kind == "prerender" else None)
+    voice = Voice(devices.Speaker(None), settings, cache if kind == "prerender" else None)
     if kind == "on-demand":
         voice.prepare = lambda texts: None  # type: ignore[method-assign]
     return voice
@@ -146,14 +146,14 @@ def between_answers(kind: str, model_path: Path, mic: Path, tmp: Path
     from assistant.session import Answer, Session
     from assistant.speech.commands import Commands
     from assistant.speech.ear import SpokenEar
-    from assistant.speech.stt import SpeechModel
+    from assistant.speech.vosk import SpeechModel
 
     settings = Settings(answer_silence=1.5, tones=False)
     commands = Commands("en")
     model = SpeechModel(model_path)
     source = audio.MicFile(mic, model.sample_rate, realtime=False)
     source.start()
-    ear = SpokenEar(source, model, settings, commands.match)
+    ear = SpokenEar(source, model.recognizer, settings, commands.match)
     voice = make_voice(kind, settings, tmp / f"cache-{kind}")
     decided: list[float] = []
     saved: list[float] = []
@@ -199,13 +199,13 @@ def first_speech(model_path: Path, warm: bool, sentence: Path) -> dict[str, floa
     real time (0.1 s chunks; the recognizer's own processing times, measured, decide when
     each result is ready). Latencies: speech onset -> first partial words, and end of the
     sentence -> its final text."""
-    from assistant.speech.stt import SpeechModel
+    from assistant.speech.vosk import SpeechModel
 
     model = SpeechModel(model_path)
-    rec = model.recognizer()
+    rec = model.recognizer(warm=False)
     started = time.perf_counter()
     if warm:
-        model.warm_up(rec)
+        rec.warm_up()
     warm_seconds = time.perf_counter() - started
     pcm, _ = audio.read_wav(sentence)
     lead = int(RATE * LEAD)
@@ -218,17 +218,17 @@ def first_speech(model_path: Path, warm: bool, sentence: Path) -> dict[str, floa
     for i in range(0, len(data), chunk):
         arrives = (i + chunk) / RATE  # a chunk is there once its last sample was spoken
         t = time.perf_counter()
-        done = rec.AcceptWaveform(data[i:i + chunk].tobytes())
+        closed = rec.feed(data[i:i + chunk].tobytes())
         took = time.perf_counter() - t
         stall = max(stall, took)
         busy_until = max(busy_until, arrives) + took
-        if done and final_at is None and json.loads(rec.Result()).get("text"):
+        if closed and final_at is None:
             final_at = busy_until
-        elif partial_at is None and json.loads(rec.PartialResult()).get("partial"):
+        elif partial_at is None and closed is None and rec.partial():
             partial_at = busy_until
     if final_at is None:
         t = time.perf_counter()
-        rec.FinalResult()
+        rec.flush()
         final_at = busy_until + time.perf_counter() - t
     return {"partial": (partial_at or final_at) - onset, "final": final_at - speech_end,
             "stall": stall, "warm_up": warm_seconds}

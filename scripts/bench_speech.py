@@ -49,7 +49,7 @@ def measure(case: str, cache: Path, runs: int) -> list[dict[str, float]]:
     from bench_listen import Monitor  # the same speaker capture as the listening bench
 
     from assistant.config import Settings
-    from assistant.speech import audio
+    from assistant.speech import devices
 
     monitor = Monitor()
     monitor.stream.start()
@@ -69,7 +69,7 @@ def measure(case: str, cache: Path, runs: int) -> list[dict[str, float]]:
     else:
         from assistant.speech.voice import Voice
 
-        voice = Voice(audio.Speaker(None), Settings(tones=False),
+        voice = Voice(devices.Speaker(None), Settings(tones=False),
                       None if case == "on demand" else cache)
         if case == "prepared":
             voice.prepare(texts)

@@ -209,3 +209,15 @@ def small_guide(reflect_home: Path) -> str:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "small-test.yaml").write_text(SMALL_GUIDE, encoding="utf-8")
     return "small-test"
+
+
+# --- the journal (journal helper) ---------------------------------------------------
+
+@pytest.fixture
+def journal(reflect_home: Path):
+    """The user's journal under this test's REFLECT_HOME, where the CLI finds it too;
+    plaintext and empty (tests/journals.py writes sessions into it)."""
+    from assistant.config import paths
+    from assistant.journal import Journal
+
+    return Journal(paths().journal_dir)

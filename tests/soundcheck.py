@@ -1,12 +1,25 @@
-"""Measuring sound in tests: where speech is, how well two recordings match, waiting for
-a live device. Shared by the tests of the real audio parts."""
+"""Sound in tests: making and measuring it (a sine, its pitch, where speech is, how well
+two recordings match), a sink that keeps what it is given, and waiting for a live device.
+Shared by the tests of the audio parts."""
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
+
+
+def sine(freq: float, rate: int, seconds: float, level: float = 0.5) -> np.ndarray:
+    t = np.arange(int(rate * seconds)) / rate
+    return (np.sin(2 * np.pi * freq * t) * level * 32767).astype(np.int16)
+
+
+def peak_freq(pcm: np.ndarray, rate: int) -> float:
+    spectrum = np.abs(np.fft.rfft(pcm.astype(np.float64) * np.hanning(len(pcm))))
+    return float(np.argmax(spectrum) * rate / len(pcm))
 
 
 def speech_span(pcm: np.ndarray, rate: int) -> tuple[int, int]:
@@ -30,3 +43,24 @@ def wait_until(condition: Callable[[], bool], timeout: float = 5.0) -> None:
     while not condition():
         assert time.monotonic() < deadline, "timed out waiting for the audio device"
         time.sleep(0.02)
+
+
+def wait_recorded(wav: Path, seconds: float, rate: int = 16000) -> None:
+    """Wait until the recording being written to `wav` (mono 16-bit at `rate`, as
+    conftest.VirtualAudio.record_speaker makes it) holds `seconds` of sound."""
+    wait_until(lambda: (wav.stat().st_size - 44) / 2 / rate >= seconds)
+
+
+class Played:
+    """A Sink that keeps what it is asked to play, instead of playing it."""
+
+    def __init__(self) -> None:
+        self.played: list[tuple[np.ndarray, int]] = []
+
+    def play(self, pcm: np.ndarray, rate: int,
+             interrupt: threading.Event | None = None) -> bool:
+        self.played.append((pcm, rate))
+        return True
+
+    def close(self) -> None:
+        pass

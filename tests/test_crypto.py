@@ -1,18 +1,22 @@
-"""Encryption at rest: sealed blocks read back, nothing readable on disk, a wrong passphrase
-changes nothing, and blocks cut short, altered or moved are caught."""
+"""Encryption at rest (crypto.py): sealed blocks read back, nothing readable on disk, a
+wrong passphrase changes nothing, blocks cut short, altered or moved are caught, keys are
+derived once per salt -- and a plaintext journal never loads the library."""
 
 from __future__ import annotations
 
-import os
+import subprocess
+import sys
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from test_journal import T0, entry, read_copy, write_session
+from journals import T0, entry, header_of, read_copy, write_session
+from sessions import REPO
 
 from assistant.errors import ReflectError
-from assistant.journal import Journal, Mark, crypto, render_markdown
-from assistant.journal.crypto import Cipher
+from assistant.journal import Journal, crypto, open_journal
+from assistant.journal.crypto import Cipher, Keyring
+from assistant.journal.errors import DamagedHeader, WrongPassphrase
 from assistant.messages import Msg
 from assistant.terminal import ask_passphrase
 
@@ -35,28 +39,9 @@ def test_round_trip_through_sealed_blocks(sealed: Journal) -> None:
     record = sealed.read(path.stem)
     assert record.entries == entries and record.encrypted and record.finished
     assert record.role == "hurt" and record.set_aside == []
-    reader = Journal(sealed.directory, Cipher.open(_header(path), "correct horse battery staple"))
+    reader = Journal(sealed.directory, Cipher.open(header_of(path), "correct horse battery staple"))
     assert reader.read(path.stem).entries == entries
     assert next(r for r, _ in sealed.search(SECRET.lower())).id == path.stem
-
-
-
-def test_search_opens_each_sealed_block_once_and_finds_replaced_answers(
-        sealed: Journal, monkeypatch: pytest.MonkeyPatch) -> None:
-    write_session(sealed, [entry(0, f"{SECRET} first"), entry(1), entry(0, f"{SECRET} again")])
-    opened: list[bytes] = []
-    real = Cipher.unseal
-    monkeypatch.setattr(Cipher, "unseal", lambda self, line, aad: opened.append(aad)
-                        or real(self, line, aad))
-    hits = sealed.search(SECRET.upper())
-    assert [(e.text, r.replaced(e)) for r, e in hits] == [(f"{SECRET} first", True),
-                                                          (f"{SECRET} again", False)]
-    assert len(opened) == len(set(opened)) == 4  # role mark and three answers, once each
-
-def _header(path: Path) -> dict:
-    from assistant.journal.format import split_front_matter
-
-    return split_front_matter(path.read_bytes())[0]
 
 
 def test_the_file_says_what_it_is_and_holds_no_plaintext(sealed: Journal) -> None:
@@ -70,41 +55,40 @@ def test_the_file_says_what_it_is_and_holds_no_plaintext(sealed: Journal) -> Non
     assert len(body.splitlines()) == 2  # role mark + answer: one base64 line per block
 
 
-def test_nothing_in_plain_text_is_ever_written(sealed: Journal, tmp_path: Path,
-                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    """Spy on every write of the process: the plaintext never reaches a file, not even a
-    temporary one -- for a sealed session and for converting a plaintext one."""
-    plain = Journal(tmp_path / "plain")
-    write_session(plain, [entry(0, f"{SECRET} converted")])
-    written: list[bytes] = []
-    real = os.write
-    monkeypatch.setattr(os, "write", lambda fd, b: written.append(bytes(b)) or real(fd, b))
-    write_session(sealed, [entry(1, f"{SECRET} sealed")])
-    plain.cipher = sealed.cipher
-    assert plain.encrypt_all() == (1, 0)
-    assert written and not any(SECRET.encode() in w for w in written)
-    assert sorted(p.name for p in plain.directory.iterdir()) == [
-        "2026-11-23T21-55-00-rebuilding-trust.md"]  # no temporary file left behind
-
-
 def test_wrong_passphrase_is_one_clear_error_and_reads_nothing(sealed: Journal) -> None:
     path = write_session(sealed, [entry(0)])
     before = path.read_bytes()
     with pytest.raises(ReflectError) as err:
-        Cipher.open(_header(path), "wrong")
+        Cipher.open(header_of(path), "wrong")
     assert err.value.msg is Msg.PASSPHRASE_WRONG and err.value.exit_code == 2
     assert path.read_bytes() == before
 
 
 def test_a_damaged_header_is_reported_not_crashed(sealed: Journal) -> None:
     path = write_session(sealed, [entry(0)])
-    header = _header(path) | {"salt": "***not base64***"}
+    header = header_of(path) | {"salt": "***not base64***"}
     with pytest.raises(ReflectError) as err:
         Cipher.open(header, "correct horse battery staple")
     assert err.value.msg is Msg.ENCRYPTED_HEADER_BAD
     with pytest.raises(ReflectError) as err:
         Journal(sealed.directory).read(path.stem)  # no passphrase given
     assert err.value.msg is Msg.JOURNAL_LOCKED
+
+
+def test_the_newest_key_a_passphrase_opens_passes_over_damaged_headers(
+        sealed: Journal, cipher: Cipher) -> None:
+    older, newer = (write_session(sealed, [entry(n)]) for n in range(2))
+    good, damaged = header_of(older), header_of(newer) | {"salt": "***"}
+    other = header_of(write_session(Journal(sealed.directory.parent / "other",
+                                            Cipher.create("another passphrase")), [entry(0)]))
+    keyring = Keyring("correct horse battery staple")
+    key = keyring.newest([good, damaged])
+    assert key is not None and key.salt == cipher.salt
+    with pytest.raises(DamagedHeader):  # nothing intact to try: the damage is the news
+        keyring.newest([damaged])
+    assert keyring.newest([damaged, other]) is None  # an intact header it does not open
+    with pytest.raises(WrongPassphrase):
+        keyring.open(other)
 
 
 def test_swapped_or_moved_blocks_are_caught(sealed: Journal, tmp_path: Path) -> None:
@@ -144,29 +128,6 @@ def test_a_sealed_block_cut_at_any_byte_is_set_aside(sealed: Journal, tmp_path: 
         resumed = reader.read(path.stem)
         assert resumed.entries == [*record.entries, entry(2)], cut
         assert resumed.set_aside == record.set_aside, cut
-
-
-def test_converting_keeps_everything_and_reads_back_identically(
-        tmp_path: Path, cipher: Cipher) -> None:
-    plain = Journal(tmp_path / "journal")
-    path = write_session(plain, [entry(0), entry(1, f"{SECRET}\nwith lines")], end=True)
-    original = path.read_bytes()
-    other = write_session(plain, [entry(5)])
-    noted = other.read_bytes().replace(b"\n## Step 1", b"\nMy note.\n\n## Step 1") + b"\n## Tor"
-    other.write_bytes(noted.replace(b"model: vosk", b"mood: calm\nmodel: vosk"))
-    before = {p: plain.read(p.stem) for p in (path, other)}
-    plain.cipher = cipher
-    assert plain.encrypt_all() == (2, 0)
-    assert plain.encrypt_all() == (0, 2)  # running it again changes nothing
-    assert SECRET.encode() not in path.read_bytes()
-    assert path.stat().st_mode & 0o777 == 0o600
-    after = plain.read(path.stem)
-    assert render_markdown(after) == original
-    converted = plain.read(other.stem)
-    assert converted.blocks == before[other].blocks and converted.set_aside == ["## Tor"]
-    with plain.reopen(path.stem) as w:  # a converted session can be appended to
-        w.mark(Mark("skip", T0 + timedelta(hours=2), step="s", prompt=0))
-    assert ("s", 0) in plain.read(path.stem).done
 
 
 def test_other_salts_open_with_the_same_passphrase(tmp_path: Path, cipher: Cipher) -> None:
@@ -210,7 +171,7 @@ def test_an_encrypted_file_without_the_passphrase_is_refused(tmp_path: Path,
 def test_a_header_asking_for_absurd_key_costs_is_damaged_not_obeyed(
         sealed: Journal, costs: dict[str, str]) -> None:
     """A file copied in from elsewhere must not make Reflect spend minutes or gigabytes."""
-    header = _header(write_session(sealed, [entry(0)])) | costs
+    header = header_of(write_session(sealed, [entry(0)])) | costs
     with pytest.raises(ReflectError) as err:
         Cipher.open(header, "correct horse battery staple")
     assert err.value.msg is Msg.ENCRYPTED_HEADER_BAD and "out of range" in str(err.value)
@@ -218,21 +179,21 @@ def test_a_header_asking_for_absurd_key_costs_is_damaged_not_obeyed(
 
 def test_each_salt_is_derived_once_however_many_sessions_share_it(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from assistant.journal import open_journal
-
     for passphrase, days in (("mine", range(4)), ("theirs", range(4, 7))):
         journal = Journal(tmp_path / "j", Cipher.create(passphrase))
         for day in days:
             with journal.start("g", started=T0 + timedelta(days=day)) as w:
                 w.answer(entry(day))
+    from cryptography.hazmat.primitives.kdf import scrypt
+
     derived: list[bytes] = []
-    real = crypto.Scrypt
+    real = scrypt.Scrypt
 
     def counting(salt: bytes, **kw: int) -> object:
         derived.append(salt)
         return real(salt=salt, **kw)
 
-    monkeypatch.setattr(crypto, "Scrypt", counting)
+    monkeypatch.setattr(scrypt, "Scrypt", counting)
     skipped: list[ReflectError] = []
     records = open_journal(directory=tmp_path / "j", ask=lambda new: "mine").sessions(skipped)
     assert [r.entries for r in records] == [[entry(day)] for day in range(4)]
@@ -241,3 +202,22 @@ def test_each_salt_is_derived_once_however_many_sessions_share_it(
     with pytest.raises(ReflectError):
         open_journal(directory=tmp_path / "j", ask=lambda new: "neither")
     assert len(derived) == 2
+
+
+PLAINTEXT_ONLY = """
+import sys
+from pathlib import Path
+from assistant.journal import Journal, open_journal
+from assistant.journal.export import readable
+journal = open_journal(directory=Path(sys.argv[1]))
+readable(journal.read(journal.sessions()[0].id))
+journal.search("answer")
+assert "cryptography" not in sys.modules, "loaded for a plaintext journal"
+"""
+
+
+def test_a_plaintext_journal_never_loads_the_library(journal: Journal) -> None:
+    write_session(journal, [entry(0)], end=True)
+    done = subprocess.run([sys.executable, "-c", PLAINTEXT_ONLY, str(journal.directory)],
+                          cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr

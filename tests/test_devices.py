@@ -1,11 +1,174 @@
-"""`reflect devices` and `reflect voices` on the real PortAudio and espeak-ng."""
+"""devices.py: the microphone and the speaker through sounddevice, on the real virtual
+sound card; and `reflect devices` / `reflect voices` (inventory.py) on the real PortAudio
+and espeak-ng."""
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
+import threading
+import time
 from pathlib import Path
 
+import numpy as np
 import pytest
+from soundcheck import align, speech_span, wait_recorded, wait_until
+
+from assistant.errors import Unavailable
+from assistant.messages import Msg
+from assistant.speech import audio, devices
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.audio
+def test_find_device_by_name_or_index(sounddevice):
+    assert devices.find_device(None, "input") is None
+    index = devices.find_device("PULSE", "output")
+    assert sounddevice.query_devices(index)["name"] == "pulse"
+    assert devices.find_device(str(index), "input") == index
+    for spec in ("no-such-card", "99"):
+        with pytest.raises(Unavailable) as err:
+            devices.find_device(spec, "input")
+        assert err.value.msg is Msg.DEVICE_NOT_FOUND
+        assert f'"{spec}"' in str(err.value) and "reflect devices" in str(err.value)
+
+
+def capture_while_playing(mic: devices.MicStream, virtual_audio, wav: Path) -> np.ndarray:
+    """Play `wav` into the virtual mic while reading `mic`; returns what was read."""
+    wait_until(lambda: virtual_audio.recording_clients() > 0)
+    chunks = [mic.read(1.0)]  # a live mic: feed it once it really delivers sound
+    player = virtual_audio.play_into_mic(wav)
+    while player.poll() is None:
+        chunks.append(mic.read(0.2))
+    end = time.monotonic() + 0.4
+    while time.monotonic() < end:
+        chunks.append(mic.read(0.2))
+    return np.frombuffer(b"".join(chunks), np.int16)
+
+
+@pytest.mark.audio
+@pytest.mark.parametrize("device_rate_refused", [False, True])
+def test_mic_stream_hears_the_virtual_mic(virtual_audio, sounddevice, espeak_wav,
+                                          monkeypatch, device_rate_refused: bool):
+    wav = espeak_wav("Speak after the tone, and take your time.")
+    if device_rate_refused:  # a device without 16 kHz: opened at its own rate, resampled
+        def refuse(*args, **kwargs):
+            raise sounddevice.PortAudioError("Invalid sample rate")
+        monkeypatch.setattr(sounddevice, "check_input_settings", refuse)
+    mic = devices.MicStream(None, 16000)
+    mic.start()
+    try:
+        heard = capture_while_playing(mic, virtual_audio, wav)
+    finally:
+        mic.close()
+    assert (mic._resampler is not None) == device_rate_refused
+    speech, rate = audio.read_wav(wav)
+    reference = audio.resample(speech, rate, 16000)
+    offset, correlation = align(heard, reference)
+    assert correlation > 0.95 and mic.overflows == 0
+    first, last = speech_span(heard[offset:offset + len(reference)], 16000)
+    ref_first, ref_last = speech_span(reference, 16000)
+    assert abs((last - first) - (ref_last - ref_first)) < 0.05 * 16000
+
+
+@pytest.mark.audio
+def test_mic_stream_drops_what_it_hears_while_held(virtual_audio, sounddevice, espeak_wav):
+    mic = devices.MicStream(None, 16000)
+    mic.start()
+    try:
+        mic.hold()
+        during = capture_while_playing(mic, virtual_audio, espeak_wav("This is Reflect talking."))
+        mic.release()
+        after = np.frombuffer(b"".join(mic.read(0.2) for _ in range(3)), np.int16)
+    finally:
+        mic.close()
+    assert len(during) == 0
+    assert len(after) > 0 and np.abs(after).max() < 100  # only the quiet after it
+
+
+LOSE_DEVICE = """
+import sys, time
+from assistant.speech import devices, streams
+mic = devices.MicStream(None, 16000)
+mic.start()
+print("open", flush=True)
+try:
+    while True:
+        mic.read(0.2)
+except streams.DeviceLost as err:
+    print("lost:", err, flush=True)
+"""
+
+
+@pytest.mark.audio
+def test_mic_stream_raises_device_lost_when_the_sound_server_goes(own_sound_card):
+    child = subprocess.Popen([sys.executable, "-c", LOSE_DEVICE], env=own_sound_card.env,
+                             cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True)
+    try:
+        assert child.stdout.readline().strip() == "open"
+    finally:
+        own_sound_card.stop()
+    out, err = child.communicate(timeout=10)
+    assert out.startswith("lost:")
+    assert "Expression '" not in err and "pa_linux_alsa.c" not in err, err
+
+
+@pytest.mark.audio
+def test_speaker_plays_to_the_end_or_until_interrupted(virtual_audio, sounddevice, espeak_wav,
+                                                       tmp_path: Path):
+    speech, rate = audio.read_wav(espeak_wav("One, two, three, four, five, six, seven."))
+    speaker = devices.Speaker(None)
+    recording = tmp_path / "speaker.wav"
+    recorder = virtual_audio.record_speaker(recording)
+    recording_since = time.monotonic()
+    try:
+        assert speaker.play(speech, rate)
+        assert speaker.play(np.zeros(int(0.3 * rate), np.int16), rate)  # a gap between the two
+        stop = threading.Event()
+        threading.Timer(0.5, stop.set).start()
+        started = time.monotonic()
+        assert speaker.play(speech, rate, stop) is False
+        cut_after = time.monotonic() - started
+        wait_recorded(recording, time.monotonic() - recording_since + 0.3)
+    finally:
+        recorder.terminate()
+        recorder.wait(timeout=10)
+    assert cut_after < 0.5 + 0.2 < len(speech) / rate
+    heard, heard_rate = audio.read_wav(recording)
+    reference = audio.resample(speech, rate, heard_rate)
+    offset, correlation = align(heard, reference)
+    assert correlation > 0.95
+    # The whole first sound arrived, then only about half a second of the second one.
+    rest = heard[offset + len(reference):]
+    loud = np.flatnonzero(np.abs(rest) > 0.05 * np.abs(reference).max())
+    assert len(loud) and 0.3 < (loud[-1] - loud[0]) / heard_rate < 0.75
+
+
+@pytest.mark.audio
+def test_speaker_that_cannot_open_is_one_sentence(sounddevice):
+    with pytest.raises(Unavailable) as err:
+        devices.Speaker(None).play(np.zeros(100, np.int16), 12345678)
+    assert err.value.msg is Msg.SPEAKER_UNAVAILABLE
+
+
+def test_no_sound_server_at_all_is_said_in_plain_words(tmp_path: Path) -> None:
+    """Without any sound device PortAudio says "Error querying device -1"; the user reads
+    that no device was found (in a fresh process: PortAudio lists devices once)."""
+    code = ("import numpy as np\nfrom assistant.speech import devices\n"
+            "try:\n    devices.Speaker(None).play(np.zeros(100, np.int16), 16000)\n"
+            "except Exception as err:\n    print(err)\n")
+    env = {**os.environ, "PULSE_SERVER": f"unix:{tmp_path}/none"}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                          text=True, timeout=60)
+    assert Msg.REASON_NO_DEVICE.format() in done.stdout, done.stdout + done.stderr
+    assert "-1" not in done.stdout
+
+
+# --- `reflect devices` and `reflect voices` ------------------------------------------
 
 
 @pytest.mark.audio

@@ -1,18 +1,19 @@
-"""The end-of-answer and command rules of the spoken ear, on made-up recognizer results.
+"""The spoken ear, on made-up recognizer results: when answers end, commands, Enter, a
+lost microphone, a stop request, and the transcript on screen.
 
 These are unit tests of logic: the recognizer, the audio source and the clock are fakes
 that follow a script in audio time. The real recognizer and devices are exercised in
-test_stt.py and test_spoken_session.py.
+test_vosk.py and test_spoken_session.py; the end-of-answer rules alone in test_endpoint.py.
 """
 
 from __future__ import annotations
 
 import io
-import json
 import logging
 import os
 import signal
 import threading
+from typing import Any
 
 import numpy as np
 import pytest
@@ -21,9 +22,10 @@ from assistant.config import Settings
 from assistant.errors import ReflectError
 from assistant.interrupts import StopRequest
 from assistant.messages import Msg
-from assistant.speech.audio import DeviceLost, EndOfInput
 from assistant.speech.commands import Commands
-from assistant.speech.ear import EndOfAnswer, Loudness, SpokenEar, is_word
+from assistant.speech.ear import SpokenEar
+from assistant.speech.streams import DeviceLost, EndOfInput
+from assistant.speech.stt import Word
 from assistant.terminal import EnterKey, LiveLine
 from assistant.turns import Answer, Command, Interrupted
 
@@ -32,181 +34,50 @@ CHUNK = 0.1  # seconds per fake read
 NOISE = np.random.default_rng(0).normal(0.0, 3000.0, int(RATE * CHUNK)).astype(np.int16)
 
 
-# --- EndOfAnswer: the pure rules, with a fake clock ------------------------------------
-
-
-def test_thinking_time_before_the_first_word_is_free() -> None:
-    rules = EndOfAnswer(silence=3.0, max_answer=300.0, remind_after=None)
-    assert all(rules.verdict(t) is None for t in (0.0, 3.0, 10.0, 60.0, 299.0, 400.0))
-
-
-def test_silence_counts_from_the_end_of_the_last_word() -> None:
-    rules = EndOfAnswer(silence=3.0, max_answer=300.0)
-    rules.utterance(20.0, 24.0)
-    assert rules.verdict(26.9) is None
-    assert rules.verdict(27.0) == "silence"
-    assert rules.seconds == pytest.approx(4.0)
-
-
-def test_a_pause_shorter_than_the_silence_keeps_the_answer_open() -> None:
-    rules = EndOfAnswer(silence=3.0, max_answer=300.0)
-    rules.utterance(1.0, 4.0)
-    assert rules.verdict(6.5) is None
-    rules.utterance(6.6, 9.0)  # spoke again 2.6 s after the first part
-    assert rules.verdict(11.9) is None
-    assert rules.verdict(12.0) == "silence"
-    assert rules.seconds == pytest.approx(8.0)
-
-
-def test_an_open_utterance_whose_words_keep_coming_keeps_the_answer_open() -> None:
-    rules = EndOfAnswer(silence=3.0, max_answer=300.0)
-    rules.utterance(1.0, 2.0)
-    for at, shown in ((4.5, ["and"]), (7.0, ["and", "then"]), (9.5, ["and", "then", "he"])):
-        rules.partial(shown, at)  # vosk shows the user talking again, word by word
-        assert rules.verdict(at + 2.9) is None
-    rules.utterance(9.0, 10.5)
-    assert rules.verdict(13.4) is None
-    assert rules.verdict(13.5) == "silence"
-    assert rules.seconds == pytest.approx(9.5)  # from the words' own timings
-
-
-def test_an_open_utterance_that_stands_still_ends_on_silence_without_vosk() -> None:
-    """Vosk can keep an utterance open through many seconds of silence (one Korean word
-    did for 17.8 s): the answer ends `silence` after its words last changed, all the same."""
-    rules = EndOfAnswer(silence=1.5, max_answer=300.0)
-    rules.sound(1.2)
-    for tenth in range(13, 29):
-        rules.partial(["여기"], tenth / 10)  # shown at 1.3 s, then the same word, unchanged
-        assert rules.verdict(tenth / 10) is None
-    assert rules.verdict(2.75) is None
-    assert rules.verdict(2.85) == "silence"
-
-
-def test_words_vosk_takes_back_start_nothing() -> None:
-    rules = EndOfAnswer(silence=1.5, max_answer=300.0, remind_after=None)
-    rules.partial(["uh"], 1.0)
-    assert rules.started == 1.0
-    rules.partial([], 1.4)  # the partial empties with no final: nothing was said
-    assert rules.started is None and rules.verdict(10.0) is None
-
-
-def test_a_sound_before_the_silence_runs_out_waits_for_the_words() -> None:
-    """Vosk shows new speech about a second late: a sound heard just before the silence
-    runs out holds the decision until Vosk could have shown it as words."""
-    rules = EndOfAnswer(silence=1.5, max_answer=300.0)
-    rules.utterance(1.0, 2.0)
-    for t in (3.1, 3.2, 3.3, 3.4):  # the user takes up the thread 1.1 s after the words
-        rules.sound(t)
-    assert rules.verdict(3.5) is None
-    rules.partial(["again"], 4.4)  # ... and vosk has caught up with it
-    assert rules.verdict(4.7) is None
-    rules2 = EndOfAnswer(silence=1.5, max_answer=300.0)
-    rules2.utterance(1.0, 2.0)
-    rules2.sound(3.3)  # a cough that never becomes words
-    assert rules2.verdict(4.4) is None
-    assert rules2.verdict(4.5) == "silence"
-    rules3 = EndOfAnswer(silence=1.5, max_answer=300.0)
-    rules3.sound(1.9)  # sound within the words holds nothing
-    rules3.utterance(1.0, 2.0)
-    assert rules3.verdict(3.5) == "silence"
-
-
-def test_loudness_follows_the_room_noise() -> None:
-    rng = np.random.default_rng(0)
-
-    def chunk(level: float) -> bytes:
-        return rng.normal(0.0, level, 1600).astype(np.int16).tobytes()
-
-    loudness = Loudness()
-    assert not any(loudness.loud(bytes(3200)) for _ in range(20))  # digital silence
-    assert loudness.loud(chunk(3000.0))  # speech
-    fan = Loudness()
-    assert not any(fan.loud(chunk(400.0)) for _ in range(100))  # a steady fan, above MIN_LOUD
-    assert not fan.loud(chunk(700.0))  # a little louder than the fan: still the room
-    assert fan.loud(chunk(3000.0))
-
-
-def test_max_answer_counts_from_the_first_word_even_while_speaking() -> None:
-    rules = EndOfAnswer(silence=3.0, max_answer=60.0)
-    rules.utterance(30.0, 50.0)
-    rules.partial(["still", "going"], 89.5)
-    assert rules.verdict(89.9) is None
-    assert rules.verdict(90.0) == "max"
-
-
-def test_one_reminder_after_a_long_silence_before_any_word() -> None:
-    rules = EndOfAnswer(silence=3.0, max_answer=300.0, remind_after=45.0)
-    assert rules.verdict(44.9) is None
-    assert rules.verdict(45.0) == "remind"
-    assert rules.verdict(90.0) is None  # only once
-    rules2 = EndOfAnswer(silence=3.0, max_answer=300.0, remind_after=45.0)
-    rules2.partial(["um"], 49.0)  # something is being said right now: no reminder over it
-    assert rules2.verdict(50.0) is None
-
-
-def test_recognizer_noise_tokens_are_not_words() -> None:
-    assert is_word("안녕하세요") and is_word("okay")
-    assert not any(is_word(w) for w in ("[noise]", "<unk>", "~", "[2]", "", " "))
-
-
 # --- SpokenEar with a scripted recognizer ----------------------------------------------
 
 
 class FakeRecognizer:
-    """Vosk's KaldiRecognizer API, answering from a script in recognizer time.
+    """A Recognizer (stt.py) answering from a script on its own clock.
 
     `events` are (time, kind, payload): kind "partial" (text) shows from that time until
-    the next final; kind "final" (a list of (word, start, end, conf)) is returned by the
-    AcceptWaveform call that reaches its time. Like vosk, times keep counting across
-    Reset()."""
+    the next final; kind "final" (a list of (word, start, end, conf)) closes the utterance
+    with the feed() that reaches its time. Like a real one, its clock starts after the
+    warm-up (`warm` seconds) and keeps counting across reset()."""
 
-    def __init__(self, events: list[tuple[float, str, object]]) -> None:
+    def __init__(self, events: list[tuple[float, str, Any]], warm: float = 0.0) -> None:
         self.events = sorted(events, key=lambda e: e[0])
-        self.time = 0.0
-        self.partial = ""
-        self.result = ""
+        self.elapsed = warm
+        self.shown = ""
         self.resets = 0
 
-    def AcceptWaveform(self, data: bytes) -> bool:  # vosk names its methods this way
-        self.time = round(self.time + len(data) / 2 / RATE, 6)
-        while self.events and self.events[0][0] <= self.time + 1e-9:
+    def feed(self, pcm: bytes) -> list[Word] | None:
+        self.elapsed = round(self.elapsed + len(pcm) / 2 / RATE, 6)
+        while self.events and self.events[0][0] <= self.elapsed + 1e-9:
             _, kind, payload = self.events.pop(0)
             if kind == "partial":
-                self.partial = str(payload)
+                self.shown = str(payload)
             else:
-                self.partial = ""
-                self.result = _result(payload)  # type: ignore[arg-type]
-                return True
-        return False
+                self.shown = ""
+                return [Word(*w) for w in payload]
+        return None
 
-    def Result(self) -> str:
-        result, self.result = self.result, ""
-        return result
+    def partial(self) -> list[str]:
+        return self.shown.split()
 
-    def PartialResult(self) -> str:
-        return json.dumps({"partial": self.partial})
+    def flush(self) -> list[Word]:
+        words, self.shown = self.shown.split(), ""
+        end = self.elapsed - 0.3
+        return [Word(w, end - 0.2 * (len(words) - i), end - 0.2 * (len(words) - i - 1), 1.0)
+                for i, w in enumerate(words)]
 
-    def FinalResult(self) -> str:
-        if not self.partial:
-            return json.dumps({"text": ""})
-        words = self.partial.split()
-        self.partial = ""
-        end = self.time - 0.3
-        return _result([(w, end - 0.2 * (len(words) - i), end - 0.2 * (len(words) - i - 1),
-                         1.0) for i, w in enumerate(words)])
-
-    def Reset(self) -> None:
-        self.partial = ""
+    def reset(self) -> None:
+        self.shown = ""
         self.resets += 1
 
 
-def _result(words: list[tuple[str, float, float, float]]) -> str:
-    return json.dumps({"text": " ".join(w[0] for w in words), "result": [
-        {"word": w, "start": s, "end": e, "conf": c} for w, s, e, c in words]})
-
-
 def spoken(text: str, start: float, end: float, conf: float = 1.0,
-           delay: float = 0.6) -> list[tuple[float, str, object]]:
+           delay: float = 0.6) -> list[tuple[float, str, Any]]:
     """Events for an utterance: partials while it is said, the final `delay` after it."""
     words = text.split()
     step = (end - start) / len(words)
@@ -214,19 +85,6 @@ def spoken(text: str, start: float, end: float, conf: float = 1.0,
     partials = [(start + (i + 1) * step, "partial", " ".join(words[: i + 1]))
                 for i in range(len(words))]
     return [*partials, (end + delay, "final", timed)]
-
-
-class FakeModel:
-    def __init__(self, rec: FakeRecognizer, warm: float = 0.0) -> None:
-        self.rec = rec
-        self.warm = warm
-
-    def recognizer(self) -> FakeRecognizer:
-        return self.rec
-
-    def warm_up(self, rec: FakeRecognizer) -> float:
-        rec.time += self.warm
-        return self.warm
 
 
 class FakeSource:
@@ -292,15 +150,15 @@ class Recorder:
         self.notices.append((text, self.source.held if self.source else False))
 
 
-def make_ear(events: list[tuple[float, str, object]], seconds: float, *,
+def make_ear(events: list[tuple[float, str, Any]], seconds: float, *,
              silence: float = 3.0, max_answer: float = 300.0, warm: float = 0.0,
              end: Exception | None = None, remind_after: float | None = None,
              enter: threading.Event | None = None, fallback=None,
              stop: StopRequest | None = None):
     source = FakeSource(seconds, end)
-    rec = FakeRecognizer(events)
+    rec = FakeRecognizer(events, warm)
     seen = Recorder(source)
-    ear = SpokenEar(source, FakeModel(rec, warm), Settings(answer_silence=silence,
+    ear = SpokenEar(source, lambda: rec, Settings(answer_silence=silence,
                     max_answer=max_answer), Commands("en").match, transcript=seen,
                     notice=seen.notice, enter_pressed=enter, fallback=fallback,
                     remind_after=remind_after, stop=stop)
@@ -320,7 +178,7 @@ def test_a_stop_request_mid_answer_carries_every_word_shown(final: bool) -> None
         if source.reads == 35:  # 3.5 s: "and he" is on the live line
             stop._handle(signal.SIGTERM, None)
             if not final:
-                rec.FinalResult = lambda: json.dumps({"text": ""})  # type: ignore[method-assign]
+                rec.flush = lambda: []  # type: ignore[method-assign]
         return reads(timeout)
 
     source.read = read  # type: ignore[method-assign]
@@ -359,8 +217,8 @@ def test_answers_split_on_a_silence_and_the_source_is_held_between_them() -> Non
 
 
 def test_time_counts_across_listens_and_warm_up() -> None:
-    """Vosk's word times keep counting after Reset and include the warm-up audio; the ear
-    measures each answer from where its own listening began."""
+    """The recognizer's word times keep counting after a reset and include the warm-up
+    audio; the ear measures each answer from where its own listening began."""
     ear, source, _, _ = make_ear(spoken("after the warm up", 1.5 + 4.0, 3.0 + 4.0),
                                  seconds=20, warm=1.5, silence=2.0)
     heard = ear.listen()
@@ -509,8 +367,9 @@ def test_the_end_of_a_recording_saves_what_is_pending_then_stops() -> None:
 
 
 def test_noise_only_utterances_start_nothing() -> None:
-    events = [(1.0, "partial", "[noise]"), (2.0, "final", [("[noise]", 1.0, 1.5, 1.0)]),
-              *spoken("real words", 10.0, 11.0)]
+    # A recognizer gives no words for noise ("[noise]" and the like: test_vosk.py), only
+    # the close of an utterance that held none.
+    events = [(1.0, "partial", ""), (2.0, "final", []), *spoken("real words", 10.0, 11.0)]
     ear, source, _, _ = make_ear(events, seconds=30, silence=2.0)
     heard = ear.listen()
     assert isinstance(heard, Answer) and heard.text == "real words"
@@ -560,9 +419,8 @@ def test_the_live_line_never_wraps() -> None:
 def test_a_model_that_fails_to_load_means_typed_answers() -> None:
     """The model loads in the background; if Vosk cannot load it, the first listen() says
     why and the session goes on typed instead of stopping."""
-    class Broken(FakeModel):
-        def recognizer(self) -> FakeRecognizer:
-            raise ReflectError(Msg.NOT_A_MODEL, path="/models/x", reason="Vosk could not load it")
+    def broken() -> FakeRecognizer:
+        raise ReflectError(Msg.NOT_A_MODEL, path="/models/x", reason="Vosk could not load it")
 
     class Typed:
         def listen(self) -> Answer:
@@ -570,7 +428,7 @@ def test_a_model_that_fails_to_load_means_typed_answers() -> None:
 
     source = FakeSource(10)
     seen = Recorder(source)
-    ear = SpokenEar(source, Broken(FakeRecognizer([])), Settings(), Commands("en").match,
+    ear = SpokenEar(source, broken, Settings(), Commands("en").match,
                     notice=seen.notice, fallback=Typed)
     assert ear.listen() == Answer("typed", 1.0, "typed")
     assert len(seen.notices) == 1 and "Vosk could not load it" in seen.notices[0][0]

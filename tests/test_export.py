@@ -10,7 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from test_journal import T0, entry, read_copy, write_session
+from journals import T0, entry, read_copy, write_session
 
 from assistant.journal import Journal, Note, Record
 from assistant.journal.export import as_json, jrnl, list_line, markdown, readable, search_results

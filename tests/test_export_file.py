@@ -11,18 +11,17 @@ import sys
 from pathlib import Path
 
 import pytest
-from test_journal import entry, write_session
+from journals import entry, write_session
+from sessions import REPO
 
-from assistant.config import paths
 from assistant.journal import Journal
 
-REPO = Path(__file__).resolve().parent.parent
 EXPORTED = "[2026-11-23 21:55] Step 0 — Question 0?\nAnswer number 0.\n"
 
 
 @pytest.fixture
-def session() -> str:
-    return write_session(Journal(paths().journal_dir), [entry(0)], end=True).stem
+def session(journal: Journal) -> str:
+    return write_session(journal, [entry(0)], end=True).stem
 
 
 @pytest.fixture

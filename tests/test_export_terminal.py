@@ -10,13 +10,14 @@ import sys
 from pathlib import Path
 
 import pytest
-from sessions import only_session, typed
-from test_journal import T0, entry, read_copy
+from journals import T0, entry, read_copy, write_session
+from sessions import REPO, only_session, typed
 
-from assistant.config import paths
 from assistant.journal import Journal, Note
+from assistant.journal.blocks import aside_shown
+from assistant.journal.export import markdown
+from assistant.printable import printable
 
-REPO = Path(__file__).resolve().parent.parent
 HOSTILE = ("title \x1b]0;owned\x07 clear \x1b[2J\x1b[H hidden\rshown NUL\x00 DEL\x7f "
            "C1 \x9b31m \x9d0;x\x9c bidi \u202eevil\u202c \u2066iso\u2069 \u200e\u200f\u061c\n"
            "vt\x0b ff\x0c bs\x08 \x1b[31mred line\n\ttabbed")
@@ -50,10 +51,10 @@ def assert_safe(out: bytes) -> str:
 
 
 @pytest.fixture
-def hostile() -> Path:
+def hostile(journal: Journal) -> Path:
     """A session of a guide with a hostile name: a hostile answer, then a hostile note of
     the user's own, then a hostile answer cut short by a power loss (set aside)."""
-    with Journal(paths().journal_dir).start(GUIDE, started=T0) as w:
+    with journal.start(GUIDE, started=T0) as w:
         w.answer(entry(0, HOSTILE))
         w.answer(entry(1, TORN))
     data = w.path.read_bytes()[:-8]
@@ -90,6 +91,32 @@ def test_md_and_txt_exports_show_the_text_escaped_and_md_answers_read_back_whole
     assert back.blocks[1] == Note(NOTE_SHOWN) and back.guide == GUIDE_SHOWN
     txt = assert_safe(reflect("journal", "export", "latest", "--format", "txt"))
     assert txt == f"[2026-11-23 21:55] Step 0 — Question 0?\n{SHOWN}\n"
+
+
+# Escaped, its line break falls where the declared length ends: one escape (3 bytes
+# longer) before it, two bytes after it.
+BREAK_AT_THE_END = "\x1b" + "words " * 5 + "\nno"
+
+
+@pytest.mark.parametrize("text", [BREAK_AT_THE_END, HOSTILE], ids=["break", "hostile"])
+def test_a_part_set_aside_is_still_set_aside_in_the_md_export_wherever_it_was_cut(
+        journal: Journal, tmp_path: Path, text: str) -> None:
+    """Escaping makes a torn answer's text longer than its comment declares; the md
+    export grows that length with it, so read back the part is set aside as it was --
+    never a whole answer holding part of the escaped text -- wherever the crash cut it."""
+    path = write_session(journal, [entry(0)])
+    before = len(path.read_bytes())
+    with journal.reopen(path.stem) as w:
+        w.answer(entry(1, text))
+    full = path.read_bytes()
+    for cut in range(before + 1, len(full) - 1):
+        record = read_copy(tmp_path, full[:cut], path.stem)
+        md = markdown(record)
+        assert_safe(md.encode())
+        back = read_copy(tmp_path, md.encode(), path.stem)
+        assert back.entries == record.entries == [entry(0)], cut
+        assert back.set_aside == [aside_shown(t, printable) for t in record.set_aside], cut
+        assert [b for b in back.blocks if isinstance(b, Note) and not b.set_aside] == [], cut
 
 
 def test_json_export_is_safe_to_print_and_reads_back_exactly(hostile: Path) -> None:

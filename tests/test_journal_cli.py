@@ -3,31 +3,18 @@ real pseudo-terminal where the command asks a question."""
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
-import pty
-import select
 import subprocess
 import sys
-import termios
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from test_journal import T0, entry, write_session
+from journals import PASS, T0, entry, on_tty, write_session
+from sessions import REPO
 
 from assistant.config import paths
 from assistant.journal import Journal, Mark
-
-REPO = Path(__file__).resolve().parent.parent
-PASS = {"REFLECT_PASSPHRASE": "a long passphrase"}
-
-
-@pytest.fixture
-def journal() -> Journal:
-    return Journal(paths().journal_dir)
 
 
 @pytest.fixture
@@ -43,43 +30,6 @@ def two(journal: Journal) -> tuple[Path, Path]:
     second = w.path
     second.write_bytes(second.read_bytes()[:-10])
     return first, second
-
-
-def on_tty(args: list[str], replies: list[tuple[str, str]],
-           env: dict[str, str] | None = None) -> tuple[int, str]:
-    """Run reflect with a pseudo-terminal as its controlling terminal; answer each prompt
-    (text to wait for, reply) in turn. Returns (exit code, everything it printed)."""
-    master, slave = pty.openpty()
-
-    def controlling_tty() -> None:
-        fcntl.ioctl(0, termios.TIOCSCTTY, 0)
-
-    proc = subprocess.Popen([sys.executable, "-m", "assistant", *args], stdin=slave,
-                            stdout=slave, stderr=slave, cwd=REPO, start_new_session=True,
-                            preexec_fn=controlling_tty, env={**os.environ, **(env or {})})
-    os.close(slave)
-    output = b""
-
-    def read_until(done: Callable[[bytes], bool]) -> None:
-        nonlocal output
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and not done(output):
-            ready, _, _ = select.select([master], [], [], 0.2)
-            if ready:
-                try:
-                    output += os.read(master, 4096)
-                except OSError:  # the child closed the terminal
-                    return
-
-    for prompt, reply in replies:
-        read_until(lambda out, p=prompt: p.encode() in out)
-        assert prompt.encode() in output, output
-        output = output.replace(prompt.encode(), b"<asked>", 1)
-        os.write(master, reply.encode() + b"\n")
-    read_until(lambda out: proc.poll() is not None)
-    read_until(lambda out: not select.select([master], [], [], 0.1)[0])
-    os.close(master)
-    return proc.wait(timeout=30), output.decode("utf-8", "replace").replace("\r\n", "\n")
 
 
 def snapshot() -> dict[str, bytes]:

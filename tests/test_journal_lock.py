@@ -8,8 +8,8 @@ import os
 from pathlib import Path
 
 import pytest
-from sessions import QUESTIONS, SAVED, Live, answered_up_to, typed
-from test_journal import T0, entry, write_session
+from journals import PASS, T0, entry, write_session
+from sessions import QUESTIONS, SAVED, Live, answered_up_to, only_session, typed
 
 from assistant.config import paths
 from assistant.errors import ReflectError
@@ -17,8 +17,6 @@ from assistant.journal import Journal
 from assistant.journal import lock as journal_lock
 from assistant.journal.crypto import Cipher
 from assistant.messages import Msg
-
-PASS = {"REFLECT_PASSPHRASE": "a long passphrase"}
 
 
 def test_a_session_open_in_a_writer_is_refused_to_a_second(tmp_path: Path) -> None:
@@ -74,15 +72,10 @@ def test_a_path_replaced_between_opening_and_locking_is_locked_again(
         assert journal_lock.read_all(fd) == b"new"
 
 
-def only_session() -> Path:
-    (record,) = Journal(paths().journal_dir).sessions()
-    return record.path
-
-
 def test_two_resumes_of_one_session_never_both_write(small_guide: str, cli) -> None:
     started = cli("run", "--text", small_guide, input=typed("hurt", "answer 0") + "stop\n")
     assert started.returncode == 0, started.stderr
-    path = only_session()
+    path = only_session().path
     first = Live("resume", "--text")
     try:
         first.wait_for(f"Question: {QUESTIONS[1]}")
@@ -97,17 +90,15 @@ def test_two_resumes_of_one_session_never_both_write(small_guide: str, cli) -> N
         first.wait_for(Msg.SAVED_IN.format(path=path))
         status, stderr = first.exit()
     finally:
-        if first.proc.poll() is None:
-            first.proc.kill()
-            first.proc.wait()
+        first.end()
     assert status == 0, stderr
     record = Journal(paths().journal_dir).read(path.stem)
     assert [e.text for e in record.entries] == [f"answer {n}" for n in range(4)]
     assert [m.kind for m in record.marks] == ["role", "end"]
 
 
-def test_encrypt_and_delete_leave_a_live_session_alone(small_guide: str, cli) -> None:
-    journal = Journal(paths().journal_dir)
+def test_encrypt_and_delete_leave_a_live_session_alone(small_guide: str, cli,
+                                                      journal: Journal) -> None:
     closed = write_session(journal, [entry(0, "A closed session.")], end=True)
     live = Live("run", "--text", small_guide)
     try:
@@ -130,9 +121,7 @@ def test_encrypt_and_delete_leave_a_live_session_alone(small_guide: str, cli) ->
         live.wait_for(Msg.SAVED_IN.format(path=path))
         status, stderr = live.exit()
     finally:
-        if live.proc.poll() is None:
-            live.proc.kill()
-            live.proc.wait()
+        live.end()
     assert status == 0, stderr
     assert sorted(paths().journal_dir.glob("*.md")) == sorted([closed, path])
     record = Journal(paths().journal_dir).read(path.stem)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant import models
+from assistant import download, models
 from assistant.config import Settings, load_settings, paths, save_setting
 from assistant.errors import ReflectError
 from assistant.messages import Msg
@@ -154,7 +154,7 @@ def test_checksum_mismatch_deletes_the_file(server: Server) -> None:
     server.body = build_zip(LAYOUT)
     bad = entry(server.body, md5="0" * 32)
     err = failure(bad, server)
-    assert err.msg is Msg.MODEL_CHECKSUM_MISMATCH
+    assert err.msg is Msg.DOWNLOAD_CHECKSUM_MISMATCH
     assert "md5" in str(err)
     assert not models.part_path(NAME, paths().models_dir).exists()
 
@@ -162,7 +162,7 @@ def test_checksum_mismatch_deletes_the_file(server: Server) -> None:
 def test_sha256_is_checked_too(server: Server) -> None:
     server.body = build_zip(LAYOUT)
     err = failure(entry(server.body, sha256="f" * 64), server)
-    assert err.msg is Msg.MODEL_CHECKSUM_MISMATCH and "sha256" in str(err)
+    assert err.msg is Msg.DOWNLOAD_CHECKSUM_MISMATCH and "sha256" in str(err)
 
 
 def test_truncated_transfer_keeps_a_part_and_resumes(server: Server) -> None:
@@ -170,7 +170,7 @@ def test_truncated_transfer_keeps_a_part_and_resumes(server: Server) -> None:
     info = entry(server.body)
     server.cut_at = len(server.body) // 2
     err = failure(info, server)
-    assert err.msg is Msg.MODEL_TRUNCATED
+    assert err.msg is Msg.DOWNLOAD_TRUNCATED
     part = models.part_path(NAME, paths().models_dir)
     assert part.stat().st_size == len(server.body) // 2
     # the next run asks only for the rest and installs
@@ -189,7 +189,7 @@ def test_a_stalled_download_times_out_and_resumes(server: Server) -> None:
     with pytest.raises(ReflectError) as caught:
         models.download(info, server.url, out=io.StringIO(), timeout=0.5)
     # without the timeout the server's close after 3 s would read as a truncated file
-    assert caught.value.msg is Msg.MODEL_NETWORK_FAILED
+    assert caught.value.msg is Msg.DOWNLOAD_NETWORK_FAILED
     assert leftovers() == []
     assert models.part_path(NAME, paths().models_dir).stat().st_size == 100
     server.cut_at, server.stall = None, 0.0
@@ -203,12 +203,14 @@ def test_progress_on_a_terminal_rewrites_one_line() -> None:
             return True
 
     out = Terminal()
-    progress = models.Progress(1000, out)
+    progress = download.Progress(1000, out)
     for done in range(0, 1001, 50):
         progress.update(done)
     progress.finish()
     text = out.getvalue()
-    assert text.count("\n") == 1 and text.endswith("Downloaded 100% (1.0 KB of 1.0 KB).\n")
+    assert text.count("\n") == 1 and text.endswith("\n")
+    # the last rewrite, padded over the longer "950 bytes" line before it: nothing stale shows
+    assert text.split("\r")[-1].rstrip() == "Downloaded 100% (1.0 KB of 1.0 KB)."
     assert text.count("\r") == 21
 
 
@@ -218,7 +220,7 @@ def test_a_whole_file_of_the_wrong_size_is_not_the_published_one(server: Server)
     full = build_zip(LAYOUT)
     server.body = full[: len(full) // 2]
     err = failure(entry(full), server)
-    assert err.msg is Msg.MODEL_SIZE_MISMATCH
+    assert err.msg is Msg.DOWNLOAD_SIZE_MISMATCH
     assert f"The file at {server.url}/{NAME}.zip is not the published model" in str(err)
     assert "it was deleted" in str(err) and "stopped early" not in str(err)
     assert not models.part_path(NAME, paths().models_dir).exists()
@@ -231,7 +233,7 @@ def test_a_whole_file_without_a_length_is_judged_the_same(server: Server) -> Non
     full = build_zip(LAYOUT)
     server.body, server.send_length = full[: len(full) // 2], False  # ends when it closes
     err = failure(entry(full), server)
-    assert err.msg is Msg.MODEL_SIZE_MISMATCH
+    assert err.msg is Msg.DOWNLOAD_SIZE_MISMATCH
     assert not models.part_path(NAME, paths().models_dir).exists()
 
 
@@ -239,7 +241,7 @@ def test_a_file_longer_than_published_is_not_read_to_its_end(server: Server) -> 
     full = build_zip(LAYOUT)
     server.body = full + bytes(4 * 1024 * 1024)
     err = failure(entry(full), server)
-    assert err.msg is Msg.MODEL_SIZE_MISMATCH and "stopped early" not in str(err)
+    assert err.msg is Msg.DOWNLOAD_SIZE_MISMATCH and "stopped early" not in str(err)
     assert f"the published file is {models.human_size(len(full))}" in str(err)
     assert models.human_size(len(server.body)) not in str(err)  # it stopped reading
     assert not models.part_path(NAME, paths().models_dir).exists()
@@ -253,7 +255,7 @@ def test_a_resumed_download_that_comes_out_the_wrong_size_is_dropped(server: Ser
     server.body = full[:400]  # but the rest the server has ends too soon, and whole
     err = failure(entry(full), server)
     assert server.requests == ["bytes=100-"]
-    assert err.msg is Msg.MODEL_SIZE_MISMATCH and not part.exists()
+    assert err.msg is Msg.DOWNLOAD_SIZE_MISMATCH and not part.exists()
 
 
 def test_a_server_that_ignores_range_starts_over(server: Server) -> None:
@@ -283,14 +285,14 @@ def test_server_error_says_so_and_installs_nothing(server: Server) -> None:
     server.body = build_zip(LAYOUT)
     server.status = 500
     err = failure(entry(server.body), server)
-    assert err.msg is Msg.MODEL_SERVER_ERROR and "500" in str(err)
+    assert err.msg is Msg.DOWNLOAD_SERVER_ERROR and "500" in str(err)
 
 
 def test_unreachable_server_is_a_network_failure() -> None:
     info = entry(build_zip(LAYOUT))
     with pytest.raises(ReflectError) as caught:
         models.download(info, "http://127.0.0.1:9/models", out=io.StringIO(), timeout=2)
-    assert caught.value.msg is Msg.MODEL_NETWORK_FAILED
+    assert caught.value.msg is Msg.DOWNLOAD_NETWORK_FAILED
     assert leftovers() == []
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from soundcheck import align, speech_span, wait_until
+from soundcheck import align, speech_span, wait_recorded, wait_until
 
 from assistant.speech.audio import read_wav, resample, write_wav
 
@@ -32,12 +32,17 @@ def test_speech_into_the_virtual_mic_comes_back_through_sounddevice(
         started = time.monotonic()
         player = virtual_audio.play_into_mic(wav)
         assert player.wait(timeout=30) == 0
-        time.sleep(0.5)
+        played = time.monotonic() - started
+
+        def delivered() -> float:
+            """Seconds of audio the stream delivered since playing started."""
+            return sum(len(c) for c in chunks[before:]) / 2 / rate
+
+        wait_until(lambda: delivered() >= played + 0.5)  # half a second past the end
         elapsed = time.monotonic() - started
-        after = len(chunks)
+        during = delivered()
     # Real-time pace: from the start of playing on, the stream delivered as much audio as
     # wall-clock time passed (within 5 %, a callback period or two of jitter).
-    during = sum(len(c) for c in chunks[before:after]) / 2 / rate
     assert abs(during - elapsed) < max(0.1, 0.05 * elapsed), (during, elapsed)
     captured = np.frombuffer(b"".join(chunks), np.int16)
     offset, correlation = align(captured, reference)
@@ -66,9 +71,10 @@ def test_pyttsx3_speech_played_with_sounddevice_reaches_the_speaker(
     assert len(speech) > rate  # more than a second of sound: it really spoke
     recording = tmp_path / "speaker.wav"
     recorder = virtual_audio.record_speaker(recording)
+    recording_since = time.monotonic()
     try:
         sounddevice.play(speech, rate, blocking=True)
-        time.sleep(0.5)
+        wait_recorded(recording, time.monotonic() - recording_since + 0.5)
     finally:
         recorder.terminate()
         recorder.wait(timeout=10)

@@ -1,42 +1,28 @@
-"""voice.py: real pyttsx3/espeak-ng rendering, the speech cache, playback on the virtual
-speaker; fakes only for the engine-failure and job-order logic."""
+"""voice.py: playback, the speech cache and pre-rendering, on real espeak-ng (through
+pyttsx3) and the virtual speaker; a fake Synthesizer for the job order and for an engine
+that speaks by itself."""
 
 from __future__ import annotations
 
 import logging
 import stat
-import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
-from soundcheck import align, speech_span
+from soundcheck import Played, align, speech_span, wait_recorded
 
 from assistant.config import Settings
-from assistant.errors import ReflectError
-from assistant.messages import Msg
-from assistant.speech import audio
-from assistant.speech import voice as voice_module
+from assistant.speech import audio, devices
+from assistant.speech.tones import tone
+from assistant.speech.tts import Sound, SpeaksItself
 from assistant.speech.voice import Voice
 
 LONG = ("Take a slow breath. Think of a moment this week when you felt trusted, "
         "and a moment when you did not. Notice what was different between the two.")
-
-
-class Sink:
-    """Keeps what it is asked to play (for the logic tests)."""
-
-    def __init__(self) -> None:
-        self.played: list[tuple[np.ndarray, int]] = []
-
-    def play(self, pcm, rate, interrupt=None) -> bool:
-        self.played.append((pcm, rate))
-        return True
-
-    def close(self) -> None:
-        pass
 
 
 @pytest.fixture
@@ -45,7 +31,7 @@ def voices(tmp_path: Path):
     made: list[Voice] = []
 
     def make(speaker=None, cache: Path | None = tmp_path / "speech", **settings) -> Voice:
-        voice = Voice(speaker or Sink(), Settings(**settings), cache)
+        voice = Voice(speaker or Played(), Settings(**settings), cache)
         made.append(voice)
         return voice
 
@@ -57,14 +43,15 @@ def voices(tmp_path: Path):
 @pytest.mark.tts
 @pytest.mark.audio
 def test_say_reaches_the_speaker(voices, virtual_audio, sounddevice, tmp_path: Path):
-    voice = voices(audio.Speaker(None))
+    voice = voices(devices.Speaker(None))
     text = "What would you like to say first?"
     speech, rate = voice.render(text)
     recording = tmp_path / "speaker.wav"
     recorder = virtual_audio.record_speaker(recording)
+    recording_since = time.monotonic()
     try:
         voice.say(text)
-        time.sleep(0.3)
+        wait_recorded(recording, time.monotonic() - recording_since + 0.3)
     finally:
         recorder.terminate()
         recorder.wait(timeout=10)
@@ -80,7 +67,7 @@ def test_say_reaches_the_speaker(voices, virtual_audio, sounddevice, tmp_path: P
 @pytest.mark.tts
 @pytest.mark.audio
 def test_enter_cuts_a_narration_short(voices, sounddevice):
-    voice = voices(audio.Speaker(None))
+    voice = voices(devices.Speaker(None))
     speech, rate = voice.render(LONG)
     threading.Timer(0.4, voice.skip).start()
     started = time.monotonic()
@@ -105,26 +92,6 @@ def test_rendering_prints_nothing(voices, capfd):
     assert len(pcm) > 0.2 * rate
     out, err = capfd.readouterr()
     assert out == "" and err == ""
-
-
-@pytest.mark.tts
-def test_long_narrations_render_whole_at_the_first_try(voices, capfd, caplog):
-    """pyttsx3 returns before espeak-ng has finished a long text; the renderer waits for
-    espeak-ng, so the WAV is read whole, once, and never written into a removed folder."""
-    from assistant.guides.loader import bundled
-
-    guide = next(g for g in bundled() if g.id == "rebuilding-trust")
-    texts = [guide.intro, *(step.say for step in guide.steps[:4])]
-    voice = voices(cache=None)
-    with caplog.at_level(logging.DEBUG, logger="assistant.speech.voice"):
-        for text in texts:
-            pcm, rate = voice.render(text)
-            words = len(text.split())
-            assert len(pcm) / rate > words / 4, (words, len(pcm) / rate)  # < 240 words/min
-        time.sleep(0.5)  # a synthesis left running would fail to save by now
-    assert "trying once more" not in caplog.text
-    out, err = capfd.readouterr()
-    assert out == "" and err == "", err
 
 
 @pytest.mark.tts
@@ -153,7 +120,7 @@ def test_a_later_run_speaks_from_the_cache(voices, tmp_path: Path):
     [cached] = cache.iterdir()
     marker = np.full(100, 1234, np.int16)
     audio.write_wav(cached, marker, 22050)  # proves the next run reads this file
-    sink = Sink()
+    sink = Played()
     again = voices(sink, cache=cache)
     again.say("Welcome back.")
     assert np.array_equal(sink.played[0][0], marker)
@@ -162,26 +129,11 @@ def test_a_later_run_speaks_from_the_cache(voices, tmp_path: Path):
 
 
 @pytest.mark.tts
-def test_voice_rate_and_volume_come_from_the_settings(voices):
-    default = voices().render(LONG)[0]
-    fast = voices(rate=320).render(LONG)[0]
-    slow = voices(rate=110).render(LONG)[0]
-    quiet = voices(volume=0.3).render(LONG)[0]
-    korean = voices(voice="ko").render(LONG)[0]
-    assert len(slow) > 1.5 * len(default) > 2 * len(fast)
-    assert np.abs(quiet).max() < 0.6 * np.abs(default).max()
-    assert not np.array_equal(korean[: len(default)], default[: len(korean)])
-    with pytest.raises(ReflectError) as err:
-        voices(voice="no-such-voice")
-    assert err.value.msg is Msg.VOICE_NOT_FOUND and "no-such-voice" in str(err.value)
-
-
-@pytest.mark.tts
 def test_cues_play_tones_unless_they_are_off(voices):
-    sink = Sink()
+    sink = Played()
     voices(sink).cue("listening")
-    assert np.array_equal(sink.played[0][0], audio.tone("listening", sink.played[0][1]))
-    silent = Sink()
+    assert np.array_equal(sink.played[0][0], tone("listening", sink.played[0][1]))
+    silent = Played()
     voices(silent, tones=False).cue("saved")
     assert silent.played == []
 
@@ -201,127 +153,9 @@ def test_everything_said_goes_into_the_speaker_file(voices, tmp_path: Path):
     expected = np.concatenate([voice.render("A part of the guide.")[0],
                                np.zeros(2 * rate, np.int16),
                                voice.render("First question.")[0],
-                               audio.tone("listening", rate),
+                               tone("listening", rate),
                                voice.render("Second question.")[0]])
     assert np.array_equal(pcm, expected)
-
-
-@pytest.mark.tts
-def test_rendering_leaves_no_files_behind(voices, tmp_path: Path, monkeypatch):
-    scratch = tmp_path / "tmp"
-    scratch.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(scratch))  # where the renderer's folder goes
-    voice = voices(cache=None)
-    voice.prepare(["Hello."])
-    assert len(voice.render("Hello.")[0]) > 0
-    assert list(scratch.iterdir()) == []
-
-
-# --- the engine's failures and the job order, with a fake engine ---------------------
-
-
-class FakeEngine:
-    """Renders a short tone per text, or nothing when `broken` (a platform without files);
-    its first `stuck` runs hang until the driver's endLoop() is called."""
-
-    def __init__(self, broken: bool = False, gate: threading.Event | None = None,
-                 stuck: int = 0) -> None:
-        self.broken, self.gate, self.stuck = broken, gate, stuck
-        self.rendered: list[str] = []
-        self.spoken: list[str] = []
-        self._pending: tuple[str, str] | None = None
-        self._ended = threading.Event()
-        self.proxy = type("Proxy", (), {"_driver": type("Driver", (), {
-            "endLoop": lambda _self: self._ended.set()})()})()
-
-    def getProperty(self, name):
-        return []
-
-    def setProperty(self, name, value):
-        pass
-
-    def save_to_file(self, text, path):
-        self._pending = (text, path)
-
-    def say(self, text):
-        self._pending = (text, "")
-
-    def runAndWait(self):
-        text, path = self._pending
-        if self.stuck:
-            self.stuck -= 1
-            self._ended.clear()
-            assert self._ended.wait(5), "nobody ended the stuck loop"
-            return
-        if not path:
-            self.spoken.append(text)
-            return
-        if self.gate is not None:
-            self.gate.wait(5)
-        self.rendered.append(text)
-        if not self.broken:
-            audio.write_wav(Path(path), audio.tone("saved", 22050), 22050)
-
-
-def test_without_file_rendering_pyttsx3_speaks_by_itself_and_says_so(caplog):
-    engine = FakeEngine(broken=True)
-    sink = Sink()
-    voice = Voice(sink, Settings(), None, make_engine=lambda: engine)
-    with caplog.at_level(logging.WARNING, logger="assistant.speech.voice"):
-        voice.say("Hello there.")
-        voice.say("And again.")
-    voice.close()
-    assert engine.spoken == ["Hello there.", "And again."] and sink.played == []
-    assert "own playback" in caplog.text
-
-
-def test_no_speech_engine_is_one_sentence():
-    def missing():
-        raise OSError("libespeak-ng.so.1: cannot open shared object file")
-
-    with pytest.raises(ReflectError) as err:
-        Voice(Sink(), Settings(), None, make_engine=missing)
-    assert err.value.msg is Msg.SPEECH_UNAVAILABLE and "libespeak-ng" in str(err.value)
-
-
-def test_a_text_to_say_now_goes_before_texts_prepared_for_later():
-    gate = threading.Event()
-    engine = FakeEngine(gate=gate)
-    voice = Voice(Sink(), Settings(), None, make_engine=lambda: engine)
-    voice.prepare(["one", "two", "three", "four"])
-    time.sleep(0.1)  # "one" is rendering now, held at the gate
-    saying = threading.Thread(target=voice.say, args=("now",))
-    saying.start()
-    time.sleep(0.1)
-    gate.set()
-    saying.join(5)
-    for text in ("two", "three", "four"):
-        voice.render(text)
-    voice.close()
-    assert engine.rendered[:2] == ["one", "now"]
-    assert sorted(engine.rendered[2:]) == ["four", "three", "two"]
-
-
-def test_a_stuck_rendering_is_ended_and_tried_again(monkeypatch, caplog):
-    monkeypatch.setattr(voice_module, "STUCK_AFTER", 0.2)
-    engine = FakeEngine(stuck=1)
-    voice = Voice(Sink(), Settings(), None, make_engine=lambda: engine)
-    with caplog.at_level(logging.DEBUG, logger="assistant.speech.voice"):
-        pcm, rate = voice.render("Still there?")
-    voice.close()
-    assert np.array_equal(pcm, audio.tone("saved", rate)) and engine.rendered == ["Still there?"]
-    assert "trying once more" in caplog.text and not voice.fallback
-
-
-def test_rendering_that_breaks_later_is_one_sentence_not_a_silent_fallback():
-    engine = FakeEngine()
-    voice = Voice(Sink(), Settings(), None, make_engine=lambda: engine)
-    voice.render("First.")
-    engine.broken = True
-    with pytest.raises(ReflectError) as err:
-        voice.say("Second.")
-    voice.close()
-    assert err.value.msg is Msg.SPEECH_UNAVAILABLE and not voice.fallback
 
 
 @pytest.mark.tts
@@ -333,3 +167,72 @@ def test_a_cache_that_cannot_be_written_costs_speed_not_speech(voices, tmp_path:
     with caplog.at_level(logging.WARNING, logger="assistant.speech.voice"):
         pcm, rate = voice.render("Welcome.")
     assert len(pcm) > 0.3 * rate and "cannot keep rendered speech" in caplog.text
+
+
+# --- the job order and an engine that speaks by itself, with a fake Synthesizer ---------
+
+
+class FakeSynthesizer:
+    """A Synthesizer that renders each text as a short tone, in the order asked. A text in
+    `held` waits until `go(text)`; `started(text)` is set once its rendering began."""
+
+    identity = "fake 1"
+
+    def __init__(self, held: tuple[str, ...] = (), speaks_itself: bool = False) -> None:
+        self.speaks_itself = speaks_itself
+        self.rendered: list[str] = []
+        self.spoken: list[str] = []
+        self.closed = False
+        self._gates = {text: threading.Event() for text in held}
+        self._started: dict[str, threading.Event] = {}
+        self._lock = threading.Lock()
+
+    def started(self, text: str) -> threading.Event:
+        with self._lock:
+            return self._started.setdefault(text, threading.Event())
+
+    def go(self, text: str) -> None:
+        self._gates[text].set()
+
+    def synthesize(self, text: str) -> Iterator[Sound]:
+        self.started(text).set()
+        if self.speaks_itself:
+            raise SpeaksItself(lambda: self.spoken.append(text))
+        if text in self._gates:
+            assert self._gates[text].wait(5), f"{text!r} was never let go"
+        with self._lock:
+            self.rendered.append(text)
+        yield Sound(tone("saved", 22050), 22050)
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def test_a_text_to_say_now_goes_before_texts_prepared_for_later():
+    synth = FakeSynthesizer(held=("one", "now"))
+    voice = Voice(Played(), Settings(), None, synth)
+    voice.prepare(["one", "two", "three", "four"])
+    assert synth.started("one").wait(5)  # "one" is rendering now, held
+    saying = threading.Thread(target=voice.say, args=("now",))
+    saying.start()
+    assert synth.started("now").wait(5)  # "now" did not wait for the prepared "one" ...
+    synth.go("one")
+    voice.render("one")
+    assert not synth.started("two").is_set()  # ... and nothing prepared goes before it
+    synth.go("now")
+    saying.join(5)
+    for text in ("two", "three", "four"):
+        voice.render(text)
+    voice.close()
+    assert synth.rendered == ["one", "now", "two", "three", "four"] and synth.closed
+
+
+def test_an_engine_that_can_only_speak_by_itself_is_left_to_it():
+    synth = FakeSynthesizer(speaks_itself=True)
+    sink = Played()
+    voice = Voice(sink, Settings(), None, synth)
+    voice.say("Hello there.")
+    voice.say("And again.")
+    voice.close()
+    assert synth.spoken == ["Hello there.", "And again."] and sink.played == []
+    assert voice.fallback

@@ -80,11 +80,11 @@ def check(args: argparse.Namespace) -> int:
 
 
 def import_article(args: argparse.Namespace) -> int:
-    import os
-    import tempfile
+    """A guide skeleton from an article, written whole (never half a guide on failure),
+    and never over an existing file without --force."""
     from pathlib import Path
 
-    from assistant import guides
+    from assistant import files, guides
     from assistant.guides import importer
 
     article, out = Path(args.article), Path(args.output)
@@ -92,16 +92,12 @@ def import_article(args: argparse.Namespace) -> int:
         raise BadInput(Msg.IMPORT_EXISTS, path=out)
     text = importer.convert(guides.read_text(article), article)
     made = guides.parse(text, str(out))  # never write a guide that would not load
-    tmp = None
-    try:  # write beside the target, then rename: no half-written guide on failure
-        fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, out)
+    write = files.replace_private if args.force else files.create_private
+    try:
+        write(out, text.encode("utf-8"))
+    except FileExistsError:
+        raise BadInput(Msg.IMPORT_EXISTS, path=out) from None
     except OSError as err:
-        if tmp is not None:
-            Path(tmp).unlink(missing_ok=True)
-        raise BadInput(Msg.IMPORT_CANNOT_WRITE, path=out,
-                           reason=reason(err)) from None
+        raise BadInput(Msg.IMPORT_CANNOT_WRITE, path=out, reason=reason(err)) from None
     print(Msg.IMPORT_DONE.format(path=out, id=made.id, steps=len(made.steps)))
     return 0

@@ -61,7 +61,6 @@ def export(args: argparse.Namespace) -> int:
 
 
 def delete(args: argparse.Namespace) -> int:
-
     journal = users_journal()
     record = journal.read(args.session)
     if not args.yes:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from assistant.errors import EXIT_FAILURE, ReflectError
+from assistant.errors import EXIT_FAILURE, Cancelled, ReflectError
 from assistant.messages import Msg
 
 
@@ -48,8 +48,10 @@ def download_model(args: argparse.Namespace) -> int:
                 print(Msg.MODEL_ALREADY_INSTALLED.format(name=info.name, path=target))
             return 0
         path = models.download(info, args.url or settings.model_url)
+    except Cancelled:
+        raise  # Ctrl-C stops scripts/run too
     except ReflectError as err:
-        if not args.optional or err.msg is Msg.MODEL_INTERRUPTED:  # Ctrl-C stops scripts/run
+        if not args.optional:
             raise
         print(str(err), file=sys.stderr)
         return 0

@@ -15,6 +15,10 @@ of a file, which reads like a session that stopped earlier.
 Each file opens on its own: sessions copied in from another home may have another salt
 or another passphrase, and one that does not open locks out no other (`Keyring`).
 
+The header fields a sealed file carries are this module's (HEADER_KEYS): the front-matter
+reader takes them from here, and `is_sealed` tells a sealed file by them. The library is
+loaded with the first key, so a plaintext journal never loads it.
+
 The passphrase is typed (twice when it is new) without echo, or, for scripts and tests,
 taken from the REFLECT_PASSPHRASE environment variable (REFLECT_NEW_PASSPHRASE for the new
 one when it is changed).
@@ -25,13 +29,10 @@ from __future__ import annotations
 import base64
 import binascii
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
-
-from assistant.errors import BadInput, ReflectError
+from assistant.errors import BadInput
+from assistant.journal.errors import DamagedHeader, WrongPassphrase
 from assistant.messages import Msg
 
 SCHEME = "aes-256-gcm"
@@ -45,6 +46,13 @@ HEADER_NOTE = (
 MAX_MEMORY, MAX_P = 2**28, 16  # bytes scrypt may use (128 * n * r), and its parallelism
 PASSPHRASE_ENV = "REFLECT_PASSPHRASE"
 NEW_PASSPHRASE_ENV = "REFLECT_NEW_PASSPHRASE"  # `reflect journal passphrase`: the new one
+# The front-matter fields of a sealed file, in the order they are written.
+HEADER_KEYS = ("encryption", "kdf", "scrypt-n", "scrypt-r", "scrypt-p", "salt", "check")
+
+
+def is_sealed(header: Mapping[str, str | None]) -> bool:
+    """Whether a file's front matter says its blocks are sealed."""
+    return bool(header.get(HEADER_KEYS[0]))
 
 
 def block_aad(session_id: str, seq: int) -> bytes:
@@ -71,8 +79,7 @@ def _params(header: Mapping[str, str | None]) -> Params:
                 and 0 < p <= MAX_P):
             raise ValueError(f"scrypt costs out of range (n={n}, r={r}, p={p})")
     except (KeyError, ValueError, binascii.Error) as err:
-        raise ReflectError(Msg.ENCRYPTED_HEADER_BAD, session=header.get("session"),
-                           reason=str(err) or type(err).__name__) from err
+        raise DamagedHeader(header.get("session"), str(err) or type(err).__name__) from err
     return salt, n, r, p
 
 
@@ -91,27 +98,43 @@ class Keyring:
         return self._cipher((os.urandom(16), SCRYPT_N, SCRYPT_R, SCRYPT_P))
 
     def open(self, header: Mapping[str, str | None]) -> Cipher:
-        """The key for a file's header. Raises PASSPHRASE_WRONG when this passphrase does
+        """The key for a file's header. Raises WrongPassphrase when this passphrase does
         not open it (its check value is checked per file: one damaged value in one file
-        locks out no other file), ENCRYPTED_HEADER_BAD when the header is damaged."""
+        locks out no other file), DamagedHeader when the header is damaged."""
         cipher = self._cipher(_params(header))
         try:
             check = base64.b64decode(header.get("check") or "", validate=True)
         except (ValueError, binascii.Error) as err:
-            raise ReflectError(Msg.ENCRYPTED_HEADER_BAD, session=header.get("session"),
-                               reason=str(err) or type(err).__name__) from err
+            raise DamagedHeader(header.get("session"), str(err) or type(err).__name__) from err
         if cipher._open(check, cipher._check_aad()) != _CHECK:
-            raise BadInput(Msg.PASSPHRASE_WRONG)
+            raise WrongPassphrase()
         return cipher
 
     def opens(self, header: Mapping[str, str | None]) -> Cipher | None:
         """The key for the header, or None when this passphrase does not open it."""
         try:
             return self.open(header)
-        except ReflectError as err:
-            if err.msg is not Msg.PASSPHRASE_WRONG:
-                raise
+        except WrongPassphrase:
             return None
+
+    def newest(self, headers: Sequence[Mapping[str, str | None]]) -> Cipher | None:
+        """The key from the newest of `headers` (oldest first) this passphrase opens, or
+        None. A damaged header is passed over (it is set aside where it is read); when
+        every one is, that error."""
+        damaged: DamagedHeader | None = None
+        intact = False
+        for header in reversed(headers):
+            try:
+                cipher = self.opens(header)
+            except DamagedHeader as err:
+                damaged = err
+                continue
+            if cipher is not None:
+                return cipher
+            intact = True
+        if damaged is not None and not intact:
+            raise damaged
+        return None
 
     def _cipher(self, params: Params) -> Cipher:
         if params not in self._ciphers:
@@ -123,10 +146,15 @@ class Cipher:
     """A derived key plus the header fields that let the same passphrase derive it again."""
 
     def __init__(self, keyring: Keyring, salt: bytes, n: int, r: int, p: int) -> None:
+        from cryptography.exceptions import InvalidTag  # loaded with the first key only
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+        from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+
         self.keyring = keyring  # the keys of files with another salt, same passphrase
         self.salt, self.n, self.r, self.p = salt, n, r, p
         key = Scrypt(salt=salt, length=32, n=n, r=r, p=p).derive(keyring.passphrase.encode())
         self._aead = AESGCM(key)
+        self._altered = InvalidTag  # what the library raises for a block that does not open
 
     @classmethod
     def create(cls, passphrase: str) -> Cipher:
@@ -141,9 +169,9 @@ class Cipher:
     def header(self) -> dict[str, str | None]:
         """Fields for a new file's front matter (salt and costs, never the key)."""
         check = self._seal(_CHECK, self._check_aad())
-        return {"encryption": SCHEME, "kdf": "scrypt", "scrypt-n": str(self.n),
-                "scrypt-r": str(self.r), "scrypt-p": str(self.p), "salt": _b64(self.salt),
-                "check": _b64(check)}
+        values = (SCHEME, "scrypt", str(self.n), str(self.r), str(self.p), _b64(self.salt),
+                  _b64(check))
+        return dict(zip(HEADER_KEYS, values, strict=True))
 
     def seal(self, data: bytes, aad: bytes) -> bytes:
         """One base64 line (no newline) holding nonce + ciphertext + tag."""
@@ -168,7 +196,7 @@ class Cipher:
             return None
         try:
             return self._aead.decrypt(sealed[:NONCE], sealed[NONCE:], aad)
-        except InvalidTag:
+        except self._altered:
             return None
 
 

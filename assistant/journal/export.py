@@ -39,9 +39,11 @@ from pathlib import Path
 
 from assistant import files
 from assistant.errors import BadInput, reason
-from assistant.journal.store import DASH, Block, Entry, Mark, Note, Record, render_markdown
+from assistant.journal.blocks import DASH, Block, Note, aside_shown
+from assistant.journal.record import Record, render_markdown
 from assistant.messages import Msg
 from assistant.printable import UNSAFE, printable
+from assistant.turns import Entry, Mark
 
 _LINE_STARTING_WITH_BRACKET = re.compile(r"^(?=\[)", re.MULTILINE)  # after \n, as jrnl reads
 
@@ -141,13 +143,15 @@ def search_results(hits: list[tuple[Record, Entry]], text: str) -> str:
 
 def _printable_block(block: Block) -> Block:
     """The block with its text escaped before it is rendered, so that the byte length an
-    entry declares is that of the text shown and the export reads back whole. A mark's
-    fields need nothing: the journal percent-encodes them."""
+    entry declares is that of the text shown and the export reads back whole -- and a part
+    set aside still reads back set aside (`aside_shown`). A mark's fields need nothing:
+    the journal percent-encodes them."""
     if isinstance(block, Entry):
         return replace(block, title=printable(block.title),
                        question=printable(block.question), text=printable(block.text))
     if isinstance(block, Note):
-        return replace(block, text=printable(block.text))
+        return replace(block, text=(aside_shown(block.text, printable) if block.set_aside
+                                    else printable(block.text)))
     return block
 
 

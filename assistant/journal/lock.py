@@ -20,8 +20,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from assistant.errors import ReflectError
-from assistant.messages import Msg
+from assistant.journal.errors import OpenElsewhere
 
 _ATTEMPTS = 5  # a path replaced between opening and locking: try its new file
 
@@ -43,14 +42,14 @@ def same_inode(fd: int, other: int) -> bool:
 
 def hold(path: Path) -> int:
     """A read-only descriptor of the file at `path` (never through a link), exclusively
-    locked, that `path` still names. ReflectError when another process holds it."""
+    locked, that `path` still names. OpenElsewhere when another process holds it."""
     for _ in range(_ATTEMPTS):
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             os.close(fd)
-            raise ReflectError(Msg.SESSION_OPEN_ELSEWHERE, session=path.stem) from None
+            raise OpenElsewhere(path) from None
         except BaseException:
             os.close(fd)
             raise

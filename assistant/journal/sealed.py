@@ -1,38 +1,30 @@
 """A whole session file sealed anew: a plaintext session encrypted (`journal encrypt`), or
 a sealed one given another passphrase (`journal passphrase`).
 
-These are the journal's only rewrites: every byte changes, so the caller writes the new
-bytes whole to a temporary file and renames it over the old one, holding the session's
-lock (journal.py). The session's own header fields are carried over as they were.
+Every byte changes, so the caller writes the new bytes whole to a temporary file and
+renames it over the old one, holding the session's lock (rewrite.py). The session's own
+header fields are carried over as they were.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from assistant.journal.format import (
-    Note,
-    front_matter,
-    note_block,
-    parse_body,
-    sealed_lines,
-    session_fields,
-    split_front_matter,
-)
-
-if TYPE_CHECKING:
-    from assistant.journal.crypto import Cipher
+from assistant.journal.blocks import Note, closing, note_block, parse_body, sealed_lines
+from assistant.journal.crypto import HEADER_NOTE, Cipher, block_aad, reseal
+from assistant.journal.header import front_matter, session_fields, split_front_matter
 
 
 def encrypted(session_id: str, data: bytes, cipher: Cipher) -> bytes:
     """A plaintext session file sealed with `cipher`: each block one sealed line, and
-    lines the user added to the front matter sealed as a note first."""
-    from assistant.journal.crypto import HEADER_NOTE, block_aad
-
+    lines the user added to the front matter sealed as a note first. A sealed block is
+    read as complete, so a last block cut short is sealed with the `torn` mark that says
+    so (the one an append would have written after it)."""
     header, other, body = split_front_matter(data)
-    starts = [start for start, _ in parse_body(data, body)][1:]
+    blocks = parse_body(data, body)
+    starts = [start for start, _ in blocks][1:]
     chunks = [data[a:b] for a, b in zip([body, *starts], [*starts, len(data)], strict=True)
               if data[a:b].strip()]
+    if chunks:
+        chunks[-1] += closing(data, blocks)
     if other:
         chunks.insert(0, note_block(Note("\n".join(other))))
     fields = session_fields(header | {"session": session_id}) | cipher.header()
@@ -44,8 +36,6 @@ def encrypted(session_id: str, data: bytes, cipher: Cipher) -> bytes:
 def resealed(session_id: str, data: bytes, source: Cipher, target: Cipher) -> bytes:
     """A sealed session file opened with `source` and sealed with `target` (another
     passphrase); a line that does not open stays as it is, set aside as before."""
-    from assistant.journal.crypto import HEADER_NOTE, reseal
-
     header, other, body = split_front_matter(data)
     fields = session_fields(header | {"session": session_id}) | target.header()
     return front_matter(fields, HEADER_NOTE, other) + reseal(

@@ -3,7 +3,7 @@
 Every block is one `write`, flushed and fsynced before `answer` or `mark` returns, so a
 crash loses at most the block being written; earlier blocks are never rewritten.
 
-The writer holds the session's lock (journal_lock.py) from `Journal.start` or `reopen`
+The writer holds the session's lock (lock.py) from `Journal.start` or `reopen`
 until `close`. After each save it checks that the journal path still names the file it
 wrote to. Another program may have deleted it, renamed it, put another file in its place
 or removed the whole folder: then the answers would be going into a file no one can find.
@@ -21,19 +21,15 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from assistant import errors
 from assistant.errors import ReflectError
 from assistant.files import write_all
-from assistant.journal.format import (
-    Entry,
-    Mark,
-    as_utf8,
-    entry_block,
-    mark_block,
-    resume_point,
-)
+from assistant.journal.blocks import entry_block, mark_block, resume_point
+from assistant.journal.crypto import block_aad
+from assistant.journal.errors import write_reason
+from assistant.journal.header import as_utf8
 from assistant.journal.lock import hold, read_all, same_file, same_inode
 from assistant.messages import Msg
+from assistant.turns import Entry, Mark
 
 if TYPE_CHECKING:
     from assistant.journal.crypto import Cipher
@@ -41,11 +37,6 @@ if TYPE_CHECKING:
 
 _APPEND = os.O_WRONLY | os.O_APPEND | os.O_NOFOLLOW | os.O_CLOEXEC
 _ATTEMPTS = 5  # a path replaced again and again while it is opened: give up, say so
-
-
-def reason(err: OSError) -> str:
-    """Why a write to the journal failed, in the user's words."""
-    return errors.reason(err, refused=Msg.REASON_NOT_WRITABLE)
 
 
 class Writer:
@@ -87,7 +78,7 @@ class Writer:
             return self._carry_on(Msg.SESSION_FILE_MOVED)
         except OSError as err:
             raise ReflectError(Msg.SESSION_MOVED_NOT_KEPT, path=self.path,
-                               reason=reason(err)) from err
+                               reason=write_reason(err)) from err
         finally:
             self._release()
 
@@ -110,8 +101,6 @@ class Writer:
                                                        self._cipher is not None)
                 self._known = True
             if self._cipher is not None:
-                from assistant.journal.crypto import block_aad
-
                 block = self._cipher.seal(block, block_aad(self.id, self._seq)) + b"\n"
             write_all(fd, self._prefix + block)
             os.fsync(fd)
@@ -122,7 +111,7 @@ class Writer:
         except OSError as err:
             self._close_append()
             self._known = False
-            raise ReflectError(msg, reason=reason(err), path=self.path, **fields) from err
+            raise ReflectError(msg, reason=write_reason(err), path=self.path, **fields) from err
         return notice
 
     def _append_fd(self) -> tuple[int, str | None]:

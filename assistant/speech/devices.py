@@ -1,0 +1,240 @@
+"""The real microphone and speaker, through sounddevice (PortAudio).
+
+sounddevice is imported only when a real device is opened, so that a missing PortAudio
+becomes one clear sentence and a run on files never loads it. The microphone callback
+does nothing but copy bytes into a queue -- recognition runs in the caller's thread --
+because a slow callback loses audio.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import queue
+import threading
+import time
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from assistant.errors import Unavailable, reason
+from assistant.messages import Msg
+from assistant.speech.audio import Resampler
+from assistant.speech.quiet import QUIET
+from assistant.speech.streams import DeviceLost
+
+if TYPE_CHECKING:
+    from types import ModuleType
+
+log = logging.getLogger(__name__)
+
+LOST_AFTER = 2.0  # seconds without a callback from a running stream: the device is gone
+
+
+def sounddevice() -> ModuleType:
+    """The sounddevice module, or one sentence saying PortAudio is missing."""
+    QUIET.alsa()  # before the import: PortAudio lists the ALSA devices as it loads
+    try:
+        import sounddevice as sd
+    except OSError as err:  # sounddevice raises OSError when libportaudio is not found
+        raise Unavailable(Msg.NO_PORTAUDIO, reason=str(err)) from err
+    QUIET.portaudio(sd._libname)
+    return sd
+
+
+def find_device(spec: str | int | None, kind: str) -> int | None:
+    """The device index for `spec` (an index or part of a name); None means the default.
+
+    `kind` is "input" or "output": only devices with channels of that kind match.
+    """
+    if spec is None or str(spec).strip() == "":
+        return None
+    sd = sounddevice()
+    devices = list(sd.query_devices())
+    channels = f"max_{kind}_channels"
+    text = str(spec).strip()
+    if text.isdigit():
+        index = int(text)
+        if index < len(devices) and devices[index][channels] > 0:
+            return index
+    else:
+        for index, dev in enumerate(devices):
+            if text.lower() in dev["name"].lower() and dev[channels] > 0:
+                return index
+    raise Unavailable(Msg.DEVICE_NOT_FOUND, kind=kind, spec=text)
+
+
+class MicStream:
+    """The microphone through sounddevice, as mono int16 at `rate`.
+
+    Opened at `rate` when the device allows it, else at the device's own rate and
+    resampled. While held, what the device captures is dropped: Reflect does not listen
+    to its own voice.
+    """
+
+    def __init__(self, device: int | str | None, rate: int) -> None:
+        self.device = find_device(device, "input") if isinstance(device, str) else device
+        self.rate = rate
+        self.overflows = 0
+        self._queue: queue.SimpleQueue[bytes] = queue.SimpleQueue()
+        self._held = False
+        self._stream: Any = None
+        self._resampler: Resampler | None = None
+        self._last_callback = 0.0
+        self._finished = False
+        self._stalled = False  # lost while its thread still runs (see `_let_go`)
+
+    def start(self) -> None:
+        sd = sounddevice()
+        try:
+            try:
+                sd.check_input_settings(self.device, channels=1, dtype="int16",
+                                        samplerate=self.rate)
+                device_rate = self.rate
+            except sd.PortAudioError:
+                device_rate = int(sd.query_devices(self.device, "input")["default_samplerate"])
+                self._resampler = Resampler(device_rate, self.rate)
+            self._stream = sd.RawInputStream(
+                samplerate=device_rate, blocksize=int(device_rate * 0.05), device=self.device,
+                channels=1, dtype="int16", callback=self._callback,
+                finished_callback=self._on_finished)
+            self._last_callback = time.monotonic()
+            self._stream.start()
+        except (sd.PortAudioError, ValueError) as err:
+            self.close()
+            raise Unavailable(Msg.MIC_UNAVAILABLE, reason=_reason(err)) from err
+
+    def _callback(self, indata: Any, frames: int, timing: Any, status: Any) -> None:
+        self._last_callback = time.monotonic()
+        if status.input_overflow:
+            self.overflows += 1
+        if not self._held:
+            self._queue.put(bytes(indata))
+
+    def _on_finished(self) -> None:
+        self._finished = True
+
+    def read(self, timeout: float) -> bytes:
+        try:
+            data = self._queue.get(timeout=timeout)
+        except queue.Empty:
+            data = b""
+        if not data:
+            self._check_alive()
+            return b""
+        if self._resampler is not None:
+            data = self._resampler(np.frombuffer(data, np.int16)).tobytes()
+        return data
+
+    def _check_alive(self) -> None:
+        stream = self._stream
+        if stream is None:
+            raise DeviceLost("the microphone is not open")
+        if self._finished or not stream.active:
+            raise DeviceLost("the microphone stream stopped")
+        if time.monotonic() - self._last_callback > LOST_AFTER:
+            self._stalled = True
+            raise DeviceLost(f"no sound from the microphone for {LOST_AFTER:.0f} seconds")
+
+    def hold(self) -> None:
+        self._held = True
+        self._drain()
+
+    def release(self) -> None:
+        self._drain()
+        self._held = False
+
+    def _drain(self) -> None:
+        while True:
+            try:
+                self._queue.get_nowait()
+            except queue.Empty:
+                return
+
+    def close(self) -> None:
+        stream, self._stream = self._stream, None
+        if stream is not None and self.overflows:
+            log.warning("the microphone overflowed %d times: some audio was lost", self.overflows)
+        if stream is not None:
+            _let_go(stream, stuck=self._stalled and not self._finished)
+
+
+class Speaker:
+    """Plays mono int16 PCM on an output device; a set `interrupt` stops it mid-sound."""
+
+    def __init__(self, device: int | str | None = None) -> None:
+        self.device = find_device(device, "output") if isinstance(device, str) else device
+        self._sd = sounddevice()
+
+    def play(self, pcm: np.ndarray, rate: int,
+             interrupt: threading.Event | None = None) -> bool:
+        sd = self._sd
+        samples = np.asarray(pcm, np.int16)
+        done = threading.Event()
+        position = 0
+
+        def callback(outdata: Any, frames: int, timing: Any, status: Any) -> None:
+            nonlocal position
+            chunk = samples[position:position + frames]
+            outdata[: len(chunk), 0] = chunk
+            outdata[len(chunk):, 0] = 0
+            position += len(chunk)
+            if position >= len(samples):
+                raise sd.CallbackStop
+
+        try:
+            stream = sd.OutputStream(samplerate=rate, device=self.device, channels=1,
+                                     dtype="int16", callback=callback,
+                                     finished_callback=done.set)
+        except (sd.PortAudioError, ValueError) as err:
+            raise Unavailable(Msg.SPEAKER_UNAVAILABLE, reason=_reason(err)) from err
+        seconds = len(samples) / rate
+        stalled = False
+        try:
+            stream.start()
+            started = time.monotonic()
+            while not done.wait(0.02):
+                if interrupt is not None and interrupt.is_set():
+                    stream.abort()
+                    return False
+                if time.monotonic() > started + seconds + LOST_AFTER:
+                    stalled = True
+                    raise DeviceLost("the speaker stopped taking sound")
+            # PortAudio is done once the last block is handed on; the sound is out only
+            # after the output latency. Waiting for it keeps the microphone, which is
+            # opened again next, from hearing the end of Reflect's own voice.
+            rest = started + seconds + stream.latency - time.monotonic()
+            if rest > 0:
+                (interrupt or threading.Event()).wait(rest)
+            return True
+        except sd.PortAudioError as err:
+            raise DeviceLost(_reason(err)) from err
+        finally:
+            _let_go(stream, stuck=stalled and not done.is_set())
+
+    def close(self) -> None:
+        pass
+
+
+_abandoned: list[Any] = []  # streams left to a stuck thread: never closed, never freed
+
+
+def _let_go(stream: Any, stuck: bool) -> None:
+    """Close `stream` -- unless its device was lost while its thread still ran.
+
+    PortAudio 19.6 can leave that thread stuck for good (see quiet.RUNAWAY); closing the
+    stream, or shutting PortAudio down at exit, would wait for it forever. So such a
+    stream is kept as it is, and sounddevice's exit handler is called off.
+    """
+    if stuck:
+        log.warning("leaving a lost audio stream open: its thread did not finish")
+        _abandoned.append(stream)
+        atexit.unregister(sounddevice()._exit_handler)
+        return
+    stream.close(ignore_errors=True)  # a device already gone has nothing left to save
+
+
+def _reason(err: BaseException) -> str:
+    if "Error querying device -1" in str(err):  # PortAudio's words for "there is no default"
+        return Msg.REASON_NO_DEVICE.format()
+    return reason(err)

@@ -1,0 +1,194 @@
+"""espeak.py: espeak-ng through pyttsx3 as a Synthesizer -- real renderings for what the
+settings change and what is left behind; a fake Engine for the engine's failures."""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+from soundcheck import Played
+
+from assistant.config import Settings
+from assistant.messages import Msg
+from assistant.speech import espeak, tts
+from assistant.speech.audio import write_wav
+from assistant.speech.errors import NoSpeech, UnknownVoice
+from assistant.speech.tones import tone
+from assistant.speech.tts import Sound, SpeaksItself
+from assistant.speech.voice import Voice
+
+LONG = ("Take a slow breath. Think of a moment this week when you felt trusted, "
+        "and a moment when you did not. Notice what was different between the two.")
+
+
+def rendered(synth: tts.Synthesizer, text: str) -> Sound:
+    [sound] = synth.synthesize(text)  # espeak-ng gives one chunk per text
+    return sound
+
+
+@pytest.mark.tts
+def test_long_narrations_render_whole_at_the_first_try(capfd, caplog):
+    """pyttsx3 returns before espeak-ng has finished a long text; the renderer waits for
+    espeak-ng, so the WAV is read whole, once, and never written into a removed folder."""
+    from assistant.guides.loader import bundled
+
+    guide = next(g for g in bundled() if g.id == "rebuilding-trust")
+    texts = [guide.intro, *(step.say for step in guide.steps[:4])]
+    synth = tts.for_settings(Settings())
+    with caplog.at_level(logging.DEBUG, logger="assistant.speech.espeak"):
+        for text in texts:
+            pcm, rate = rendered(synth, text)
+            words = len(text.split())
+            assert len(pcm) / rate > words / 4, (words, len(pcm) / rate)  # < 240 words/min
+        # espeak-ng idle: a synthesis left running would have failed to save by now
+        espeak.shared_renderer().call(lambda engine: engine.settle())
+    assert "trying once more" not in caplog.text
+    out, err = capfd.readouterr()
+    assert out == "" and err == "", err
+
+
+@pytest.mark.tts
+def test_voice_rate_and_volume_come_from_the_settings():
+    def pcm(**settings) -> np.ndarray:
+        return rendered(tts.for_settings(Settings(**settings)), LONG).pcm
+
+    default, fast, slow = pcm(), pcm(rate=320), pcm(rate=110)
+    quiet, korean = pcm(volume=0.3), pcm(voice="ko")
+    assert len(slow) > 1.5 * len(default) > 2 * len(fast)
+    assert np.abs(quiet).max() < 0.6 * np.abs(default).max()
+    assert not np.array_equal(korean[: len(default)], default[: len(korean)])
+    with pytest.raises(UnknownVoice) as err:
+        tts.for_settings(Settings(voice="no-such-voice"))
+    assert err.value.msg is Msg.VOICE_NOT_FOUND and "no-such-voice" in str(err.value)
+
+
+@pytest.mark.tts
+def test_the_identity_names_the_engine_its_version_and_the_settings():
+    default = tts.for_settings(Settings()).identity
+    assert default.startswith("pyttsx3 ") and " espeak-ng " in default
+    others = {tts.for_settings(Settings(**s)).identity
+              for s in ({"rate": 120}, {"volume": 0.5}, {"voice": "ko"})}
+    assert len(others | {default}) == 4
+
+
+@pytest.mark.tts
+def test_rendering_leaves_no_files_behind(tmp_path: Path, monkeypatch):
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))  # where the renderer's folder goes
+    voice = Voice(Played(), Settings(), None)
+    voice.prepare(["Hello."])
+    assert len(voice.render("Hello.")[0]) > 0
+    voice.close()
+    assert list(scratch.iterdir()) == []
+
+
+# --- the engine's failures, with a fake Engine --------------------------------------------
+
+
+class FakeEngine:
+    """An espeak.Engine that renders a short tone per text, or writes nothing when
+    `broken` (a platform without files); its first `stuck` runs hang until end()."""
+
+    ident = "fake engine 1"
+    defaults = ("", 200, 1.0)
+
+    def __init__(self, broken: bool = False, stuck: int = 0) -> None:
+        self.broken, self.stuck = broken, stuck
+        self.voices: list[espeak.VoiceInfo] = []
+        self.rendered: list[str] = []
+        self.spoken: list[str] = []
+        self._pending: tuple[str, Path | None] = ("", None)
+        self._ended = threading.Event()
+
+    def apply(self, props: espeak.Props) -> None:
+        pass
+
+    def save(self, text: str, path: Path) -> None:
+        self._pending = (text, path)
+
+    def say(self, text: str) -> None:
+        self._pending = (text, None)
+
+    def run(self) -> None:
+        text, path = self._pending
+        if self.stuck:
+            self.stuck -= 1
+            self._ended.clear()
+            assert self._ended.wait(5), "nobody ended the stuck run"
+            return
+        if path is None:
+            self.spoken.append(text)
+            return
+        self.rendered.append(text)
+        if not self.broken:
+            write_wav(path, tone("saved", 22050), 22050)
+
+    def end(self) -> None:
+        self._ended.set()
+
+    def settle(self) -> None:
+        pass
+
+
+def test_without_file_rendering_pyttsx3_speaks_by_itself_and_says_so(caplog):
+    engine = FakeEngine(broken=True)
+    sink = Played()
+    voice = Voice(sink, Settings(), None, espeak.Espeak(make_engine=lambda: engine))
+    with caplog.at_level(logging.WARNING, logger="assistant.speech.espeak"):
+        voice.say("Hello there.")
+        voice.say("And again.")
+    voice.close()
+    assert engine.spoken == ["Hello there.", "And again."] and sink.played == []
+    assert "own playback" in caplog.text and voice.fallback
+
+
+def test_no_speech_engine_is_one_sentence():
+    def missing():
+        raise OSError("libespeak-ng.so.1: cannot open shared object file")
+
+    with pytest.raises(NoSpeech) as err:
+        espeak.Espeak(make_engine=missing)
+    assert err.value.msg is Msg.SPEECH_UNAVAILABLE and "libespeak-ng" in str(err.value)
+
+
+def test_a_stuck_rendering_is_ended_and_tried_again(monkeypatch, caplog):
+    monkeypatch.setattr(espeak, "STUCK_AFTER", 0.2)
+    engine = FakeEngine(stuck=1)
+    synth = espeak.Espeak(make_engine=lambda: engine)
+    with caplog.at_level(logging.DEBUG, logger="assistant.speech.espeak"):
+        pcm, rate = rendered(synth, "Still there?")
+    assert rendered(synth, "And now?")  # to a file, as before: no fallback
+    synth.close()
+    assert np.array_equal(pcm, tone("saved", rate))
+    assert engine.rendered == ["Still there?", "And now?"] and engine.spoken == []
+    assert "trying once more" in caplog.text
+
+
+def test_rendering_that_breaks_later_is_one_sentence_not_a_silent_fallback():
+    engine = FakeEngine()
+    synth = espeak.Espeak(make_engine=lambda: engine)
+    rendered(synth, "First.")
+    engine.broken = True
+    with pytest.raises(NoSpeech) as err:
+        rendered(synth, "Second.")
+    engine.broken = False
+    assert rendered(synth, "Third.")  # still to a file: no fallback to speaking by itself
+    synth.close()
+    assert err.value.msg is Msg.SPEECH_UNAVAILABLE and engine.spoken == []
+
+
+def test_an_engine_that_cannot_render_says_how_to_speak_instead():
+    engine = FakeEngine(broken=True)
+    synth = espeak.Espeak(make_engine=lambda: engine)
+    for text in ("Hello there.", "And again."):  # the second is not even tried to a file
+        with pytest.raises(SpeaksItself) as itself:
+            rendered(synth, text)
+        itself.value.speak()
+    synth.close()
+    assert engine.rendered == ["Hello there.", "Hello there."]  # tried twice, then never
+    assert engine.spoken == ["Hello there.", "And again."]
