@@ -61,6 +61,7 @@ def _session_io(args: argparse.Namespace, settings: Settings, guide: Guide,
     from assistant.speech.ear import SpokenEar
     from assistant.speech.errors import BadSoundFile
     from assistant.speech.streams import Source
+    from assistant.speech.tts import for_settings
     from assistant.speech.voice import Voice
     from assistant.terminal import EnterKey, LiveLine
 
@@ -71,7 +72,8 @@ def _session_io(args: argparse.Namespace, settings: Settings, guide: Guide,
         speaker = (audio.SpeakerFile(Path(args.speaker_file)) if args.speaker_file
                    else devices.Speaker(settings.output_device))
         parts.callback(speaker.close)
-        spoken = Voice(speaker, settings, paths().cache_dir / "speech")
+        spoken = Voice(speaker, settings, paths().cache_dir / "speech", for_settings(
+            settings, guide.language, tell=lambda err: print(err, file=sys.stderr)))
         parts.callback(spoken.close)
         voice = SpokenAndShown(spoken, voice, stop)
     except BadSoundFile:  # --speaker-file cannot be written: bad input, not a missing part

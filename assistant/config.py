@@ -41,6 +41,11 @@ class Paths:
         return self.data_dir / "journal"
 
     @property
+    def voices_dir(self) -> Path:
+        """Piper voices that `reflect voices download` installed."""
+        return self.data_dir / "voices"
+
+    @property
     def guides_dir(self) -> Path:
         """The user's own guides, listed beside the bundled ones."""
         return self.data_dir / "guides"
@@ -84,6 +89,7 @@ class Settings:
     tones: bool = True
     encrypt: bool = False
     model_url: str = "https://alphacephei.com/vosk/models"
+    voice_url: str = "https://huggingface.co/rhasspy/piper-voices/resolve/main"
 
 
 # --- the settings file, environment and options ------------------------------------

@@ -41,14 +41,19 @@ def problem(what: str, fix: str) -> Result:
     return Result(False, Msg.DOCTOR_PROBLEM.format(what=what, fix=fix))
 
 
-def check_speech_output(settings: Settings) -> Result:
-    """Render a short sentence to a WAV in a temp dir, through the session's own Voice."""
+def check_speech_output(settings: Settings, language: str) -> Result:
+    """Render a short sentence through the session's own Voice and engine choice: the
+    Piper voice for the guide's language when there is one, which must load and speak."""
+    fell_back: list[ReflectError] = []
     try:
+        from assistant.speech.piper import Piper
+        from assistant.speech.tts import for_settings
         from assistant.speech.voice import Voice
 
+        synthesizer = for_settings(settings, language, tell=fell_back.append)
         with tempfile.TemporaryDirectory(prefix="reflect-doctor-") as tmp:
             sink = audio.SpeakerFile(Path(tmp) / "doctor.wav")
-            voice = Voice(sink, settings, cache_dir=None)
+            voice = Voice(sink, settings, cache_dir=None, synthesizer=synthesizer)
             try:
                 pcm, _rate = voice.render(Msg.DOCTOR_TTS_SAMPLE.format())
             finally:
@@ -59,7 +64,15 @@ def check_speech_output(settings: Settings) -> Result:
     except Exception as err:  # any failure here means no speech; say which
         fix = Msg.DOCTOR_VOICE_FIX if isinstance(err, UnknownVoice) else Msg.DOCTOR_TTS_FIX
         return problem(Msg.DOCTOR_TTS_BAD.format(reason=reason(err)), fix.format())
-    return ok(Msg.DOCTOR_TTS_OK)
+    if fell_back:
+        why = fell_back[0]
+        return problem(Msg.DOCTOR_PIPER_BAD.format(
+            voice=why.fields.get("voice") or why.fields.get("path"),
+            reason=why.fields.get("reason") or Msg.DOCTOR_PIPER_NOT_THERE.format()),
+            Msg.DOCTOR_PIPER_FIX.format())
+    engine = (Msg.DOCTOR_ENGINE_PIPER.format(voice=synthesizer.name)
+              if isinstance(synthesizer, Piper) else Msg.DOCTOR_ENGINE_ESPEAK.format())
+    return ok(Msg.DOCTOR_TTS_OK, engine=engine)
 
 
 def check_portaudio() -> tuple[Result, Any]:
@@ -201,7 +214,7 @@ def run(settings: Settings, report: Callable[[str], None],
             results.append(result)
             report(result.line)
 
-    add(check_speech_output(settings))
+    add(check_speech_output(settings, _guide_language(settings)[0]))
     portaudio, sd = check_portaudio()
     add(portaudio)
     if sd is not None:

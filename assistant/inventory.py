@@ -47,22 +47,44 @@ def _language(tag: str | bytes) -> str:
 
 
 def voice_lines() -> list[str]:
-    """The voices espeak-ng offers, grouped by language (en: en-gb, en-us ...)."""
+    """Piper voices (installed, then the well-known ones that can be downloaded) and the
+    voices espeak-ng offers, each grouped by language (en: en-gb, en-us ...)."""
+    from assistant import voices
+    from assistant.download import human_size
     from assistant.speech import espeak
 
+    lines = [Msg.VOICES_PIPER_HEADER.format()]
+    piper: dict[str, list[str]] = defaultdict(list)
+    have = voices.installed()
+    for voice in have:
+        line = (Msg.VOICE_PIPER_PACKAGE.format(name=voice.name, package=voice.package)
+                if voice.package else
+                Msg.VOICE_PIPER_INSTALLED.format(name=voice.name, path=voice.model))
+        piper[voice.language].append(line)
+    for known in voices.CATALOGUE:
+        if all(v.name != known.name for v in have):
+            piper[known.language].append(Msg.VOICE_PIPER_AVAILABLE.format(
+                name=known.name, size=human_size(known.size)))
+    lines += _grouped(piper)
     try:
-        voices = espeak.voices()
+        found = espeak.voices()
     except NoSpeech as err:
         raise ReflectError(Msg.NO_VOICES, reason=err.fields["reason"]) from err
-    if not voices:
+    if not found and not have:
         raise ReflectError(Msg.VOICES_NONE)
     by_language: dict[str, list[str]] = defaultdict(list)
-    for voice in voices:
+    for voice in found:
         language = _language((voice.languages or ["?"])[0])
         by_language[language].append(Msg.VOICE_LINE.format(name=voice.name, id=voice.id))
+    lines += [Msg.VOICES_ESPEAK_HEADER.format(), *_grouped(by_language),
+              Msg.VOICES_HINT.format()]
+    return lines
+
+
+def _grouped(by_language: dict[str, list[str]]) -> list[str]:
+    """`language:` then its lines, indented, languages and lines in order."""
     lines = []
     for language in sorted(by_language):
         lines.append(Msg.VOICES_LANGUAGE.format(language=language))
         lines.extend("  " + line for line in sorted(by_language[language]))
-    lines.append(Msg.VOICES_HINT.format())
     return lines

@@ -406,6 +406,22 @@ class Msg(Enum):
         "Cannot speak: text-to-speech is not working ({reason}). Install espeak-ng with "
         "scripts/setup; until then the prompts are printed."
     )
+    PIPER_UNAVAILABLE = (
+        "The Piper voice {voice} cannot be used ({reason}), so espeak-ng speaks instead; "
+        "`reflect doctor` says how to fix it."
+    )
+    PIPER_VOICE_NOT_INSTALLED_USING_ESPEAK = (
+        "There is no installed Piper voice called {voice}, so espeak-ng speaks instead; "
+        "`reflect voices` lists the voices, and how to download one."
+    )
+    PIPER_VOICE_FILE_MISSING = (
+        "The Piper voice file {path} does not exist, so espeak-ng speaks instead; set the "
+        "voice to a voice's .onnx file (with its .onnx.json beside it)."
+    )
+    PIPER_VOICE_CONFIG_MISSING = (
+        "The Piper voice {path} has no {config} beside it, so espeak-ng speaks instead; "
+        "put the voice's .onnx.json next to its .onnx file."
+    )
     VOICE_NOT_FOUND = (
         'There is no text-to-speech voice called "{voice}". Run `reflect voices` to see the '
         "voices you can use."
@@ -609,13 +625,47 @@ class Msg(Enum):
         "Choose one with `reflect config set input_device NAME` (or output_device); a number "
         "or part of the name is enough."
     )
+    PIPER_VOICE_UNKNOWN = (
+        "Reflect does not know a Piper voice called {name}; the ones it can download are: "
+        "{names}."
+    )
+    PIPER_VOICE_NOT_INSTALLED = (
+        "The voice {name} is not installed; `reflect voices` lists the installed ones."
+    )
+    PIPER_VOICE_NOT_REMOVABLE = (
+        "The voice {name} came with the Python package {package}, so Reflect does not remove "
+        "it; uninstall that package with pip instead."
+    )
+    VOICE_INSTALLED = "Installed the voice {name} in {path}."
+    VOICE_REMOVED = "Removed the voice {name} ({path})."
+    VOICE_ALREADY_INSTALLED = "The voice {name} is already installed at {path}."
+    VOICES_PIPER_HEADER = "Piper voices (natural, neural), by language:"
+    VOICES_ESPEAK_HEADER = "espeak-ng voices (every language, robotic), by language:"
+    VOICE_PIPER_INSTALLED = "{name}, installed at {path}; use it with: voice piper:{name}"
+    VOICE_PIPER_PACKAGE = (
+        "{name}, installed by the Python package {package}; use it with: voice piper:{name}"
+    )
+    VOICE_PIPER_AVAILABLE = "{name}, not installed, {size}: reflect voices download {name}"
+    VOICE_IN_USE = "The voice for {language} guides: {voice}."
     VOICES_LANGUAGE = "{language}:"
     VOICE_LINE = "{name} (id {id})"
     VOICES_NONE = "No text-to-speech voices were found. Run `sudo apt-get install espeak-ng`."
-    VOICES_HINT = "Choose one with `reflect config set voice ID`."
+    VOICES_HINT = (
+        "Choose one with `reflect config set voice piper:NAME` or `reflect config set voice "
+        "espeak:ID`; with none set, the Piper voice for the guide's language speaks, else "
+        "espeak-ng."
+    )
     DOCTOR_OK = "ok: {what}"
     DOCTOR_PROBLEM = "problem: {what} -- fix: {fix}"
-    DOCTOR_TTS_OK = "speech output works (pyttsx3 over espeak-ng)"
+    DOCTOR_TTS_OK = "speech output works ({engine})"
+    DOCTOR_ENGINE_PIPER = "the Piper voice {voice}"
+    DOCTOR_ENGINE_ESPEAK = "pyttsx3 over espeak-ng"
+    DOCTOR_PIPER_BAD = "the Piper voice {voice} cannot speak ({reason}); espeak-ng would instead"
+    DOCTOR_PIPER_NOT_THERE = "it is not installed"
+    DOCTOR_PIPER_FIX = (
+        "scripts/setup (it installs piper-tts and the joe voice), or choose another voice "
+        "from `reflect voices`"
+    )
     DOCTOR_TTS_BAD = "speech output does not work ({reason})"
     DOCTOR_TTS_FIX = "sudo apt-get install espeak-ng"
     DOCTOR_VOICE_FIX = "reflect config set voice none (or a voice from `reflect voices`)"

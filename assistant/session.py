@@ -114,16 +114,22 @@ class Session:
         return "finished"
 
     def _begin(self) -> int:
-        intro = self.guide.intro.strip()
-        self.voice.prepare([t for t in (intro, self.guide.choose and self.guide.choose.ask) if t])
+        """The introduction and the role question; what follows them is rendered ahead
+        while they are said (once the role is known, when there is a choice)."""
+        intro, choose = self.guide.intro.strip(), self.guide.choose
+        if choose is None:
+            self._slots = self._plan()  # everyone is asked the same: known at once
+        self.voice.prepare([t for t in (intro, choose and choose.ask) if t]
+                           + (self._upcoming(-1) if choose is None else []))
         if intro:
             self.voice.say(intro, "narration")
         if self.commands.fallback:
             self._say(Msg.COMMANDS_IN_ENGLISH, help=self.commands.word("help"))
         self._say(Msg.HELP_HINT, help=self.commands.word("help"))
-        if self.guide.choose:
-            self.role = self._choose(self.guide.choose)
-        self._slots = self._plan()
+        if choose is not None:
+            self.role = self._choose(choose)
+            self._slots = self._plan()
+            self.voice.prepare(self._upcoming(-1))
         return 0
 
     def _pick_up(self, record: Progress) -> int:

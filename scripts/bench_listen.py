@@ -33,7 +33,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchkit import REPO, heard, median, ratio, require_aplay, sound_card
+from benchkit import LOUD, REPO, heard, longest_quiet, median, ratio, require_aplay, sound_card
 
 sys.path.insert(0, str(REPO))
 os.environ.setdefault("PULSE_SOURCE", "speaker.monitor")  # the capture hears the speaker
@@ -64,7 +64,6 @@ KOREAN = ("아침에 공원에서 산책을 했습니다", "친구와 전화로 
 RATE = 16000
 VOICES = ("prerender", "on-demand", "say")
 LEAD = 0.3  # quiet before the first sentence: the user answers soon after the question
-LOUD = 800  # a sample above this on the speaker's monitor is sound coming out
 
 
 def default_model() -> Path:
@@ -104,6 +103,12 @@ class Monitor:
             if len(loud):
                 return start + loud[0] / RATE
         return None
+
+    def longest_quiet(self, after: float, until: float) -> float:
+        """The longest pause in what came out between `after` and `until`."""
+        heard = [block for at, block in list(self.blocks)
+                 if after <= at - len(block) / RATE - self.stream.latency <= until]
+        return longest_quiet(np.concatenate(heard), RATE) if heard else 0.0
 
 
 class SayVoice:

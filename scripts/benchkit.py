@@ -14,8 +14,10 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
+LOUD = 800  # a sample above this on the speaker's monitor is sound coming out
 
 
 def require_aplay() -> None:
@@ -64,3 +66,21 @@ def ratio(values: Iterable[float], base: Iterable[float]) -> str:
     """The median of `values` as a multiple of the median of `base` ("n/a" without both)."""
     top, bottom = median(values), median(base)
     return "n/a" if top is None or not bottom else f"{top / bottom:.2f}x"
+
+
+def longest_quiet(pcm: Any, rate: int) -> float:
+    """Seconds of the longest quiet (10 ms blocks with nothing above LOUD) between the
+    first and the last sound of mono int16 `pcm`: the pause between two sentences."""
+    import numpy as np
+
+    block = rate // 100
+    loud = [bool(np.abs(pcm[i:i + block].astype(np.int32)).max() > LOUD)
+            for i in range(0, len(pcm) - block + 1, block)]
+    if True not in loud:
+        return 0.0
+    inner = loud[loud.index(True):len(loud) - loud[::-1].index(True)]
+    longest = run = 0
+    for is_loud in inner:
+        run = 0 if is_loud else run + 1
+        longest = max(longest, run)
+    return longest / 100

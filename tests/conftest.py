@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+from servers import server  # noqa: F401 -- the `server` fixture, shared
 from sessions import SMALL_GUIDE
 
 REPO = Path(__file__).resolve().parent.parent
@@ -95,8 +96,8 @@ class VirtualAudio:
 @pytest.fixture(scope="session")
 def virtual_audio() -> VirtualAudio:
     """Fails (never skips) when the virtual device is not running, saying how to start it."""
-    server = os.environ.get("PULSE_SERVER", "")
-    if not server:
+    pulse = os.environ.get("PULSE_SERVER", "")
+    if not pulse:
         pytest.fail("the virtual audio device is not running: run the tests through "
                     "scripts/test (it starts scripts/virtual-audio)")
     for tool in ("pactl", "paplay", "parecord"):
@@ -106,7 +107,7 @@ def virtual_audio() -> VirtualAudio:
     try:
         audio.pactl("info")
     except subprocess.CalledProcessError:
-        pytest.fail(f"the virtual audio device at {server} does not answer: "
+        pytest.fail(f"the virtual audio device at {pulse} does not answer: "
                     "restart it with scripts/virtual-audio stop && scripts/virtual-audio start")
     return audio
 

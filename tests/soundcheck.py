@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -61,6 +61,11 @@ class Played:
              interrupt: threading.Event | None = None) -> bool:
         self.played.append((pcm, rate))
         return True
+
+    def stream(self, chunks: Iterator[np.ndarray], rate: int,
+               interrupt: threading.Event | None = None) -> bool:
+        """A streamed sound is kept as one, as it would be heard."""
+        return self.play(np.concatenate(list(chunks)), rate, interrupt)
 
     def close(self) -> None:
         pass

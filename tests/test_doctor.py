@@ -4,10 +4,12 @@ the real Korean test model, and real folders."""
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
 
+from assistant import voices
 from assistant.config import paths
 
 KO_GUIDE = """\
@@ -119,3 +121,24 @@ def test_an_unknown_voice_setting_gets_its_own_fix(cli) -> None:
                             'text-to-speech voice called "no-such-voice"')
     assert first.endswith("-- fix: reflect config set voice none (or a voice from "
                           "`reflect voices`)")
+
+
+@pytest.mark.tts
+def test_the_voice_it_will_use_is_named_and_a_broken_one_is_a_problem(
+        cli, reflect_home: Path) -> None:
+    """The default guide is English: the Piper joe voice speaks it. A voice file Piper
+    cannot read, installed for English, is a problem with its fix."""
+    first = cli("doctor").stdout.splitlines()[0]
+    assert first == "ok: speech output works (the Piper voice en_US-joe-medium)"
+    joe = voices.named("en_US-joe-medium")
+    assert joe is not None
+    folder = reflect_home / "data" / "voices"
+    folder.mkdir(parents=True)
+    (folder / "en_US-broken-medium.onnx").write_bytes(joe.model.read_bytes()[:100_000])
+    shutil.copy(joe.config, folder / "en_US-broken-medium.onnx.json")
+    done = cli("doctor")
+    assert done.returncode == 1
+    first = done.stdout.splitlines()[0]
+    assert first.startswith("problem: the Piper voice en_US-broken-medium cannot speak ("), first
+    assert "espeak-ng would instead -- fix: scripts/setup" in first
+    assert done.stderr == ""

@@ -30,6 +30,11 @@ def rendered(synth: tts.Synthesizer, text: str) -> Sound:
     return sound
 
 
+def espeak_for(voice: str = "", **settings: object) -> tts.Synthesizer:
+    """espeak-ng as the settings choose it (`espeak:` asks for it by name)."""
+    return tts.for_settings(Settings(voice=f"espeak:{voice}", **settings))  # type: ignore[arg-type]
+
+
 @pytest.mark.tts
 def test_long_narrations_render_whole_at_the_first_try(capfd, caplog):
     """pyttsx3 returns before espeak-ng has finished a long text; the renderer waits for
@@ -38,7 +43,7 @@ def test_long_narrations_render_whole_at_the_first_try(capfd, caplog):
 
     guide = next(g for g in bundled() if g.id == "rebuilding-trust")
     texts = [guide.intro, *(step.say for step in guide.steps[:4])]
-    synth = tts.for_settings(Settings())
+    synth = espeak_for()
     with caplog.at_level(logging.DEBUG, logger="assistant.speech.espeak"):
         for text in texts:
             pcm, rate = rendered(synth, text)
@@ -54,7 +59,7 @@ def test_long_narrations_render_whole_at_the_first_try(capfd, caplog):
 @pytest.mark.tts
 def test_voice_rate_and_volume_come_from_the_settings():
     def pcm(**settings) -> np.ndarray:
-        return rendered(tts.for_settings(Settings(**settings)), LONG).pcm
+        return rendered(espeak_for(**settings), LONG).pcm
 
     default, fast, slow = pcm(), pcm(rate=320), pcm(rate=110)
     quiet, korean = pcm(volume=0.3), pcm(voice="ko")
@@ -62,15 +67,15 @@ def test_voice_rate_and_volume_come_from_the_settings():
     assert np.abs(quiet).max() < 0.6 * np.abs(default).max()
     assert not np.array_equal(korean[: len(default)], default[: len(korean)])
     with pytest.raises(UnknownVoice) as err:
-        tts.for_settings(Settings(voice="no-such-voice"))
+        espeak_for("no-such-voice")
     assert err.value.msg is Msg.VOICE_NOT_FOUND and "no-such-voice" in str(err.value)
 
 
 @pytest.mark.tts
 def test_the_identity_names_the_engine_its_version_and_the_settings():
-    default = tts.for_settings(Settings()).identity
+    default = espeak_for().identity
     assert default.startswith("pyttsx3 ") and " espeak-ng " in default
-    others = {tts.for_settings(Settings(**s)).identity
+    others = {espeak_for(**s).identity
               for s in ({"rate": 120}, {"volume": 0.5}, {"voice": "ko"})}
     assert len(others | {default}) == 4
 
@@ -80,7 +85,7 @@ def test_rendering_leaves_no_files_behind(tmp_path: Path, monkeypatch):
     scratch = tmp_path / "tmp"
     scratch.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(scratch))  # where the renderer's folder goes
-    voice = Voice(Played(), Settings(), None)
+    voice = Voice(Played(), Settings(), None, espeak_for())
     voice.prepare(["Hello."])
     assert len(voice.render("Hello.")[0]) > 0
     voice.close()

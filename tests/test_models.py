@@ -6,14 +6,12 @@ from __future__ import annotations
 import hashlib
 import io
 import shutil
-import threading
 import time
 import zipfile
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from servers import Server
 
 from assistant import download, models
 from assistant.config import Settings, load_settings, paths, save_setting
@@ -47,63 +45,6 @@ def entry(data: bytes, **changes: object) -> models.ModelInfo:
               "md5": hashlib.md5(data).hexdigest(),
               "sha256": hashlib.sha256(data).hexdigest(), **changes}
     return models.ModelInfo(**fields)  # type: ignore[arg-type]
-
-
-class Server:
-    """What the handler serves, how it misbehaves, and what it was asked."""
-
-    def __init__(self) -> None:
-        self.body = b""
-        self.status = 200
-        self.cut_at: int | None = None  # close the connection after this many bytes
-        self.stall = 0.0  # ... or first go quiet for this long (a dead network)
-        self.ranges = True
-        self.send_length = True  # False: no Content-Length, the body ends when it closes
-        self.requests: list[str | None] = []  # the Range header of each request
-        self.url = ""
-
-
-@pytest.fixture
-def server() -> Iterator[Server]:
-    state = Server()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            state.requests.append(self.headers.get("Range"))
-            if state.status != 200:
-                self.send_error(state.status)
-                return
-            body, start = state.body, 0
-            wanted = self.headers.get("Range")
-            if wanted and state.ranges:
-                start = int(wanted.removeprefix("bytes=").split("-")[0])
-                if start >= len(body):
-                    self.send_error(416)
-                    return
-                self.send_response(206)
-                self.send_header("Content-Range", f"bytes {start}-{len(body) - 1}/{len(body)}")
-            else:
-                self.send_response(200)
-            if state.send_length:
-                self.send_header("Content-Length", str(len(body) - start))
-            self.end_headers()
-            piece = body[start:]
-            if state.cut_at is not None:
-                piece = piece[:state.cut_at]
-            self.wfile.write(piece)
-            self.wfile.flush()
-            time.sleep(state.stall)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    state.url = f"http://127.0.0.1:{httpd.server_address[1]}/models"
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield state
-    httpd.shutdown()
-    httpd.server_close()
 
 
 def leftovers() -> list[str]:

@@ -155,12 +155,13 @@ def test_a_broken_model_keeps_kaldi_off_the_screen(tmp_path: Path, ko_model: Pat
 HELD_BACK = """
 import os, sys, threading, time
 from assistant import logs
-from assistant.speech.vosk import native_stderr_to_log
+from assistant.speech.nativelog import native_stderr_to_log
+from assistant.speech.vosk import NATIVE_LINE
 logs.setup(debug=False)
 inside = threading.Event()
 
 def load():
-    with native_stderr_to_log():
+    with native_stderr_to_log("vosk", NATIVE_LINE):
         os.write(2, b"ERROR (VoskAPI:Read():x.cc:1) Failed \\x1b[2J to read\\n")
         inside.set()
         if sys.argv[1] == "exit":

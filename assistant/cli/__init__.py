@@ -121,8 +121,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("devices", help="audio input and output devices").set_defaults(
         func=setup_commands.devices)
-    sub.add_parser("voices", help="text-to-speech voices").set_defaults(
+    voices = sub.add_parser("voices", help="text-to-speech voices: list, download, remove")
+    voices.set_defaults(func=setup_commands.voices)
+    vsub = voices.add_subparsers(dest="action", metavar="ACTION")
+    vsub.add_parser("list", help="Piper and espeak-ng voices by language").set_defaults(
         func=setup_commands.voices)
+    p = vsub.add_parser("download", help="download and install a Piper voice")
+    p.add_argument("name", help="a Piper voice from `reflect voices`, or a language (en)")
+    p.add_argument("--url", metavar="BASE_URL", help="download from this base URL")
+    p.set_defaults(func=setup_commands.download_voice)
+    p = vsub.add_parser("remove", help="remove a downloaded Piper voice")
+    p.add_argument("name")
+    p.set_defaults(func=setup_commands.remove_voice)
     sub.add_parser("doctor", help="check that a spoken session can run").set_defaults(
         func=setup_commands.doctor)
 

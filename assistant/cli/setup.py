@@ -95,6 +95,28 @@ def voices(args: argparse.Namespace) -> int:
     return 0
 
 
+def download_voice(args: argparse.Namespace) -> int:
+    """A Piper voice from the official catalogue, checked and installed whole."""
+    from assistant import voices
+    from assistant.config import load_settings
+
+    voice = voices.find(args.name)
+    have = voices.named(voice.name)
+    if have is not None:
+        print(Msg.VOICE_ALREADY_INSTALLED.format(name=voice.name, path=have.model))
+        return 0
+    path = voices.download(voice, args.url or load_settings().voice_url)
+    print(Msg.VOICE_INSTALLED.format(name=voice.name, path=path))
+    return 0
+
+
+def remove_voice(args: argparse.Namespace) -> int:
+    from assistant import voices
+
+    print(Msg.VOICE_REMOVED.format(name=args.name, path=voices.remove(args.name)))
+    return 0
+
+
 def doctor(args: argparse.Namespace) -> int:
     from assistant import doctor
     from assistant.config import load_settings

@@ -11,6 +11,7 @@ import struct
 import threading
 import time
 import wave
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -206,6 +207,12 @@ class SpeakerFile:
         except OSError as err:
             raise BadSoundFile(Msg.WAV_WRITE_FAILED, path=self.path, reason=reason(err)) \
                 from err
+        return True
+
+    def stream(self, chunks: Iterator[np.ndarray], rate: int,
+               interrupt: threading.Event | None = None) -> bool:
+        for chunk in chunks:
+            self.play(chunk, rate, interrupt)
         return True
 
     def close(self) -> None:

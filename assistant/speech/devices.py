@@ -13,6 +13,8 @@ import logging
 import queue
 import threading
 import time
+from collections import deque
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -168,18 +170,19 @@ class Speaker:
 
     def play(self, pcm: np.ndarray, rate: int,
              interrupt: threading.Event | None = None) -> bool:
+        return self.stream(iter([pcm]), rate, interrupt)
+
+    def stream(self, chunks: Iterator[np.ndarray], rate: int,
+               interrupt: threading.Event | None = None) -> bool:
         sd = self._sd
-        samples = np.asarray(pcm, np.int16)
+        feed = _Feed(chunks)
         done = threading.Event()
-        position = 0
+        heard = [time.monotonic()]  # when the device last asked for sound
 
         def callback(outdata: Any, frames: int, timing: Any, status: Any) -> None:
-            nonlocal position
-            chunk = samples[position:position + frames]
-            outdata[: len(chunk), 0] = chunk
-            outdata[len(chunk):, 0] = 0
-            position += len(chunk)
-            if position >= len(samples):
+            heard[0] = time.monotonic()
+            feed.take(outdata[:, 0])
+            if feed.drained:
                 raise sd.CallbackStop
 
         try:
@@ -187,33 +190,86 @@ class Speaker:
                                      dtype="int16", callback=callback,
                                      finished_callback=done.set)
         except (sd.PortAudioError, ValueError) as err:
+            feed.stop()
             raise Unavailable(Msg.SPEAKER_UNAVAILABLE, reason=_reason(err)) from err
-        seconds = len(samples) / rate
         stalled = False
         try:
             stream.start()
-            started = time.monotonic()
             while not done.wait(0.02):
                 if interrupt is not None and interrupt.is_set():
                     stream.abort()
                     return False
-                if time.monotonic() > started + seconds + LOST_AFTER:
+                if time.monotonic() > heard[0] + LOST_AFTER:
                     stalled = True
                     raise DeviceLost("the speaker stopped taking sound")
             # PortAudio is done once the last block is handed on; the sound is out only
             # after the output latency. Waiting for it keeps the microphone, which is
             # opened again next, from hearing the end of Reflect's own voice.
-            rest = started + seconds + stream.latency - time.monotonic()
-            if rest > 0:
-                (interrupt or threading.Event()).wait(rest)
+            (interrupt or threading.Event()).wait(stream.latency)
+            feed.check()
             return True
         except sd.PortAudioError as err:
             raise DeviceLost(_reason(err)) from err
         finally:
+            feed.stop()
             _let_go(stream, stuck=stalled and not done.is_set())
 
     def close(self) -> None:
         pass
+
+
+class _Feed:
+    """Sound for a device callback, which must never wait: a thread pulls the chunks
+    (a synthesizer working ahead of the speaker) into a queue the callback takes from;
+    when it falls behind, the callback plays silence rather than wait."""
+
+    def __init__(self, chunks: Iterator[np.ndarray]) -> None:
+        self._queue: deque[np.ndarray] = deque()
+        self._lock = threading.Lock()
+        self._ended = False
+        self._stopped = False
+        self._error: BaseException | None = None
+        threading.Thread(target=self._pull, args=(chunks,), name="reflect-feed",
+                         daemon=True).start()
+
+    def _pull(self, chunks: Iterator[np.ndarray]) -> None:
+        try:
+            for chunk in chunks:
+                with self._lock:
+                    self._queue.append(np.asarray(chunk, np.int16))
+                if self._stopped:
+                    return
+        except BaseException as err:  # handed to the player's thread by check()
+            self._error = err
+        finally:
+            self._ended = True
+
+    def take(self, out: np.ndarray) -> None:
+        """Fill `out` with what is queued, silence after it."""
+        filled = 0
+        with self._lock:
+            while filled < len(out) and self._queue:
+                chunk = self._queue[0]
+                n = min(len(chunk), len(out) - filled)
+                out[filled:filled + n] = chunk[:n]
+                filled += n
+                if n == len(chunk):
+                    self._queue.popleft()
+                else:
+                    self._queue[0] = chunk[n:]
+        out[filled:] = 0
+
+    @property
+    def drained(self) -> bool:
+        return self._ended and not self._queue
+
+    def check(self) -> None:
+        """Raise what went wrong while making the sound (a synthesis that failed)."""
+        if self._error is not None:
+            raise self._error
+
+    def stop(self) -> None:
+        self._stopped = True
 
 
 _abandoned: list[Any] = []  # streams left to a stuck thread: never closed, never freed

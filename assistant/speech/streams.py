@@ -6,6 +6,7 @@ implement them, so the ear and the voice never know which one they have.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from typing import Protocol
 
 import numpy as np
@@ -46,6 +47,13 @@ class Sink(Protocol):
     def play(self, pcm: np.ndarray, rate: int,
              interrupt: threading.Event | None = None) -> bool:
         """Play mono int16 `pcm`; False if `interrupt` was set before the end."""
+        ...
+
+    def stream(self, chunks: Iterator[np.ndarray], rate: int,
+               interrupt: threading.Event | None = None) -> bool:
+        """Play mono int16 chunks one after the other with no gap between them, starting
+        with the first while the next are still being made (a voice synthesizing ahead);
+        False if `interrupt` was set before the end."""
         ...
 
     def close(self) -> None: ...

@@ -6,9 +6,14 @@ engine made it.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 import numpy as np
+
+from assistant.errors import ReflectError
+from assistant.messages import Msg
+from assistant.speech.errors import NoSpeech
 
 if TYPE_CHECKING:
     from assistant.config import Settings
@@ -50,9 +55,56 @@ class SpeaksItself(Exception):
         self.speak = speak
 
 
-def for_settings(settings: Settings) -> Synthesizer:
-    """The engine the settings ask for, with their voice, rate and volume (espeak-ng is
-    the one engine there is so far)."""
+def for_settings(settings: Settings, language: str = "en",
+                 tell: Callable[[ReflectError], None] | None = None) -> Synthesizer:
+    """The engine and voice the `voice` setting asks for, with its rate and volume:
+
+    - `piper:NAME` (an installed Piper voice) or `piper:/path/to/voice.onnx` (its
+      .onnx.json beside it, as Piper's own command line takes it);
+    - `espeak:NAME` (an espeak-ng voice, by id, name or language);
+    - a bare NAME: an installed Piper voice of that name, else an espeak-ng voice;
+    - nothing: the installed Piper voice for the guide's `language`, else espeak-ng in
+      that language (or its default voice).
+
+    When Piper cannot speak (not installed, a voice file it cannot read, a voice that is
+    not installed), `tell` gets the error, whose one sentence says why, and espeak-ng
+    speaks instead."""
+    from assistant import voices
     from assistant.speech.espeak import Espeak
 
-    return Espeak(settings.voice, settings.rate, settings.volume)
+    engine, _, name = (settings.voice or "").partition(":")
+    if engine not in ("piper", "espeak"):
+        engine, name = "", settings.voice or ""
+    if engine == "espeak":
+        return Espeak(name or None, settings.rate, settings.volume)
+    try:
+        if engine == "piper" and ("/" in name or name.endswith(voices.MODEL)):
+            voice = voices.at_path(Path(name))
+        elif name:
+            voice = voices.named(name)
+            if voice is None and engine == "piper":
+                raise NoSpeech(Msg.PIPER_VOICE_NOT_INSTALLED_USING_ESPEAK, voice=name)
+        else:
+            voice = voices.for_language(language)
+        if voice is not None:
+            from assistant.speech.piper import Piper
+
+            return Piper(voice.name, voice.model, voice.config, settings.rate,
+                         settings.volume)
+    except ReflectError as err:
+        if tell is not None:
+            tell(err)
+        name = ""
+    return Espeak(name or espeak_voice_for(language), settings.rate, settings.volume)
+
+
+def espeak_voice_for(language: str) -> str | None:
+    """espeak-ng's voice for the guide's language, when it has one (else its default)."""
+    from assistant.speech.espeak import voices
+
+    wanted = {language.lower(), language.lower().split("-")[0]}
+    for voice in voices():
+        codes = {str(c).lower() for c in voice.languages}
+        if wanted & codes or voice.id.rsplit("/", 1)[-1].lower() in wanted:
+            return voice.id
+    return None

@@ -14,9 +14,10 @@ import atexit
 import hashlib
 import json
 import logging
+import queue
 import threading
 from collections import OrderedDict, deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future
 from pathlib import Path
 
@@ -71,17 +72,29 @@ class Voice:
     def say(self, text: str, kind: str = "narration") -> None:
         """Speak `text`; returns when it has been spoken or `interrupt` was set.
 
-        Every `kind` (narration, question, title, notice) is spoken the same way.
+        A text rendered before (prepared, cached, said already) plays at once; any other
+        starts playing with its first sentence while the rest is synthesized ahead of
+        the speaker. Every `kind` (narration, question, title, notice) sounds the same.
         """
         self.interrupt.clear()
         try:
-            pcm, rate = self.render(text)
+            with self._changed:
+                self._wanted += 1
+                future, mine = self._claim(text)
+            if mine:
+                cached = self._from_cache(text)
+                if cached is None:
+                    self._stream(future, text)  # gives the preparer back its turn
+                    return
+                future.set_result(cached)
+            self._done_wanting()
+            sound = future.result()
         except SpeaksItself as itself:
             self.fallback = True
             itself.speak()
             return
-        self._rate = rate
-        self.speaker.play(pcm, rate, self.interrupt)
+        self._rate = sound.rate
+        self.speaker.play(sound.pcm, sound.rate, self.interrupt)
 
     def pause(self, seconds: float) -> None:
         """A step's quiet after its narration, as silence on the speaker: a speaker file
@@ -125,9 +138,7 @@ class Voice:
                 self._fill(future, text)
             return future.result()
         finally:
-            with self._changed:
-                self._wanted -= 1
-                self._changed.notify_all()
+            self._done_wanting()
 
     def close(self) -> None:
         """Drop the texts still waiting, let the one being prepared be kept, then close
@@ -188,18 +199,24 @@ class Voice:
             future.set_result(self._load_or_render(text))
         except Exception as err:
             future.set_exception(err)
-            with self._changed:
-                if self._rendered.get(text) is future:
-                    del self._rendered[text]
+            self._forget(text, future)
 
     def _load_or_render(self, text: str) -> Sound:
+        return self._from_cache(text) or self._kept(text, _whole(
+            self.synthesizer.synthesize(text)))
+
+    def _from_cache(self, text: str) -> Sound | None:
         cached = self._cache_path(text)
         if cached is not None and cached.is_file():
             try:
                 return Sound(*read_wav(cached))
             except BadSoundFile:
                 log.warning("ignoring an unreadable cached rendering %s", cached)
-        sound = _whole(self.synthesizer.synthesize(text))
+        return None
+
+    def _kept(self, text: str, sound: Sound) -> Sound:
+        """`sound` written to the disk cache when `text` was prepared (guide text)."""
+        cached = self._cache_path(text)
         with self._changed:
             keep = text in self._keep
         if keep and cached is not None:
@@ -209,11 +226,66 @@ class Voice:
                 log.warning("cannot keep rendered speech in %s: %s", cached.parent, err)
         return sound
 
+    def _stream(self, future: Future[Sound], text: str) -> None:
+        """Play `text` as it is synthesized, sentence by sentence. The synthesis goes on
+        to the end in a thread of its own even when the user cuts the text short, so it
+        is remembered whole (and kept on disk when prepared); then the preparer may go
+        on."""
+        chunks = self.synthesizer.synthesize(text)
+        try:
+            first = next(chunks)  # SpeaksItself, or NoSpeech, surfaces here
+        except BaseException as err:
+            future.set_exception(err)
+            self._forget(text, future)
+            self._done_wanting()
+            raise
+        made: queue.SimpleQueue[np.ndarray | None] = queue.SimpleQueue()
+        made.put(first.pcm)
+
+        def synthesize_the_rest() -> None:
+            pieces = [first]
+            try:
+                for piece in chunks:
+                    pieces.append(piece)
+                    made.put(piece.pcm)
+                future.set_result(self._kept(text, _whole(pieces)))
+            except Exception as err:
+                future.set_exception(err)
+                self._forget(text, future)
+            finally:
+                made.put(None)
+                self._done_wanting()
+
+        def pcm() -> Iterator[np.ndarray]:
+            while (chunk := made.get()) is not None:
+                yield chunk
+            future.result()  # a synthesis that failed half way raises here
+
+        threading.Thread(target=synthesize_the_rest, name="reflect-synthesize",
+                         daemon=True).start()
+        self._rate = first.rate
+        self.speaker.stream(pcm(), first.rate, self.interrupt)
+
+    def _done_wanting(self) -> None:
+        with self._changed:
+            self._wanted -= 1
+            self._changed.notify_all()
+
+    def _forget(self, text: str, future: Future[Sound]) -> None:
+        with self._changed:
+            if self._rendered.get(text) is future:
+                del self._rendered[text]
+
     def _cache_path(self, text: str) -> Path | None:
         if self.cache_dir is None:
             return None
-        key = json.dumps([text, self.synthesizer.identity])
-        return self.cache_dir / (hashlib.sha256(key.encode()).hexdigest() + ".wav")
+        return self.cache_dir / cache_name(text, self.synthesizer.identity)
+
+
+def cache_name(text: str, identity: str) -> str:
+    """The file a rendering is kept in: one per text and synthesizer identity (engine,
+    version, voice, rate, volume), so a changed voice never plays a stale rendering."""
+    return hashlib.sha256(json.dumps([text, identity]).encode()).hexdigest() + ".wav"
 
 
 def _whole(chunks: Iterable[Sound]) -> Sound:

@@ -15,23 +15,17 @@ to the log, anything else written meanwhile goes on to stderr.
 
 from __future__ import annotations
 
-import atexit
-import contextlib
 import json
 import logging
-import os
 import re
-import sys
-import tempfile
 import threading
-from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
-from assistant import files
 from assistant.errors import BadInput
 from assistant.messages import Msg
 from assistant.models import layout_problem
+from assistant.speech.nativelog import native_stderr_to_log
 from assistant.speech.stt import Word
 
 log = logging.getLogger(__name__)
@@ -42,9 +36,6 @@ WARM_UP_SECONDS = 1.5
 # FstHeader::Read: ...") start their lines.
 NATIVE_LINE = re.compile(
     rb"(?:(?:LOG|WARNING|ERROR|ASSERTION_FAILED|VLOG\[\d+\]) \(|(?:INFO|WARNING|ERROR|FATAL): )")
-LOGGED_CHARS = 2000  # of one native line: a broken file's bytes say nothing past that
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-_stderr_lock = threading.Lock()  # one capture of file descriptor 2 at a time
 
 
 def model_rate(path: Path) -> int:
@@ -77,7 +68,7 @@ class SpeechModel:
                 import vosk
 
                 vosk.SetLogLevel(-1)  # otherwise Kaldi writes its log over the user's screen
-                with native_stderr_to_log():
+                with native_stderr_to_log("vosk", NATIVE_LINE):
                     try:
                         self._model = vosk.Model(str(self.path))
                     except Exception as err:  # vosk raises a bare Exception("Failed to ...")
@@ -156,75 +147,3 @@ def parse(result: str) -> list[Word]:
     return [Word(w["word"], float(w["start"]), float(w["end"]),
                  float(w["conf"]) if "conf" in w else None)
             for w in json.loads(result or "{}").get("result", []) if is_word(w["word"])]
-
-
-# --- Kaldi's stderr ----------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def native_stderr_to_log() -> Iterator[None]:
-    """Inside this block, what is written to file descriptor 2 is held back; at its end,
-    Kaldi's and OpenFst's lines go to the log and the rest to stderr. Keep the block to
-    the native call: meanwhile, every thread's stderr is held back."""
-    with _stderr_lock, contextlib.ExitStack() as stack:
-        try:
-            sink = stack.enter_context(tempfile.TemporaryFile())  # 0600, gone once closed
-        except OSError as err:  # no room for it: better Kaldi's lines than no model
-            log.warning("cannot keep the speech engine's messages off the screen: %s", err)
-            yield
-            return
-        capture = _Capture(sink)
-        try:
-            yield
-        finally:
-            capture.end()
-
-
-class _Capture:
-    """File descriptor 2 pointed at `sink` until `end()`, which also runs at exit: a run
-    that ends while a model loads in the background gets its stderr back, with whatever
-    was written to it meanwhile (a closed stderr is left closed)."""
-
-    def __init__(self, sink: IO[bytes]) -> None:
-        self._sink = sink
-        self._lock = threading.Lock()
-        self._saved: int | None = None
-        _flush_stderr()
-        with contextlib.suppress(OSError):
-            self._saved = os.dup(2)
-            os.dup2(sink.fileno(), 2)
-            atexit.register(self.end)
-
-    def end(self) -> None:
-        with self._lock:
-            if self._saved is None:
-                return
-            atexit.unregister(self.end)
-            _flush_stderr()  # Python's buffered stderr text belongs to the capture too
-            os.dup2(self._saved, 2)
-            os.close(self._saved)
-            self._saved = None
-            self._sink.seek(0)
-            _pass_on(self._sink.read())
-
-
-def _flush_stderr() -> None:
-    if sys.stderr is not None:
-        sys.stderr.flush()
-
-
-def _pass_on(held: bytes) -> None:
-    """Native lines to the log, escaped and cut short; every other line back to stderr as
-    it was written. Line by line, so that what another thread says after a Kaldi error is
-    still shown (a Kaldi line quotes a broken file's bytes only up to whitespace, so never
-    spills onto the next line)."""
-    shown = bytearray()
-    for line in held.splitlines(keepends=True):
-        if NATIVE_LINE.match(line):
-            text = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}",
-                                line.decode("utf-8", "backslashreplace").rstrip("\n"))
-            log.warning("vosk: %s", text[:LOGGED_CHARS])
-        else:
-            shown += line
-    if shown:
-        files.write_all(2, bytes(shown))

@@ -1,0 +1,147 @@
+"""Piper, a neural voice, as a Synthesizer (tts.py): one chunk of sound per sentence, so
+playing starts as soon as the first sentence is ready and the rest follows.
+
+Piper (piper-tts, GPL-3.0) phonemizes with its own copy of espeak-ng's data and runs the
+voice -- an ONNX model with its .onnx.json, such as the official en_US-joe-medium -- with
+onnxruntime on the CPU. Loading a voice takes most of a second; a sentence then takes a
+small fraction of its own length to synthesize.
+
+onnxruntime (1.32) has telemetry built in: left alone, it writes a device id into
+~/.cache/Microsoft and looks up mobile.events.data.microsoft.com to send events there.
+Nothing may leave this machine, so it is switched off (ORT_DISABLE_TELEMETRY, read when
+onnxruntime starts, and its own switch) before Piper ever loads it.
+
+The pace: a reflective guide is read slower than news. Unless `rate` is set, sentences
+are drawn out a little (CALM_LENGTH) and each is followed by a pause a listener can
+breathe in, longer between paragraphs -- about 160 words a minute in all for the joe
+voice, where Piper's own pace is about 220.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from assistant.messages import Msg
+from assistant.speech.errors import NoSpeech
+from assistant.speech.nativelog import native_stderr_to_log
+from assistant.speech.tts import Sound
+
+CALM_LENGTH = 1.25  # Piper's length scale when no rate is set: a little slower than its own
+NATURAL_WPM = 200.0  # words a minute Piper's voices speak at length scale 1 (joe: ~220)
+STRETCH = 1.28  # length scale = (NATURAL_WPM / rate) ** STRETCH: Piper stretches words
+# less than the scale asks (x1.5 makes joe's speech x1.37 longer), measured on the guide
+SENTENCE_PAUSE = 0.45  # seconds added after a sentence (Piper leaves about 0.2 of its own)
+PARAGRAPH_PAUSE = 0.9  # seconds added after a paragraph
+# onnxruntime's own log lines: "2026-12-01 10:00:00.000 [E:onnxruntime:, ...".
+ONNX_LINE = re.compile(rb"[\d\- :.]*\[[EWIF]:onnxruntime:")
+_PARAGRAPHS = re.compile(r"\n\s*\n")
+_SENTENCE = re.compile(r".+?[.!?](?=\s|$)")
+_CLAUSE = re.compile(r"[,;:](?=\s)")
+LONG_FIRST = 10  # words: a first sentence this long is said in two parts (see synthesize)
+MIN_CLAUSE = 4  # words the first part has at least
+WARM_UP = "Hello."
+
+
+def length_scale(rate: int | None) -> float:
+    """Piper's length scale for a rate in words a minute (None: the calm default)."""
+    return CALM_LENGTH if rate is None else round((NATURAL_WPM / rate) ** STRETCH, 3)
+
+
+class Piper:
+    """A Synthesizer speaking with one Piper voice (`model` and its `config`), at `rate`
+    words a minute (None: a calm pace) and `volume` (0 to 1)."""
+
+    def __init__(self, name: str, model: Path, config: Path, rate: int | None = None,
+                 volume: float = 1.0) -> None:
+        self.name = name
+        self._length = length_scale(rate)
+        self._volume = volume
+        try:
+            os.environ["ORT_DISABLE_TELEMETRY"] = "1"  # before onnxruntime starts: see above
+            import onnxruntime
+            from piper import PiperVoice
+            from piper.config import SynthesisConfig
+
+            onnxruntime.disable_telemetry_events()
+
+            with native_stderr_to_log("piper", ONNX_LINE):
+                self._voice: Any = PiperVoice.load(model, config_path=config)
+        except Exception as err:  # no piper-tts, or a model file it cannot read
+            raise NoSpeech(Msg.PIPER_UNAVAILABLE, voice=name, reason=_why(err)) from err
+        self._config = SynthesisConfig(length_scale=self._length, volume=volume,
+                                       normalize_audio=False)
+        self._rate = int(self._voice.config.sample_rate)
+        for _ in self._voice.synthesize(WARM_UP, self._config):
+            pass  # onnxruntime's first run is slow: not with the first words said
+        stat = model.stat()
+        self._file = f"{model.name}:{stat.st_size}:{stat.st_mtime_ns}"
+
+    @property
+    def identity(self) -> str:
+        """A replaced voice file (another size or time) renders afresh."""
+        return (f"piper {_version()} voice={self.name} file={self._file} "
+                f"length={self._length} volume={self._volume}")
+
+    def synthesize(self, text: str) -> Iterator[Sound]:
+        """Sentence by sentence (Piper's own split), each with its pause after it but the
+        last. A long first sentence is said in two parts, split where its first clause
+        ends, so the first sound comes sooner (the comma's own pause joins them)."""
+        parts: list[tuple[str, float]] = []  # (text, the pause after its last sentence)
+        for paragraph in _PARAGRAPHS.split(text.strip()):
+            if paragraph.strip():
+                parts.append((" ".join(paragraph.split()), PARAGRAPH_PAUSE))
+        if parts:
+            head, rest = _first_clause(parts[0][0])
+            if rest:
+                parts[0:1] = [(head, 0.0), (rest, parts[0][1])]
+        pending: tuple[np.ndarray, float] | None = None
+        for part, pause in parts:
+            for chunk in self._voice.synthesize(part, self._config):
+                if pending is not None:
+                    yield self._sound(*pending)
+                pending = (chunk.audio_int16_array, SENTENCE_PAUSE)
+            if pending is not None:
+                pending = (pending[0], pause)
+        if pending is not None:
+            yield self._sound(pending[0], 0.0)
+
+    def _sound(self, pcm: np.ndarray, pause: float) -> Sound:
+        return Sound(np.concatenate([pcm, np.zeros(int(pause * self._rate), np.int16)]),
+                     self._rate)
+
+    def close(self) -> None:
+        """Nothing to let go: the voice is freed with this object."""
+
+
+def _first_clause(text: str) -> tuple[str, str]:
+    """(the first clause, the rest) when the first sentence of `text` is long and has a
+    clause boundary (a comma, a semicolon, a colon) after a few words; else (text, "")."""
+    sentence = _SENTENCE.match(text)
+    first = sentence.group() if sentence else text
+    if len(first.split()) < LONG_FIRST:
+        return text, ""
+    for found in _CLAUSE.finditer(first):
+        head = text[:found.end()].strip()
+        if len(head.split()) >= MIN_CLAUSE:
+            return head, text[found.end():].strip()
+    return text, ""
+
+
+def _version() -> str:
+    try:
+        return version("piper-tts")
+    except PackageNotFoundError:
+        return "?"
+
+
+def _why(err: Exception) -> str:
+    """onnxruntime's long error text cut to its point ("Protobuf parsing failed")."""
+    text = str(err).strip() or type(err).__name__
+    return text.rsplit("failed:", 1)[-1].strip().rstrip(".") if "failed:" in text else text
