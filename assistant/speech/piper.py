@@ -47,6 +47,9 @@ _CLAUSE = re.compile(r"[,;:](?=\s)")
 LONG_FIRST = 10  # words: a first sentence this long is said in two parts (see synthesize)
 MIN_CLAUSE = 4  # words the first part has at least
 WARM_UP = "Hello."
+RENDERING = 2  # how synthesize() shapes the sound (pauses, trims): part of the cache key
+QUIET = 200  # int16: below this (-44 dBFS) a sample is the quiet before the first word
+LEAD_IN = 0.01  # seconds kept before the first sound, so its onset is not cut
 
 
 def length_scale(rate: int | None) -> float:
@@ -85,9 +88,10 @@ class Piper:
 
     @property
     def identity(self) -> str:
-        """A replaced voice file (another size or time) renders afresh."""
-        return (f"piper {_version()} voice={self.name} file={self._file} "
-                f"length={self._length} volume={self._volume}")
+        """A replaced voice file (another size or time), and a change in how Reflect
+        shapes the sound (RENDERING), render afresh."""
+        return (f"piper {_version()} rendering={RENDERING} voice={self.name} "
+                f"file={self._file} length={self._length} volume={self._volume}")
 
     def synthesize(self, text: str) -> Iterator[Sound]:
         """Sentence by sentence (Piper's own split), each with its pause after it but the
@@ -104,9 +108,12 @@ class Piper:
         pending: tuple[np.ndarray, float] | None = None
         for part, pause in parts:
             for chunk in self._voice.synthesize(part, self._config):
-                if pending is not None:
+                pcm = chunk.audio_int16_array
+                if pending is None:
+                    pcm = _from_the_first_sound(pcm, self._rate)
+                else:
                     yield self._sound(*pending)
-                pending = (chunk.audio_int16_array, SENTENCE_PAUSE)
+                pending = (pcm, SENTENCE_PAUSE)
             if pending is not None:
                 pending = (pending[0], pause)
         if pending is not None:
@@ -118,6 +125,14 @@ class Piper:
 
     def close(self) -> None:
         """Nothing to let go: the voice is freed with this object."""
+
+
+def _from_the_first_sound(pcm: np.ndarray, rate: int) -> np.ndarray:
+    """A text's first sentence without the quiet Piper puts before it (50 ms and more):
+    the voice starts the moment it is asked to."""
+    loud = np.flatnonzero(np.abs(pcm.astype(np.int32)) > QUIET)
+    start = max(0, int(loud[0]) - int(LEAD_IN * rate)) if len(loud) else 0
+    return pcm[start:]
 
 
 def _first_clause(text: str) -> tuple[str, str]:
