@@ -40,7 +40,7 @@ class SessionIO(NamedTuple):
     model: str | None = None  # the speech model's name, for the journal's front matter
 
 
-def _session_io(args: argparse.Namespace, settings: Settings, guide: Guide,
+def session_io(args: argparse.Namespace, settings: Settings, language: str,
                 commands: Commands, stop: StopRequest) -> SessionIO:
     """The voice and ear for this run. Spoken unless --text; each missing part (speech
     output, the default speech model, microphone) is one sentence, and the session goes on
@@ -65,7 +65,7 @@ def _session_io(args: argparse.Namespace, settings: Settings, guide: Guide,
     from assistant.speech.voice import Voice
     from assistant.terminal import EnterKey, LiveLine
 
-    model = _speech_model(args, settings, guide)
+    model = _speech_model(args, settings, language)
     parts = ExitStack()
     voice: Voice | ConsoleVoice | SpokenAndShown = ConsoleVoice()
     try:
@@ -73,7 +73,7 @@ def _session_io(args: argparse.Namespace, settings: Settings, guide: Guide,
                    else devices.Speaker(settings.output_device))
         parts.callback(speaker.close)
         spoken = Voice(speaker, settings, paths().cache_dir / "speech", for_settings(
-            settings, guide.language, tell=lambda err: print(err, file=sys.stderr)))
+            settings, language, tell=lambda err: print(err, file=sys.stderr)))
         parts.callback(spoken.close)
         voice = SpokenAndShown(spoken, voice, stop)
     except BadSoundFile:  # --speaker-file cannot be written: bad input, not a missing part
@@ -117,7 +117,7 @@ def _session_io(args: argparse.Namespace, settings: Settings, guide: Guide,
 
 
 def _speech_model(args: argparse.Namespace, settings: Settings,
-                  guide: Guide) -> SpeechModel | ReflectError:
+                  language: str) -> SpeechModel | ReflectError:
     """The model to listen with, or why there is none. A model the user named is loaded
     now, so that one that cannot be used stops here with its sentence (exit 2); the default
     model loads in the background while the introduction is spoken, and a missing one
@@ -126,11 +126,11 @@ def _speech_model(args: argparse.Namespace, settings: Settings,
     from assistant.speech.vosk import SpeechModel
 
     if args.model or settings.model:
-        model = SpeechModel(resolve(args.model, settings, guide.language))
+        model = SpeechModel(resolve(args.model, settings, language))
         model.load()
         return model
     try:
-        return SpeechModel(resolve(None, settings, guide.language))
+        return SpeechModel(resolve(None, settings, language))
     except ReflectError as err:
         return err
 
@@ -192,7 +192,7 @@ def _printing_instead(err: ReflectError) -> None:
         print(err, Msg.PRINTING_INSTEAD.format(), file=sys.stderr)
 
 
-def _session_settings(args: argparse.Namespace) -> Settings:
+def session_settings(args: argparse.Namespace) -> Settings:
     from assistant.config import load_settings
 
     return load_settings({
@@ -215,7 +215,7 @@ def _run_session(args: argparse.Namespace, settings: Settings, journal: Journal,
 
     commands = Commands(guide.language)
     stop = StopRequest()
-    io = _session_io(args, settings, guide, commands, stop)
+    io = session_io(args, settings, guide.language, commands, stop)
     code, closing = 0, []
     try:
         writer = (journal.reopen(record.id) if record is not None
@@ -252,7 +252,7 @@ def run(args: argparse.Namespace) -> int:
     """`reflect run [GUIDE]`: a new session."""
     from assistant import guides
 
-    settings = _session_settings(args)
+    settings = session_settings(args)
     guide = guides.find(args.guide or settings.guide)
     return _run_session(args, settings, users_journal(settings.encrypt), guide)
 
@@ -261,7 +261,7 @@ def resume(args: argparse.Namespace) -> int:
     """`reflect resume [SESSION]`: the latest unfinished session, or the one named."""
     from assistant.terminal import tell_left_out
 
-    settings = _session_settings(args)
+    settings = session_settings(args)
     journal = users_journal(settings.encrypt)
     skipped: list[ReflectError] = []
     record = (journal.read(args.session) if args.session is not None

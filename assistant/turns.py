@@ -22,14 +22,27 @@ Ended = Literal["silence", "command", "enter", "max", "typed", "device-lost", "e
 
 
 @dataclass(frozen=True)
+class Word:
+    """One recognized word, its times in seconds on its recognizer's clock (`elapsed`)
+    while it is heard, from the start of its answer once it is part of one."""
+
+    text: str
+    start: float
+    end: float
+    conf: float | None = None  # 0..1, when the engine says how sure it is
+
+
+@dataclass(frozen=True)
 class Answer:
-    """One finished answer, as heard or typed."""
+    """One finished answer, as heard or typed. A spoken one carries the recognizer's words
+    (`text` is them made readable: sentences, capitals, punctuation)."""
 
     text: str
     seconds: float
     ended: Ended
     confidence: float | None = None
     notice: str | None = None  # to tell the user once the answer is saved (what happened)
+    words: tuple[Word, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -39,6 +52,7 @@ class Command:
     name: CommandName
     pending: str = ""  # answer text heard before the command, not yet saved
     seconds: float = 0.0  # how long the pending text took
+    words: tuple[Word, ...] = ()  # the pending text's words, when it was spoken
 
 
 Heard = Answer | Command
@@ -58,6 +72,7 @@ class Entry:
     ended: str  # an Ended, or whatever an older or hand-edited journal says
     confidence: float | None = None
     edited: bool = False  # the text on disk differs in length from what Reflect wrote
+    words: tuple[Word, ...] = ()  # a spoken answer's words, times from its start
 
 
 @dataclass(frozen=True)

@@ -5,18 +5,11 @@ the one there is so far).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Protocol
 
+from assistant.turns import Word
 
-@dataclass(frozen=True)
-class Word:
-    """One recognized word, its times in seconds on its recognizer's clock (`elapsed`)."""
-
-    text: str
-    start: float
-    end: float
-    conf: float | None = None  # 0..1, when the engine says how sure it is
+__all__ = ["Recognizer", "Word"]
 
 
 class Recognizer(Protocol):
