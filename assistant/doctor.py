@@ -95,13 +95,12 @@ def check_device(sd: Any, kind: str, spec: str | None) -> Result:
     except ReflectError:
         return problem(Msg.DOCTOR_DEVICE_NOT_FOUND.format(setting=setting, spec=spec),
                        Msg.DOCTOR_DEVICE_NOT_FOUND_FIX.format(setting=setting))
+    found = devices.listing()
     if index is None:
-        from assistant.inventory import default_devices
-
-        index = default_devices(sd)[0 if is_input else 1]
+        index = found.defaults[kind]
     if index < 0:
         return problem(missing.format(), fix.format())
-    name = sd.query_devices(index)["name"]
+    name = found.devices[index].name
     stream_type = sd.RawInputStream if is_input else sd.RawOutputStream
     try:
         stream = stream_type(device=index, channels=1, dtype="int16")

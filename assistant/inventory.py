@@ -4,37 +4,27 @@ screen reader can follow, so the user can pick them by number or name in the set
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
 
 from assistant.errors import ReflectError
 from assistant.messages import Msg
-from assistant.speech.devices import sounddevice
+from assistant.speech import devices
 from assistant.speech.errors import NoSpeech
-
-
-def default_devices(sd: Any) -> tuple[int, int]:
-    """PortAudio's default input and output index (-1 when there is none)."""
-    default_in, default_out = sd.default.device
-    return int(default_in if default_in is not None else -1), \
-        int(default_out if default_out is not None else -1)
 
 
 def device_lines() -> list[str]:
     """Input devices, then output devices: index, name, channels, default rate."""
-    sd = sounddevice()
-    devices = list(sd.query_devices())
-    defaults = default_devices(sd)
+    found = devices.listing()
     lines: list[str] = []
-    for header, kind, default in ((Msg.DEVICES_INPUT_HEADER, "input", defaults[0]),
-                                  (Msg.DEVICES_OUTPUT_HEADER, "output", defaults[1])):
+    for header, kind in ((Msg.DEVICES_INPUT_HEADER, "input"),
+                         (Msg.DEVICES_OUTPUT_HEADER, "output")):
         lines.append(header.format())
-        found = [(i, d) for i, d in enumerate(devices) if d[f"max_{kind}_channels"] > 0]
-        for index, dev in found:
-            line = Msg.DEVICE_LINE_DEFAULT if index == default else Msg.DEVICE_LINE
-            lines.append("  " + line.format(index=index, name=dev["name"],
-                                            channels=dev[f"max_{kind}_channels"],
-                                            rate=round(dev["default_samplerate"])))
-        if not found:
+        these = found.of(kind)
+        for dev in these:
+            default = dev.index == found.defaults[kind]
+            line = Msg.DEVICE_LINE_DEFAULT if default else Msg.DEVICE_LINE
+            lines.append("  " + line.format(index=dev.index, name=dev.name,
+                                            channels=dev.channels[kind], rate=dev.rate))
+        if not these:
             lines.append("  " + Msg.DEVICES_NONE.format())
     lines.append(Msg.DEVICES_HINT.format())
     return lines

@@ -248,6 +248,8 @@ def _unpack(info: ModelInfo, part: Path, target: Path) -> None:
                     with archive.open(member) as source, \
                             os.fdopen(files.open_private_append(dest), "wb") as sink:
                         shutil.copyfileobj(source, sink, CHUNK)
+                        sink.flush()
+                        os.fsync(sink.fileno())
         except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError) as err:
             raise ReflectError(Msg.MODEL_BAD_ARCHIVE, name=info.name, reason=err) from None
         entries = list(scratch.iterdir())
@@ -255,12 +257,21 @@ def _unpack(info: ModelInfo, part: Path, target: Path) -> None:
         missing = layout_problem(root)
         if missing:
             raise ReflectError(Msg.MODEL_BAD_LAYOUT, name=info.name, missing=missing)
+        _fsync_folders(root)
         root.rename(target)
+        files.fsync_dir(target.parent)
     except OSError as err:
         raise DiskTrouble(Msg.MODEL_WRITE_FAILED, name=info.name, path=target,
                           reason=reason(err)) from None
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _fsync_folders(root: Path) -> None:
+    """Make every unpacked file's name durable, deepest folder first, so that the rename
+    that follows never publishes a model whose files a crash would lose."""
+    for folder, _, _ in os.walk(root, topdown=False):
+        files.fsync_dir(Path(folder))
 
 
 def _clear_leftovers(name: str, models_dir: Path) -> None:
@@ -323,6 +334,7 @@ def remove(name: str) -> Path:
     # Rename first so that a crash mid-delete never leaves a half model under its name.
     doomed = Path(tempfile.mkdtemp(prefix=f".{name}.remove-", dir=models_dir))
     path.rename(doomed / name)
+    files.fsync_dir(models_dir)
     shutil.rmtree(doomed, ignore_errors=True)
     part_path(name, models_dir).unlink(missing_ok=True)
     return path

@@ -41,7 +41,7 @@ os.environ.setdefault("PULSE_SOURCE", "speaker.monitor")  # the capture hears th
 import numpy as np
 
 from assistant.config import Settings
-from assistant.speech import audio, devices
+from assistant.speech import audio, devices, tts
 
 # Three questions in one step: after an answer is saved, the next sound is the question.
 GUIDE = """\
@@ -137,7 +137,8 @@ def make_voice(kind: str, settings: Settings, cache: Path) -> Any:
 
     if kind == "say":
         return SayVoice()
-    voice = Voice(devices.Speaker(None), settings, cache if kind == "prerender" else None)
+    voice = Voice(devices.Speaker(None), settings, cache if kind == "prerender" else None,
+                  tts.for_settings(settings))
     if kind == "on-demand":
         voice.prepare = lambda texts: None  # type: ignore[method-assign]
     return voice

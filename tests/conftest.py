@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from servers import server  # noqa: F401 -- the `server` fixture, shared
 from sessions import SMALL_GUIDE
+from soundcheck import espeak_says
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -177,10 +178,7 @@ def espeak_wav(tmp_path_factory: pytest.TempPathFactory):
 
     def make(text: str, voice: str = "en") -> Path:
         if (text, voice) not in made:
-            wav = folder / f"speech-{len(made)}.wav"
-            subprocess.run(["espeak-ng", "-v", voice, "-w", str(wav), text], check=True,
-                           capture_output=True)
-            made[text, voice] = wav
+            made[text, voice] = espeak_says(folder / f"speech-{len(made)}.wav", text, voice)
         return made[text, voice]
 
     return make

@@ -7,8 +7,10 @@ Shared by every test that runs `reflect` in a subprocess and reads what it says.
 from __future__ import annotations
 
 import array
+import contextlib
 import fcntl
 import os
+import platform
 import queue
 import re
 import signal
@@ -24,6 +26,7 @@ from typing import Any
 import pytest
 
 from assistant.config import paths
+from assistant.interrupts import SIGNALS
 from assistant.journal import Journal, Record
 from assistant.messages import Msg
 
@@ -78,12 +81,31 @@ def only_session() -> Record:
 
 
 def spawn(args: list[str], **kwargs: Any) -> subprocess.Popen[Any]:
-    """`python -m assistant ARGS` as a user's shell starts it: with the default Ctrl-C
-    handler even when the tests run as a background job (whose children ignore SIGINT)."""
+    """`python -m assistant ARGS` as a user's shell starts it: with the default handler of
+    every signal a session ends on, even when the tests run as a background job (whose
+    children ignore SIGINT) or under nohup (SIGHUP ignored) -- Reflect leaves an ignored
+    signal ignored."""
     env = {**os.environ, "PYTHONUNBUFFERED": "1", **kwargs.pop("env", {})}
     return subprocess.Popen([sys.executable, "-m", "assistant", *args], cwd=REPO, env=env,
-                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
-                            **kwargs)
+                            preexec_fn=_default_signals, **kwargs)
+
+
+def _default_signals() -> None:
+    for sig in SIGNALS:
+        signal.signal(sig, signal.SIG_DFL)
+
+
+# read(2)'s number in /proc/PID/syscall, by machine.
+READ = {"x86_64": "0", "aarch64": "63"}[platform.machine()]
+
+
+def reading_stdin(pid: int) -> bool:
+    """Whether a thread of process `pid` waits in read(2) on its stdin (fd 0)."""
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(OSError):  # a thread that just ended
+            if (task / "syscall").read_text().split()[:2] == [READ, "0x0"]:
+                return True
+    return False
 
 
 class Lines:
@@ -136,16 +158,16 @@ class Live(Lines):
         self.proc.stdin.flush()
 
     def read_by_it(self, timeout: float = 10) -> None:
-        """Wait until the process has read everything typed so far (the pipe is empty)."""
+        """Wait until the process has read everything typed so far (the pipe is empty) and
+        dealt with it: it is back waiting in a read of its stdin."""
         assert self.proc.stdin is not None
         deadline = time.monotonic() + timeout
         unread = array.array("i", [1])
-        while unread[0]:
+        while unread[0] or not reading_stdin(self.proc.pid):
             if time.monotonic() > deadline:
                 pytest.fail(f"the process did not read its input within {timeout}s")
             time.sleep(0.01)
             fcntl.ioctl(self.proc.stdin.fileno(), termios.FIONREAD, unread)
-        time.sleep(0.1)  # and is back waiting for the next line (nothing timed is asserted)
 
     def kill(self) -> None:
         self.proc.send_signal(signal.SIGKILL)

@@ -1,9 +1,10 @@
-"""Sound in tests: making and measuring it (a sine, its pitch, where speech is, how well
-two recordings match), a sink that keeps what it is given, and waiting for a live device.
-Shared by the tests of the audio parts."""
+"""Sound in tests: making and measuring it (a sine, espeak-ng's speech, its pitch, where
+speech is, how well two recordings match), a sink that keeps what it is given, and waiting
+for a live device. Shared by the tests of the audio parts."""
 
 from __future__ import annotations
 
+import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -15,6 +16,14 @@ import numpy as np
 def sine(freq: float, rate: int, seconds: float, level: float = 0.5) -> np.ndarray:
     t = np.arange(int(rate * seconds)) / rate
     return (np.sin(2 * np.pi * freq * t) * level * 32767).astype(np.int16)
+
+
+def espeak_says(path: Path, text: str, voice: str = "en") -> Path:
+    """`text` said by espeak-ng's `voice`, written to `path` as a WAV at espeak-ng's own
+    rate (22050 Hz): real speech for every test that needs some."""
+    subprocess.run(["espeak-ng", "-v", voice, "-w", str(path), text], check=True,
+                   capture_output=True)
+    return path
 
 
 def peak_freq(pcm: np.ndarray, rate: int) -> float:

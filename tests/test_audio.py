@@ -3,6 +3,8 @@ speaker, as unit tests (no sound device)."""
 
 from __future__ import annotations
 
+import os
+import stat
 import time
 import wave
 from pathlib import Path
@@ -150,3 +152,22 @@ def test_speaker_file_in_a_missing_folder_is_one_sentence(tmp_path: Path):
     with pytest.raises(BadSoundFile) as err:
         audio.SpeakerFile(tmp_path / "nowhere" / "spoken.wav")
     assert err.value.msg is Msg.WAV_WRITE_FAILED and err.value.exit_code == 1
+
+
+def test_speaker_file_is_private_and_never_written_through_a_link(tmp_path: Path):
+    """--speaker-file is made 0600 whatever the umask, and a link at its path is replaced,
+    never followed: the file it points to stays as it was."""
+    precious = tmp_path / "precious.txt"
+    precious.write_text("keep me")
+    out = tmp_path / "spoken.wav"
+    out.symlink_to(precious)
+    before = os.umask(0)
+    try:
+        sink = audio.SpeakerFile(out)
+    finally:
+        os.umask(before)
+    sink.play(sine(440, 22050, 0.1), 22050)
+    sink.close()
+    assert precious.read_text() == "keep me"
+    assert not out.is_symlink() and stat.S_IMODE(out.stat().st_mode) == 0o600
+    assert len(audio.read_wav(out)[0]) == 2205

@@ -29,6 +29,11 @@ def test_find_device_by_name_or_index(sounddevice):
     index = devices.find_device("PULSE", "output")
     assert sounddevice.query_devices(index)["name"] == "pulse"
     assert devices.find_device(str(index), "input") == index
+    found = devices.listing()  # what `reflect devices` and the doctor read
+    assert found.devices[index].name == "pulse" and found.devices[index].rate > 0
+    for kind in ("input", "output"):
+        assert found.devices[index] in found.of(kind)
+        assert found.defaults[kind] in [d.index for d in found.of(kind)]
     for spec in ("no-such-card", "99"):
         with pytest.raises(Unavailable) as err:
             devices.find_device(spec, "input")

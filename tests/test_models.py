@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from servers import Server
+from sessions import spawn
 
 from assistant import download, models
 from assistant.config import Settings, load_settings, paths, save_setting
@@ -77,6 +78,35 @@ def test_download_installs_a_verified_model(server: Server) -> None:
     assert all("\r" not in line for line in lines)
     # installed models are found for their language
     assert models.resolve(None, Settings(), "en") == path
+
+
+def test_install_and_removal_are_on_disk_before_they_show(server: Server,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every unpacked file and folder is fsynced before the rename that puts the model in
+    place, and the models folder after it (and after a removal's rename): a crash never
+    leaves a model whose files are empty."""
+    import os
+
+    synced: list[Path] = []
+    fsync = os.fsync
+
+    def spy(fd: int) -> None:
+        synced.append(Path(os.readlink(f"/proc/self/fd/{fd}")))
+        fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", spy)
+    models_dir = paths().models_dir
+    server.body = build_zip(LAYOUT)
+    models.download(entry(server.body), server.url, out=io.StringIO(), timeout=5)
+    unpacked = [p for p in synced if any(q.name.startswith(f".{NAME}.unpack-")
+                                         for q in p.parents)]
+    scratch = next(p for p in unpacked if p.parent.parent == models_dir)
+    made = {str(p.relative_to(scratch)) for p in unpacked}
+    assert made == {*LAYOUT, "am", "conf", "graph", "."}, made
+    assert synced[-1] == models_dir
+    synced.clear()
+    models.remove(NAME)
+    assert models_dir in synced
 
 
 def test_scratch_folders_of_a_killed_install_are_cleared_by_the_next(server: Server) -> None:
@@ -403,18 +433,14 @@ def test_download_optional_goes_on_when_offline(cli) -> None:
 
 
 def test_ctrl_c_during_a_download_installs_nothing_and_keeps_the_part(server: Server) -> None:
-    import os
     import signal
     import subprocess
-    import sys
 
     server.body = build_zip(LAYOUT, root="vosk-model-small-de-0.15")
     server.cut_at, server.stall = 100, 30.0
     part = models.part_path("vosk-model-small-de-0.15", paths().models_dir)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "assistant", "models", "download", "de", "--url", server.url,
-         "--optional"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env=dict(os.environ), preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    proc = spawn(["models", "download", "de", "--url", server.url, "--optional"],
+                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     for _ in range(200):
         if part.exists() and part.stat().st_size == 100:
             break

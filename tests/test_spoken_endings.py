@@ -5,26 +5,25 @@ on Ctrl-C, SIGTERM or SIGHUP with the words on the live line saved.
 
 from __future__ import annotations
 
-import contextlib
-import os
-import pty
 import re
-import select
 import signal
 import subprocess
-import time
 from pathlib import Path
 
 import numpy as np
 import pytest
-from sessions import Lines, only_session, spawn
+from sessions import only_session, spawn
 from spoken import (
     KOREAN,
     RATE,
     SILENCE,
+    Terminal,
+    answer_on_the_sound_card,
+    one_after_another,
     questions,
     quiet,
     run_args,
+    run_on_recording,
     said,
     speech_seconds,
 )
@@ -56,84 +55,20 @@ def assert_each_answer_under_its_question(answers: list[np.ndarray]) -> None:
 
 def test_a_word_vosk_holds_open_ends_on_silence_from_a_recording(
         cli, ko_model: Path, tmp_path: Path, answers: list[np.ndarray]) -> None:
-    gap = quiet(SILENCE + 2.5)
-    mic = tmp_path / "held-open.wav"
-    audio.write_wav(mic, np.concatenate([quiet(1.0), answers[0], gap, answers[1], gap,
-                                         answers[2], gap]), RATE)
-    done = cli(*run_args(ko_model, "--mic-file", str(mic), "--fast",
-                         "--speaker-file", str(tmp_path / "out.wav")))
-    assert done.returncode == 0, done.stderr
+    run_on_recording(cli, ko_model, tmp_path, one_after_another(answers), "--fast")
     assert_each_answer_under_its_question(answers)
 
 
 def test_a_word_vosk_holds_open_ends_on_silence_on_the_sound_card(
         ko_model: Path, tmp_path: Path, virtual_audio, answers: list[np.ndarray]) -> None:
-    files = []
-    for n, pcm in enumerate(answers):
-        files.append(tmp_path / f"answer{n}.wav")
-        audio.write_wav(files[-1], np.concatenate([quiet(0.3), pcm, quiet(0.3)]), RATE)
-    proc = spawn(run_args(ko_model), text=True, stdin=subprocess.DEVNULL,
-                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    try:
-        lines = Lines(proc)
-        for (_, question), wav in zip(questions(), files, strict=True):
-            lines.expect(re.escape(question))
-            lines.expect(f"^{Msg.LISTENING.format()}$")
-            assert virtual_audio.play_into_mic(wav).wait(timeout=30) == 0
-            # Waiting for Vosk to close the utterance took 19 s here; the silence rule
-            # ends the answer SILENCE after the word (plus the speaker's and Vosk's lag).
-            lines.expect("^Heard: ", timeout=SILENCE + 3)
-        assert proc.wait(timeout=60) == 0, proc.stderr.read() if proc.stderr else ""
-    finally:
-        if proc.poll() is None:
-            proc.kill()
+    # Waiting for Vosk to close the utterance took 19 s here; the silence rule ends the
+    # answer SILENCE after the word (plus the speaker's and Vosk's lag).
+    answer_on_the_sound_card(ko_model, tmp_path, virtual_audio, answers,
+                             heard_within=SILENCE + 3)
     assert_each_answer_under_its_question(answers)
 
 
 # --- Ctrl-C, SIGTERM, SIGHUP mid-answer --------------------------------------------
-
-
-class Terminal:
-    """The session's stdout on a pseudo-terminal, so the live line shows as it does to a
-    user; `live_words` is what the live line showed last."""
-
-    def __init__(self) -> None:
-        self.master, self.slave = pty.openpty()
-        self.output = b""
-
-    def read(self, seconds: float) -> None:
-        deadline = time.monotonic() + seconds
-        while (left := deadline - time.monotonic()) > 0:
-            ready, _, _ = select.select([self.master], [], [], left)
-            if not ready:
-                return
-            try:
-                chunk = os.read(self.master, 65536)
-            except OSError:  # the other end closed
-                return
-            if not chunk:
-                return
-            self.output += chunk
-
-    def wait_for(self, pattern: str, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while not re.search(pattern, self.text()):
-            if time.monotonic() > deadline:
-                pytest.fail(f"no {pattern!r} on the terminal within {timeout} s: {self.text()!r}")
-            self.read(0.05)
-
-    def text(self) -> str:
-        return self.output.decode("utf-8", "replace")
-
-    def live_words(self) -> list[str]:
-        """The words of the last live-line rewrite (after the last carriage return)."""
-        line = self.text().split("\n")[-1].split("\r")[-1]
-        return line.split()
-
-    def close(self) -> None:
-        for fd in (self.master, self.slave):
-            with contextlib.suppress(OSError):
-                os.close(fd)
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP],
@@ -154,14 +89,9 @@ def test_a_signal_mid_answer_saves_the_words_on_the_live_line(
         terminal.wait_for(re.escape(questions()[0][1]), timeout=60)
         terminal.wait_for(Msg.LISTENING.format(), timeout=30)
         player = virtual_audio.play_into_mic(wav)
-        deadline = time.monotonic() + 30
-        while len(terminal.live_words()) < 6:  # words from two sentences on the live line
-            if time.monotonic() > deadline:
-                pytest.fail(f"the live line never showed the answer: {terminal.text()!r}")
-            terminal.read(0.05)
-        shown = terminal.live_words()
+        shown = terminal.wait_for_words(6, timeout=30)  # words from two sentences
         if signum == signal.SIGHUP:  # the terminal window is closed
-            os.close(terminal.master)
+            terminal.hang_up()
         proc.send_signal(signum)
         status = proc.wait(timeout=30)
         if signum != signal.SIGHUP:

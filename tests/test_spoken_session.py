@@ -13,21 +13,23 @@ import os
 import re
 import shutil
 import subprocess
-import sys
-import time
 from pathlib import Path
 
 import numpy as np
 import pytest
-from sessions import REPO, Lines, only_session
+from sessions import only_session, spawn
 from spoken import (
     GUIDE,
     KOREAN,
     RATE,
     SILENCE,
+    Terminal,
+    answer_on_the_sound_card,
+    one_after_another,
     questions,
     quiet,
     run_args,
+    run_on_recording,
     said,
     speech_seconds,
     trimmed,
@@ -61,13 +63,7 @@ def assert_three_entries(record: Record, spoken: list[float], ended: str = "sile
 
 def test_a_recording_of_three_answers_makes_three_entries(cli, ko_model: Path, tmp_path: Path,
                                                          answers: list[np.ndarray]) -> None:
-    gap = quiet(SILENCE + 2.5)  # longer than the silence that ends an answer
-    mic = tmp_path / "three.wav"
-    audio.write_wav(mic, np.concatenate([quiet(1.0), answers[0], gap, answers[1], gap,
-                                         answers[2], gap]), RATE)
-    done = cli(*run_args(ko_model, "--mic-file", str(mic), "--fast",
-                         "--speaker-file", str(tmp_path / "out.wav")))
-    assert done.returncode == 0, done.stderr
+    done = run_on_recording(cli, ko_model, tmp_path, one_after_another(answers), "--fast")
     assert_three_entries(only_session(), [speech_seconds(a) for a in answers])
     assert done.stdout.count(Msg.LISTENING.format()) == 3
     heard = [line for line in done.stdout.splitlines() if line.startswith("Heard: ")]
@@ -76,15 +72,10 @@ def test_a_recording_of_three_answers_makes_three_entries(cli, ko_model: Path, t
 
 def test_a_pause_shorter_than_the_silence_stays_inside_the_answer(
         cli, ko_model: Path, tmp_path: Path, answers: list[np.ndarray]) -> None:
-    gap = quiet(SILENCE + 2.5)
     pause = quiet(0.8 * SILENCE)  # a long breath, but shorter than the silence window
     first = np.concatenate([trimmed(answers[0]), pause, trimmed(answers[1])])
-    mic = tmp_path / "pause.wav"
-    audio.write_wav(mic, np.concatenate([quiet(1.0), first, gap, answers[1], gap, answers[2],
-                                         gap]), RATE)
-    done = cli(*run_args(ko_model, "--mic-file", str(mic), "--fast",
-                         "--speaker-file", str(tmp_path / "out.wav")))
-    assert done.returncode == 0, done.stderr
+    run_on_recording(cli, ko_model, tmp_path, one_after_another([first, *answers[1:]]),
+                     "--fast")
     record = only_session()
     assert_three_entries(record, [speech_seconds(first), speech_seconds(answers[1]),
                                   speech_seconds(answers[2])])
@@ -94,16 +85,10 @@ def test_a_pause_shorter_than_the_silence_stays_inside_the_answer(
 def test_fast_and_real_time_recordings_end_answers_alike(
         cli, ko_model: Path, tmp_path: Path, answers: list[np.ndarray]) -> None:
     """Silence is counted in audio time: --fast decides exactly where real time does."""
-    gap = quiet(SILENCE + 1.0)
-    mic = tmp_path / "three.wav"
-    audio.write_wav(mic, np.concatenate([quiet(0.5), answers[0], gap, answers[1], gap,
-                                         answers[2], gap]), RATE)
+    recording = one_after_another(answers, gap=SILENCE + 1.0, lead=0.5)
     seen = []
-    for pace in ("--fast", None):
-        done = cli(*run_args(ko_model, "--mic-file", str(mic),
-                             "--speaker-file", str(tmp_path / "out.wav"),
-                             *([pace] if pace else [])))
-        assert done.returncode == 0, done.stderr
+    for pace in (["--fast"], []):
+        run_on_recording(cli, ko_model, tmp_path, recording, *pace)
         sessions = Journal(paths().journal_dir).sessions()
         seen.append([(e.text, e.seconds, e.ended) for e in sessions[-1].entries])
     assert len(seen[0]) == 3 and seen[0] == seen[1]
@@ -111,11 +96,8 @@ def test_fast_and_real_time_recordings_end_answers_alike(
 
 def test_the_end_of_the_recording_saves_the_answer_then_stops(
         cli, ko_model: Path, tmp_path: Path, answers: list[np.ndarray]) -> None:
-    mic = tmp_path / "short.wav"
-    audio.write_wav(mic, np.concatenate([quiet(0.5), answers[0], quiet(0.3)]), RATE)
-    done = cli(*run_args(ko_model, "--mic-file", str(mic), "--fast",
-                         "--speaker-file", str(tmp_path / "out.wav")))
-    assert done.returncode == 0, done.stderr
+    done = run_on_recording(cli, ko_model, tmp_path,
+                            np.concatenate([quiet(0.5), answers[0], quiet(0.3)]), "--fast")
     record = only_session()
     assert [(e.step, e.ended) for e in record.entries] == [(questions()[0][0], "end-of-input")]
     assert record.entries[0].text.strip() and not record.finished
@@ -141,15 +123,8 @@ def match(haystack: np.ndarray, needle: np.ndarray) -> float:
 
 def test_the_speaker_file_holds_the_questions(cli, ko_model: Path, tmp_path: Path,
                                               answers: list[np.ndarray]) -> None:
-    gap = quiet(SILENCE + 2.5)
-    mic = tmp_path / "three.wav"
-    audio.write_wav(mic, np.concatenate([answers[0], gap, answers[1], gap, answers[2], gap]),
-                    RATE)
-    out = tmp_path / "out.wav"
-    done = cli(*run_args(ko_model, "--mic-file", str(mic), "--fast", "--speaker-file",
-                         str(out)))
-    assert done.returncode == 0, done.stderr
-    written, rate = audio.read_wav(out)
+    run_on_recording(cli, ko_model, tmp_path, one_after_another(answers, lead=0), "--fast")
+    written, rate = audio.read_wav(tmp_path / "out.wav")
     assert rate == 22050  # the rate the voice renders at: no resampling on the way
     assert_questions_in(written, rate, tmp_path)
 
@@ -195,29 +170,11 @@ def assert_questions_in(sound: np.ndarray, rate: int, tmp_path: Path) -> None:
 def test_a_spoken_session_on_the_default_devices(ko_model: Path, tmp_path: Path,
                                                   virtual_audio, answers: list[np.ndarray]
                                                   ) -> None:
-    files = []
-    for n, pcm in enumerate(answers):
-        files.append(tmp_path / f"answer{n}.wav")
-        audio.write_wav(files[-1], np.concatenate([quiet(0.3), pcm, quiet(0.3)]), RATE)
     heard_wav = tmp_path / "speaker.wav"
     recorder = virtual_audio.record_speaker(heard_wav)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "assistant", *run_args(ko_model)], cwd=REPO, text=True,
-        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"})
     try:
-        lines = Lines(proc)
-        for (_, question), wav in zip(questions(), files, strict=True):
-            lines.expect(re.escape(question))  # printed as it starts being spoken ...
-            lines.expect(f"^{Msg.LISTENING.format()}$")  # ... and listening once it is said
-            assert virtual_audio.recording_clients() >= 1  # the input stream is open
-            player = virtual_audio.play_into_mic(wav)
-            assert player.wait(timeout=30) == 0
-            lines.expect("^Heard: ", timeout=30)
-        assert proc.wait(timeout=60) == 0, proc.stderr.read() if proc.stderr else ""
+        answer_on_the_sound_card(ko_model, tmp_path, virtual_audio, answers)
     finally:
-        if proc.poll() is None:
-            proc.kill()
         recorder.terminate()
         recorder.wait(timeout=10)
     assert_three_entries(only_session(), [speech_seconds(a) for a in answers])
@@ -236,30 +193,30 @@ def test_a_microphone_lost_mid_answer_keeps_it_says_so_then_goes_on_typed(
     first = np.concatenate([quiet(0.3), answers[0], quiet(0.5), answers[1], answers[2]])
     wav = tmp_path / "long-answer.wav"
     audio.write_wav(wav, first, RATE)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "assistant", *run_args(ko_model)], cwd=REPO, text=True,
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        env={**own_sound_card.env, "PYTHONUNBUFFERED": "1"})
+    terminal = Terminal()  # the live line shows the words heard
+    proc = spawn(run_args(ko_model), text=True, stdin=subprocess.PIPE, stdout=terminal.slave,
+                 stderr=subprocess.PIPE, env={**own_sound_card.env, "COLUMNS": "400"})
     try:
         assert proc.stdin is not None  # read only once the answers are typed
         proc.stdin.write("typed second\n\ntyped third\n\n")
         proc.stdin.close()
-        lines = Lines(proc)
-        lines.expect(re.escape(questions()[0][1]))
-        lines.expect(f"^{Msg.LISTENING.format()}$")
+        terminal.wait_for(re.escape(questions()[0][1]), timeout=60)
+        terminal.wait_for(Msg.LISTENING.format(), timeout=30)
         player = own_sound_card.audio.play_into_mic(wav)
-        time.sleep(0.3 + speech_seconds(answers[0]) + 1.0)  # words heard; more to come
+        terminal.wait_for_words(1, timeout=30)  # words heard; more to come
         own_sound_card.stop()
         player.wait(timeout=10)
-        heard = lines.expect("^Heard: ", timeout=30)
-        lost = lines.expect(re.escape(Msg.MIC_LOST.format()), timeout=30)
-        between = lines.seen[lines.seen.index(heard) + 1:lines.seen.index(lost)]
-        assert set(between) <= {"", Msg.TYPED_SAVED.format()}, between  # said right away
-        lines.expect(re.escape(questions()[1][1]))
+        terminal.wait_for(re.escape(questions()[1][1]), timeout=30)
         assert proc.wait(timeout=60) == 0
     finally:
         if proc.poll() is None:
             proc.kill()
+        terminal.close()
+    shown = terminal.lines()
+    heard = next(line for line in shown if line.startswith("Heard: "))
+    lost = next(line for line in shown if Msg.MIC_LOST.format() in line)
+    between = shown[shown.index(heard) + 1:shown.index(lost)]
+    assert set(between) <= {"", Msg.TYPED_SAVED.format()}, between  # said right away
     errors = proc.stderr.read() if proc.stderr else ""
     assert "Traceback" not in errors and "Expression '" not in errors, errors
     # The speaker went with the sound server: one sentence says so, and nothing else shows

@@ -27,11 +27,12 @@ os.umask(0)
 from assistant import models
 from assistant.cli import main
 from assistant.config import Settings, paths
+from assistant.speech.tts import for_settings
 from assistant.speech.voice import Voice
 
 assert main(["config", "set", "rate", "150"]) == 0
 logging.getLogger("assistant.test").warning("a line for the log")
-voice = Voice(None, Settings(), paths().cache_dir / "speech")
+voice = Voice(None, Settings(), paths().cache_dir / "speech", for_settings(Settings()))
 voice.prepare(["Welcome back."])
 voice.render("Welcome back.")
 models.download(models.ModelInfo(**json.loads(sys.argv[1])), sys.argv[2], out=sys.stdout)

@@ -1,6 +1,6 @@
-"""voice.py: playback, the speech cache and pre-rendering, on real espeak-ng (through
-pyttsx3) and the virtual speaker; a fake Synthesizer for the job order and for an engine
-that speaks by itself."""
+"""voice.py: playback, the speech cache and pre-rendering, on the real engine the settings
+choose (tts.for_settings: Piper's joe voice) and the virtual speaker; a fake Synthesizer
+for the job order and for an engine that speaks by itself."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from soundcheck import Played, align, speech_span, wait_recorded
 from assistant.config import Settings
 from assistant.speech import audio, devices
 from assistant.speech.tones import tone
-from assistant.speech.tts import Sound, SpeaksItself
+from assistant.speech.tts import Sound, SpeaksItself, for_settings
 from assistant.speech.voice import Voice
 
 LONG = ("Take a slow breath. Think of a moment this week when you felt trusted, "
@@ -27,11 +27,13 @@ LONG = ("Take a slow breath. Think of a moment this week when you felt trusted, 
 
 @pytest.fixture
 def voices(tmp_path: Path):
-    """`voices(speaker, **settings) -> Voice` with real pyttsx3; all closed afterwards."""
+    """`voices(speaker, **settings) -> Voice` with the engine the settings choose, as the
+    app does; all closed afterwards."""
     made: list[Voice] = []
 
     def make(speaker=None, cache: Path | None = tmp_path / "speech", **settings) -> Voice:
-        voice = Voice(speaker or Played(), Settings(**settings), cache)
+        chosen = Settings(**settings)
+        voice = Voice(speaker or Played(), chosen, cache, for_settings(chosen))
         made.append(voice)
         return voice
 

@@ -11,24 +11,16 @@ import time
 from pathlib import Path
 
 import pytest
+from spoken import said
 
 from assistant.errors import ReflectError
 from assistant.messages import Msg
-from assistant.speech import audio
 from assistant.speech.vosk import SpeechModel, is_word, model_rate, parse
 
 
 @pytest.fixture(scope="module")
 def model(ko_model: Path) -> SpeechModel:
     return SpeechModel(ko_model)
-
-
-def spoken_korean(tmp_path: Path, text: str, rate: int) -> bytes:
-    """`text` said by espeak-ng's Korean voice, as int16 PCM at `rate`."""
-    wav = tmp_path / "said.wav"
-    subprocess.run(["espeak-ng", "-v", "ko", "-w", str(wav), text], check=True)
-    pcm, src = audio.read_wav(wav)
-    return audio.resample(pcm, src, rate).tobytes()
 
 
 def test_the_model_loads_with_its_rate_and_name(model: SpeechModel) -> None:
@@ -66,7 +58,7 @@ def test_the_recognizer_gives_timed_words_after_warm_up(model: SpeechModel,
     rec = model.recognizer()
     fed = rec.elapsed
     assert fed > 0 and rec.flush() == []  # the warm-up leaves nothing behind
-    pcm = bytes(16000) + spoken_korean(tmp_path, "오늘은 정말 좋은 하루였습니다", 16000)
+    pcm = bytes(16000) + said(tmp_path, "오늘은 정말 좋은 하루였습니다", 16000).tobytes()
     words = []
     for i in range(0, len(pcm), 3200):
         words += rec.feed(pcm[i:i + 3200]) or []
@@ -82,7 +74,7 @@ def test_the_recognizer_gives_timed_words_after_warm_up(model: SpeechModel,
 def test_partial_words_show_while_an_utterance_is_open(model: SpeechModel,
                                                        tmp_path: Path) -> None:
     rec = model.recognizer()
-    pcm = spoken_korean(tmp_path, "오늘은 정말 좋은 하루였습니다", 16000)
+    pcm = said(tmp_path, "오늘은 정말 좋은 하루였습니다", 16000).tobytes()
     shown = []
     for i in range(0, len(pcm), 3200):
         if rec.feed(pcm[i:i + 3200]) is None:

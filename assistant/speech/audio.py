@@ -7,6 +7,7 @@ sound device (devices.py has the real ones).
 
 from __future__ import annotations
 
+import os
 import struct
 import threading
 import time
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from assistant import files
 from assistant.errors import reason
 from assistant.messages import Msg
 from assistant.speech.errors import BadSoundFile
@@ -60,8 +62,8 @@ def wav_bytes(pcm: np.ndarray, rate: int) -> bytes:
 
 
 def write_wav(path: Path, pcm: np.ndarray, rate: int) -> None:
-    """Write mono int16 `pcm` as a 16-bit WAV file."""
-    Path(path).write_bytes(wav_bytes(pcm, rate))
+    """Write mono int16 `pcm` as a 16-bit WAV file, private and whole (files.py)."""
+    files.replace_private(Path(path), wav_bytes(pcm, rate))
 
 
 # --- sample rates ------------------------------------------------------------------
@@ -178,7 +180,8 @@ class SpeakerFile:
 
     The header is brought up to date after every sound, so the file is complete even if
     Reflect stops early. The file keeps the rate of the first sound; later ones are
-    resampled to it.
+    resampled to it. Like every file Reflect makes it is 0600, and a link at `path` is
+    replaced, never followed (files.py).
     """
 
     def __init__(self, path: Path) -> None:
@@ -186,9 +189,9 @@ class SpeakerFile:
         self.rate: int | None = None
         self.frames = 0
         try:
-            self._file = open(self.path, "wb")  # noqa: SIM115 -- kept open until close()
-            self._file.write(_wav_header(22050, 0))  # a valid, empty WAV until sound comes
-            self._file.flush()
+            # A valid, empty WAV until sound comes, then written in place.
+            files.replace_private(self.path, _wav_header(22050, 0))
+            self._file = os.fdopen(os.open(self.path, os.O_WRONLY | os.O_NOFOLLOW), "wb")
         except OSError as err:
             raise BadSoundFile(Msg.WAV_WRITE_FAILED, path=path, reason=reason(err)) from err
 

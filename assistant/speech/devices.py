@@ -15,6 +15,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -44,6 +45,41 @@ def sounddevice() -> ModuleType:
     return sd
 
 
+@dataclass(frozen=True)
+class Device:
+    """One device PortAudio offers; `index` is the number the settings take."""
+
+    index: int
+    name: str
+    channels: dict[str, int]  # "input" and "output" -> how many of each
+    rate: int  # its default sample rate, Hz
+
+
+@dataclass(frozen=True)
+class Listing:
+    """Every device, and the index of the default of each kind ("input", "output"; -1
+    when there is none)."""
+
+    devices: list[Device]
+    defaults: dict[str, int]
+
+    def of(self, kind: str) -> list[Device]:
+        """The devices with channels of `kind`."""
+        return [d for d in self.devices if d.channels[kind] > 0]
+
+
+def listing() -> Listing:
+    """The devices PortAudio sees now, so that no other module needs sounddevice's API."""
+    sd = sounddevice()
+    found = [Device(i, d["name"], {"input": d["max_input_channels"],
+                                   "output": d["max_output_channels"]},
+                    round(d["default_samplerate"]))
+             for i, d in enumerate(sd.query_devices())]
+    default_in, default_out = sd.default.device
+    return Listing(found, {"input": -1 if default_in is None else int(default_in),
+                           "output": -1 if default_out is None else int(default_out)})
+
+
 def find_device(spec: str | int | None, kind: str) -> int | None:
     """The device index for `spec` (an index or part of a name); None means the default.
 
@@ -51,18 +87,11 @@ def find_device(spec: str | int | None, kind: str) -> int | None:
     """
     if spec is None or str(spec).strip() == "":
         return None
-    sd = sounddevice()
-    devices = list(sd.query_devices())
-    channels = f"max_{kind}_channels"
     text = str(spec).strip()
-    if text.isdigit():
-        index = int(text)
-        if index < len(devices) and devices[index][channels] > 0:
-            return index
-    else:
-        for index, dev in enumerate(devices):
-            if text.lower() in dev["name"].lower() and dev[channels] > 0:
-                return index
+    for device in listing().of(kind):
+        if (str(device.index) == text if text.isdigit()
+                else text.lower() in device.name.lower()):
+            return device.index
     raise Unavailable(Msg.DEVICE_NOT_FOUND, kind=kind, spec=text)
 
 

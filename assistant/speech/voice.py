@@ -29,7 +29,7 @@ from assistant.speech.audio import read_wav, wav_bytes
 from assistant.speech.errors import BadSoundFile
 from assistant.speech.streams import Sink
 from assistant.speech.tones import tone
-from assistant.speech.tts import Sound, SpeaksItself, Synthesizer, for_settings
+from assistant.speech.tts import Sound, SpeaksItself, Synthesizer
 
 log = logging.getLogger(__name__)
 
@@ -39,8 +39,8 @@ FINISH_AFTER = 10.0  # seconds close() waits for a text being prepared to be kep
 
 
 class Voice:
-    """Implements turns.Voice: renders with a Synthesizer (the one the settings ask for,
-    unless given), plays on `speaker`.
+    """Implements turns.Voice: renders with `synthesizer`, plays on `speaker`. Which
+    engine that is, the app chooses (tts.for_settings), never the Voice.
 
     `cache_dir` is where prepared texts are kept (the app passes
     `paths().cache_dir / "speech"`); None keeps them in memory only. Set `interrupt`
@@ -49,13 +49,13 @@ class Voice:
     """
 
     def __init__(self, speaker: Sink, settings: Settings, cache_dir: Path | None,
-                 synthesizer: Synthesizer | None = None) -> None:
+                 synthesizer: Synthesizer) -> None:
         self.speaker = speaker
         self.settings = settings
         self.cache_dir = cache_dir
         self.interrupt = threading.Event()
         self.fallback = False  # True once the synthesizer had to speak by itself
-        self.synthesizer = synthesizer or for_settings(settings)
+        self.synthesizer = synthesizer
         # Tones and pauses go at the rate of the speech, so that a speaker file (which
         # keeps the rate of its first sound) never resamples.
         self._rate = FIRST_RATE
