@@ -4,13 +4,16 @@ Every folder Reflect makes is 0700 and every file 0600, whatever the umask (a fo
 by `mkdir(parents=True)` gets the umask's mode for its parents: with umask 000 those are
 world-writable). A file is written whole or not at all: into a temporary file beside it,
 fsynced, then renamed (replace) or linked (create) into place, so a crash, a kill or a full
-disk leaves either the old state or the new one -- never a partial or empty file.
+disk leaves either the old state or the new one -- never a partial or empty file. A file
+another process must not lock first (a journal session) is locked while it is still the
+temporary file (`create_held`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
+import fcntl
 import os
 import re
 import tempfile
@@ -82,13 +85,24 @@ def _temp_beside(path: Path, data: bytes) -> Path:
 def replace_private(path: Path, data: bytes) -> None:
     """Put `data` at `path` in one step, replacing what is there. A symbolic link at `path`
     is replaced itself, never followed."""
+    os.close(replace_held(path, data))
+
+
+def replace_held(path: Path, data: bytes) -> int:
+    """`replace_private`, returning a descriptor of the new file locked before it
+    appeared at `path`, as `create_held` does."""
     temp = _temp_beside(path, data)
     try:
-        os.replace(temp, path)
+        fd = _locked(temp)
+        try:
+            os.replace(temp, path)
+        except BaseException:
+            os.close(fd)
+            raise
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
-    fsync_dir(path.parent)
+    return _synced(fd, path.parent)
 
 
 def create_private(path: Path, data: bytes) -> None:
@@ -97,21 +111,69 @@ def create_private(path: Path, data: bytes) -> None:
     The file is linked into place once complete, so no one ever sees it empty or half
     written. Where hard links are not supported, it is created exclusively and removed
     again if the write fails."""
+    os.close(create_held(path, data))
+
+
+def create_held(path: Path, data: bytes) -> int:
+    """`create_private`, returning a read-only descriptor of the new file that holds an
+    exclusive lock (flock) taken before the file appeared at `path`: no other process can
+    lock it first (a journal session, journal/lock.py). A lock belongs to the open file,
+    not to its name, so it holds once the file is linked into place."""
     temp = _temp_beside(path, data)
     try:
-        os.link(temp, path, follow_symlinks=False)
-    except OSError as err:
-        if err.errno not in (errno.EPERM, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK):
-            raise
-        _create_in_place(path, data)
+        fd = _locked(temp)
+        try:
+            os.link(temp, path, follow_symlinks=False)
+        except BaseException as err:
+            os.close(fd)
+            if not isinstance(err, OSError) or err.errno not in (
+                    errno.EPERM, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK):
+                raise
+            fd = _create_in_place(path, data)
     finally:
         temp.unlink(missing_ok=True)
-    fsync_dir(path.parent)
+    return _synced(fd, path.parent)
 
 
-def _create_in_place(path: Path, data: bytes) -> None:
-    _fill(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, FILE_MODE),
-          data, path)
+def _synced(fd: int, directory: Path) -> int:
+    """`fd`, once the link or rename that put its file in `directory` is durable (closed
+    if that fails)."""
+    try:
+        fsync_dir(directory)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def _locked(path: Path) -> int:
+    """A read-only descriptor of `path`, exclusively locked; BlockingIOError if another
+    process holds it."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def _create_in_place(path: Path, data: bytes) -> int:
+    """Where hard links are not supported: `path` created exclusively, locked at once,
+    then filled (removed again if that fails)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, FILE_MODE)
+    try:
+        held = _locked(path)
+    except BaseException:
+        os.close(fd)
+        path.unlink(missing_ok=True)
+        raise
+    try:
+        _fill(fd, data, path)
+    except BaseException:
+        os.close(held)
+        raise
+    return held
 
 
 def open_private_append(path: Path) -> int:

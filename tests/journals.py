@@ -1,12 +1,14 @@
 """Journal test data, for the tests: entries and sessions written through the real Writer,
-a file read as a session of a journal of its own, the passphrase scripts give, and the CLI
-run on a real pseudo-terminal where it asks a question.
+a file read as a session of a journal of its own, the passphrase scripts give, the CLI
+run on a real pseudo-terminal where it asks a question, and a spoken run held in the
+middle of its set-up (its microphone file a FIFO) for as long as a test needs.
 
 Shared by every journal, crypto and export test (the `journal` fixture is conftest's).
 """
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import os
 import pty
@@ -20,10 +22,13 @@ from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import numpy as np
+import pytest
 from sessions import REPO
 
 from assistant.journal import Entry, Journal, Mark, Record
 from assistant.journal.header import Header, split_front_matter
+from assistant.speech.audio import wav_bytes
 
 T0 = datetime(2026, 11, 23, 21, 55, 0, tzinfo=timezone(timedelta(hours=1)))
 PASS = {"REFLECT_PASSPHRASE": "a long passphrase"}  # the environment scripts give
@@ -100,3 +105,27 @@ def on_tty(args: list[str], replies: list[tuple[str, str]],
     read_until(lambda out: not select.select([master], [], [], 0.1)[0])
     os.close(master)
     return proc.wait(timeout=30), output.decode("utf-8", "replace").replace("\r\n", "\n")
+
+
+def waiting_at(fifo: Path, reader: subprocess.Popen[str]) -> int:
+    """The FIFO opened for writing, once `reader` -- a spoken run given it as
+    `--mic-file` -- has opened it to read: the run has read the journal and loaded the
+    speech model it was given, has opened no session file yet, and waits there until
+    `let_through`."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and reader.poll() is None:
+        try:
+            fd = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+        except OSError as err:  # no reader yet
+            assert err.errno == errno.ENXIO, err
+            time.sleep(0.05)
+            continue
+        os.set_blocking(fd, True)
+        return fd
+    pytest.fail(f"the run never opened its microphone file (exit status {reader.poll()})")
+
+
+def let_through(fd: int) -> None:
+    """Give the run waiting at a FIFO (`waiting_at`) a second of silence to go on with."""
+    with os.fdopen(fd, "wb") as f:
+        f.write(wav_bytes(np.zeros(16000, np.int16), 16000))

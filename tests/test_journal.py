@@ -10,9 +10,10 @@ import os
 from datetime import timedelta
 from pathlib import Path
 
+import numpy as np
 import pytest
-from journals import T0, entry, read_copy, write_session
-from sessions import typed
+from journals import T0, entry, header_of, read_copy, write_session
+from sessions import REPO, typed
 
 from assistant.config import paths
 from assistant.errors import EXIT_BAD_INPUT, EXIT_FAILURE, ReflectError
@@ -26,6 +27,7 @@ from assistant.journal.errors import (
     Unreadable,
 )
 from assistant.messages import Msg
+from assistant.speech.audio import write_wav
 
 
 def test_round_trip_keeps_every_field_and_the_design_layout(journal: Journal) -> None:
@@ -215,3 +217,32 @@ def test_where_the_guide_came_from_is_kept_and_carried_over(
     with journal.start("g", started=T0 + timedelta(days=1)) as plain:
         pass  # from a guide id: no such fields at all
     assert b"guide-" not in plain.path.read_bytes()
+
+
+def test_a_default_model_that_cannot_be_loaded_is_named_nowhere(cli, ko_model: Path,
+                                                                tmp_path: Path) -> None:
+    """The model installed for the guide's language is damaged: the session goes on with
+    typed answers, and its front matter names no speech model (it heard nothing)."""
+    damaged = paths().models_dir / "vosk-model-small-ko-0.22"
+    for part in (p for p in ko_model.rglob("*") if p.is_file()):
+        copy = damaged / part.relative_to(ko_model)
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        if part.name == "final.mdl":
+            copy.write_bytes(part.read_bytes()[:768])  # cut short: Vosk cannot load it
+        else:
+            copy.symlink_to(part)
+    guide = tmp_path / "three-ko.yaml"
+    guide.write_text((REPO / "tests" / "data" / "three-questions.yaml").read_text(
+        encoding="utf-8").replace("language: en", "language: ko"), encoding="utf-8")
+    mic = tmp_path / "silence.wav"
+    write_wav(mic, np.zeros(16000, np.int16), 16000)
+    done = cli("run", str(guide), "--mic-file", str(mic), "--speaker-file",
+               str(tmp_path / "out.wav"), "--no-tones", input=typed("one", "two", "three"))
+    assert done.returncode == 0, done.stderr
+    said = done.stdout + done.stderr
+    assert Msg.NOT_A_MODEL_DAMAGED.format() in said and Msg.TYPING_INSTEAD.format() in said
+    (record,) = Journal(paths().journal_dir).sessions()
+    assert [(e.text, e.ended) for e in record.entries] == [
+        ("one", "typed"), ("two", "typed"), ("three", "typed")]
+    assert record.finished and record.model is None
+    assert "model" in header_of(record.path) and header_of(record.path)["model"] is None

@@ -5,12 +5,23 @@ from __future__ import annotations
 
 import fcntl
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
-from journals import PASS, T0, entry, write_session
-from sessions import QUESTIONS, SAVED, Live, answered_up_to, only_session, typed
+from journals import PASS, T0, entry, let_through, waiting_at, write_session
+from sessions import (
+    QUESTIONS,
+    SAVED,
+    Lines,
+    Live,
+    answered_up_to,
+    only_session,
+    spawn,
+    typed,
+)
 
+from assistant import files
 from assistant.config import paths
 from assistant.errors import ReflectError
 from assistant.journal import Journal
@@ -130,3 +141,74 @@ def test_encrypt_and_delete_leave_a_live_session_alone(small_guide: str, cli,
     again = cli("journal", "encrypt", env=PASS)  # now that it is finished
     assert Msg.ENCRYPTED_SESSIONS.format(count=1, already=1) in again.stdout
     assert b"answer 1" not in path.read_bytes()
+
+
+@pytest.mark.parametrize("new_file", ["session", "continuation"])
+def test_a_new_session_file_is_locked_before_it_appears(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, new_file: str) -> None:
+    """`journal encrypt` run the moment a new session file (or a continuation) appears
+    in the journal finds it already locked, and leaves it alone: the writer never appends
+    plaintext to a file sealed under it."""
+    journal = Journal(tmp_path / "journal")
+    sealer = Journal(journal.directory, Cipher.create("pw"))
+    skipped: list[ReflectError] = []
+    real = files.fsync_dir
+
+    def encrypt_then(directory: Path) -> None:  # right after the link, in another terminal
+        monkeypatch.setattr(files, "fsync_dir", real)
+        sealer.encrypt_all(skipped)
+        real(directory)
+
+    if new_file == "session":
+        monkeypatch.setattr(files, "fsync_dir", encrypt_then)
+        writer = journal.start("g", started=T0)
+        assert writer.answer(entry(0, "My secret answer.")) is None
+    else:
+        writer = journal.start("g", started=T0)
+        lost = writer.path
+        lost.unlink()
+        monkeypatch.setattr(files, "fsync_dir", encrypt_then)
+        assert writer.answer(entry(0, "My secret answer.")) == Msg.SESSION_FILE_MOVED.format(
+            old=lost, path=writer.path)
+    writer.close()
+    assert [str(e) for e in skipped] == [Msg.SESSION_OPEN_LEFT_OUT.format(session=writer.id)]
+    record = journal.read(writer.id)
+    assert record.entries == [entry(0, "My secret answer.")] and record.set_aside == []
+    assert not record.encrypted
+
+
+def test_a_resume_goes_on_from_the_session_as_it_is_once_locked(
+        small_guide: str, ko_model: Path, tmp_path: Path) -> None:
+    """The audit's race: a spoken `resume` reads the journal, then sets up (a model loads
+    for seconds) while the session it resumes is finished in another terminal. It then
+    goes on from what the file holds under its lock: nothing asked again, one end mark.
+    The microphone file is a FIFO: the resume waits at it, in the middle of its set-up,
+    for as long as the test needs."""
+    first = Live("run", "--text", small_guide)
+    mic = tmp_path / "mic.wav"
+    os.mkfifo(mic)
+    second = None
+    try:
+        answered_up_to(3)(first)
+        first.wait_for(f"Question: {QUESTIONS[3]}")
+        second = Lines(spawn(["resume", "--model", str(ko_model), "--mic-file", str(mic),
+                              "--speaker-file", str(tmp_path / "out.wav"), "--no-tones"],
+                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True))
+        mic_open = waiting_at(mic, second.proc)  # it has read the journal by now
+        first.type(typed("answer 3"))
+        first.wait_for(SAVED)
+        status, stderr = first.exit()
+        assert status == 0, stderr
+        let_through(mic_open)
+        second.wait_for(Msg.ALREADY_FINISHED.format())
+        assert second.proc.wait(timeout=60) == 0
+    finally:
+        first.end()
+        if second is not None and second.proc.poll() is None:
+            second.proc.kill()
+            second.proc.wait()
+    record = only_session()
+    assert [e.text for e in record.entries] == [f"answer {n}" for n in range(4)]
+    assert [m.kind for m in record.marks] == ["role", "end"]
+

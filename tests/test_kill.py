@@ -6,15 +6,23 @@ the session is -- the same plain lines a user (or a screen reader) sees."""
 
 from __future__ import annotations
 
+import contextlib
+import os
 import resource
 import signal
 import subprocess
+import time
 from collections.abc import Callable
+from pathlib import Path
 
+import numpy as np
 import pytest
-from sessions import QUESTIONS, Live, answered_up_to, only_session, typed
+from sessions import QUESTIONS, Lines, Live, answered_up_to, only_session, spawn, typed
 
+from assistant.config import paths
+from assistant.journal import Journal
 from assistant.messages import Msg
+from assistant.speech.audio import write_wav
 
 
 @pytest.fixture
@@ -168,3 +176,42 @@ def test_a_signal_between_answers_says_every_answer_is_saved(live) -> None:
     status, _ = session.exit()
     assert status == 128 + signal.SIGTERM
     assert [e.text for e in only_session().entries] == ["answer 0"]
+
+
+def opens_a_file_in(proc: subprocess.Popen[str], folder: Path) -> None:
+    """Wait until `proc` has a file of `folder` open (a speech model being loaded)."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and proc.poll() is None:
+        with contextlib.suppress(OSError):  # a descriptor closed while we look
+            if any(os.readlink(fd).startswith(f"{folder}/")
+                   for fd in Path(f"/proc/{proc.pid}/fd").iterdir()):
+                return
+        time.sleep(0.01)
+    pytest.fail(f"it never opened a file of {folder} (exit status {proc.poll()})")
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP],
+                         ids=lambda s: signal.Signals(s).name)
+def test_a_signal_while_the_model_loads_ends_the_session_the_same_way(
+        small_guide: str, ko_model: Path, tmp_path: Path, signum: int) -> None:
+    """Ctrl-C, SIGTERM and SIGHUP while a spoken run is still setting up -- a chosen
+    model loads for seconds -- end it as they do later: the one sentence, exit 128+signal,
+    no traceback, no session file started."""
+    mic = tmp_path / "silence.wav"
+    write_wav(mic, np.zeros(16000, np.int16), 16000)
+    run = Lines(spawn(["run", small_guide, "--model", str(ko_model), "--mic-file", str(mic),
+                       "--speaker-file", str(tmp_path / "out.wav"), "--no-tones"],
+                      stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                      stderr=subprocess.PIPE, text=True))
+    try:
+        opens_a_file_in(run.proc, ko_model.resolve())
+        run.proc.send_signal(signum)
+        run.wait_for(Msg.INTERRUPTED_ALL_SAVED.format())
+        assert run.proc.wait(timeout=60) == 128 + signum
+    finally:
+        if run.proc.poll() is None:
+            run.proc.kill()
+            run.proc.wait()
+    assert run.proc.stderr is not None and run.proc.stderr.read() == ""
+    assert not any(line.startswith("Question:") for line in run.seen)
+    assert Journal(paths().journal_dir).sessions() == []

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import NamedTuple
 
@@ -117,6 +117,31 @@ def find(directory: Path, spec: str) -> Path:
     raise BadInput(Msg.SESSION_UNKNOWN, session=spec)
 
 
+def continuations(directory: Path) -> dict[str, str]:
+    """Which session goes on in which file: {id: id of the newest session file that
+    `continues` it} (writer.py makes one when a session's file is lost while it runs),
+    from the front matter alone, which a sealed file keeps readable too."""
+    return carried_on((path.stem, header.get("continues"))
+                      for path, header in _fronts(directory) if is_session(header))
+
+
+def carried_on(pairs: Iterable[tuple[str, str | None]]) -> dict[str, str]:
+    """{continued id: continuing id} of (id, the id it continues) pairs, oldest first:
+    the newest continuation wins."""
+    return {continues: session for session, continues in pairs if continues}
+
+
+def goes_on_in(continued: Mapping[str, str], session_id: str) -> str | None:
+    """The session `session_id` goes on in at last, following a continuation of a
+    continuation (each file lost in turn); None when no file continues it. A loop made
+    by hand ends where it comes back."""
+    seen, last = {session_id}, None
+    while (later := continued.get(last or session_id)) is not None and later not in seen:
+        seen.add(later)
+        last = later
+    return last
+
+
 def _front(path: Path) -> Header:
     """A file's front matter, from its first bytes only. Raises OSError."""
     with path.open("rb") as f:
@@ -136,15 +161,18 @@ def sealed_headers(directory: Path) -> list[Header]:
     """Front matter of the sessions that are sealed (read without any passphrase), oldest
     first. A file that cannot be read or is not a session is passed over: reading it says
     why, and it must not lock out the others."""
-    headers = []
+    return [header for _, header in _fronts(directory)
+            if is_session(header) and is_sealed(header)]
+
+
+def _fronts(directory: Path) -> Iterator[tuple[Path, Header]]:
+    """Each session file with its front matter, oldest first; a file that cannot be
+    read is passed over (reading it says why)."""
     for path in session_files(directory):
         try:
-            header = _front(path)
+            yield path, _front(path)
         except OSError:
             continue
-        if is_session(header) and is_sealed(header):
-            headers.append(header)
-    return headers
 
 
 def remove_stale_copies(path: Path) -> None:

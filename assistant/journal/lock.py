@@ -1,10 +1,12 @@
 """One Reflect process per session file, and the file a path names.
 
 A process writing a session holds an exclusive lock (flock) on its file from the moment
-it opens it until it is done; `journal encrypt`, `journal passphrase`, `journal delete` and
-a second `resume` take the same lock before they touch a file, and leave alone -- naming
-it -- a session that is open elsewhere. The kernel drops a lock when its process dies, so
-a crash or a kill never leaves a session locked.
+it opens it -- a new session file from before it appears in the journal: it is locked
+while it is still a temporary file (files.create_held) -- until it is done. `journal
+encrypt`, `journal passphrase`, `journal delete` and a second `resume` take the same lock
+before they touch a file, and leave alone -- naming it -- a session that is open
+elsewhere. The kernel drops a lock when its process dies, so a crash or a kill never
+leaves a session locked.
 
 A lock belongs to a file, not to its name: another program may rename or delete the file,
 or put another in its place, while it is held. So every lock is taken on the file and then

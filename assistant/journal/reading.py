@@ -46,7 +46,12 @@ def read_bytes(path: Path) -> bytes:
 def open_file(path: Path, cipher: crypto.Cipher | None) -> Opened:
     """The session at `path`, its sealed blocks opened with the keys of `cipher`'s
     passphrase. Raises a CannotOpen kind (see the module docstring)."""
-    data = as_utf8(read_bytes(path))
+    return open_bytes(path, read_bytes(path), cipher)
+
+
+def open_bytes(path: Path, raw: bytes, cipher: crypto.Cipher | None) -> Opened:
+    """`open_file` of bytes read already (through a locked descriptor, say)."""
+    data = as_utf8(raw)
     header, other, body = split_front_matter(data)
     if not is_session(header):
         raise NotASession(path)

@@ -35,6 +35,13 @@ class Record:
     guide_file: str | None = None  # the guide's file, when the session was started from one
     guide_digest: str | None = None  # of the guide's text then ("sha256:..."): notice a change
     continues: str | None = None  # the session this file carries on (its file was lost)
+    continued_in: str | None = None  # the session a later file carries this one on in
+
+    @property
+    def superseded(self) -> bool:
+        """Whether a later file carries this session on: that one is resumed, never this
+        (a copy of the lost file that another program put back, say)."""
+        return self.continued_in is not None
 
     @property
     def role(self) -> str | None:

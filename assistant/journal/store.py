@@ -19,7 +19,8 @@ own passphrase.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -44,7 +45,7 @@ from assistant.journal.header import (
     split_front_matter,
     when,
 )
-from assistant.journal.lock import held, hold, read_all
+from assistant.journal.lock import held, hold, read_all, same_file
 from assistant.journal.record import Record
 from assistant.journal.search import matching
 from assistant.journal.writer import Writer
@@ -65,28 +66,34 @@ class Journal:
                                reason=write_reason(err)) from err
 
     # -- writing --
-    def start(self, guide: str, model: str | None = None, started: datetime | None = None,
-              *, guide_file: str | Path | None = None,
+    def start(self, guide: str, model: str | Callable[[], str | None] | None = None,
+              started: datetime | None = None, *, guide_file: str | Path | None = None,
               guide_digest: str | None = None) -> Writer:
-        """A new session, its file made whole and locked. `guide_file`: the guide's file
-        when it was given as one (kept as an absolute path, for `resume`); `guide_digest`:
-        of its text (guides.Guide.digest), so that a changed guide can be noticed."""
+        """A new session, its file made whole and locked. `model`: the speech model's
+        name, or what gives it, asked again before the first block is written -- the
+        default model loads while the introduction is spoken, and when it turns out
+        unusable the answers are typed and the front matter names no model (`restated`).
+        `guide_file`: the guide's file when it was given as one (kept as an absolute
+        path, for `resume`); `guide_digest`: of its text (guides.Guide.digest), so that a
+        changed guide can be noticed."""
         started = started or datetime.now()
         started = (started if started.tzinfo else started.astimezone()).replace(microsecond=0)
-        fields = {"guide": guide, "started": when(started), "model": model,
+        fields = {"guide": guide, "started": when(started),
+                  "model": model() if callable(model) else model,
                   "guide-file": str(Path(guide_file).absolute()) if guide_file else None,
                   "guide-digest": guide_digest}
         try:
-            path = self._create(fields, self.cipher, started, lambda _: b"")
-            fd = hold(path)
+            path, fd = self._create(fields, self.cipher, started, lambda _: b"")
         except OSError as err:
             raise ReflectError(Msg.JOURNAL_DIR_UNUSABLE, path=self.directory,
                                reason=write_reason(err)) from err
-        return Writer(self, path, fd, self.cipher, fresh=True)
+        return Writer(self, path, fd, self.cipher, fresh=True,
+                      model=model if callable(model) else None)
 
     def reopen(self, session_id: str) -> Writer:
-        """Append to an existing session (resume). One process per session: a session
-        open in another is refused, naming it."""
+        """Append to an existing session (resume); where to go on from is
+        `Writer.record()`, read under the lock. One process per session: a session open in
+        another is refused, naming it."""
         path = folder.find(self.directory, session_id)
         try:
             fd = hold(path)
@@ -103,11 +110,12 @@ class Journal:
             raise
         return Writer(self, path, fd, cipher, fresh=False, recode=is_utf16(raw))
 
-    def continuation(self, data: bytes, session_id: str, cipher: crypto.Cipher | None) -> Path:
+    def continuation(self, data: bytes, session_id: str,
+                     cipher: crypto.Cipher | None) -> tuple[Path, int]:
         """A new session file holding everything in `data` (session `session_id`'s bytes,
         as Reflect writes them) and saying it continues that session: where a session goes
         on when its own file is lost (writer.py). Sealed blocks are sealed again, bound to
-        the new id. Raises OSError."""
+        the new id. Returns it with its descriptor, locked (`_create`). Raises OSError."""
         header, other, body = split_front_matter(data)
         fields = {**header, "continues": session_id}
         now = datetime.now().astimezone()
@@ -117,41 +125,61 @@ class Journal:
         return self._create(fields, cipher, now, lambda new_id: crypto.reseal(
             lines, cipher, session_id, cipher, new_id), other)
 
+    def restated(self, path: Path, held: int, cipher: crypto.Cipher | None,
+                 **fields: str | None) -> int:
+        """A new session's front matter with `fields` changed, while the file holds
+        nothing else yet: written whole to a temporary file, locked, renamed over it.
+        Returns the descriptor that holds the session's lock now (`held`, which is closed
+        when the file was replaced). Raises OSError."""
+        data = as_utf8(read_all(held))
+        header, other, body = split_front_matter(data)
+        if body != len(data) or header | fields == header or not same_file(held, path):
+            return held  # blocks written, nothing to change, or lost (the writer carries on)
+        fd = files.replace_held(path, _front_matter(header | fields, path.stem, cipher, other))
+        os.close(held)
+        return fd
+
     def _create(self, fields: Header, cipher: crypto.Cipher | None, at: datetime,
-                body: Callable[[str], bytes], other: Sequence[str] = ()) -> Path:
+                body: Callable[[str], bytes], other: Sequence[str] = ()) -> tuple[Path, int]:
         """A new session file named for `at` and its guide, holding the front matter and
         `body(session_id)`, created whole: a full disk or a kill never leaves an empty or
-        half-written session behind. The folder is made again if it was removed."""
-        comments = crypto.HEADER_NOTE if cipher is not None else ()
+        half-written session behind. The folder is made again if it was removed. Returns
+        it with a descriptor that holds its lock, taken before the file appeared in the
+        journal: a rewrite (`journal encrypt`) can never seal it under the writer."""
         base = f"{at:%Y-%m-%dT%H-%M-%S}-{files.slug(fields.get('guide') or '', 60, 'session')}"
         files.private_dir(self.directory)
         for n in range(1, 1000):
             session_id = base if n == 1 else f"{base}-{n}"
             path = self.directory / f"{session_id}{folder.SUFFIX}"
-            header = session_fields({**fields, "session": session_id}) | (
-                cipher.header() if cipher is not None else {})
             try:
-                files.create_private(path, front_matter(header, comments, other)
-                                     + body(session_id))
+                fd = files.create_held(path, _front_matter(fields, session_id, cipher, other)
+                                       + body(session_id))
             except FileExistsError:
                 continue
-            return path
+            return path, fd
         raise ReflectError(Msg.JOURNAL_DIR_UNUSABLE, path=self.directory,
                            reason=Msg.REASON_SAME_SECOND.format())
 
     # -- reading --
     def sessions(self, skipped: list[ReflectError] | None = None) -> list[Record]:
-        """Every session, oldest first (ids start with the time they began); what cannot
-        be read as one is told of in `skipped` instead."""
-        return [reading.record(opened) for opened in self._contents(skipped)]
+        """Every session, oldest first (ids start with the time they began), each with
+        the session it goes on in, if a later file carries it on; what cannot be read as
+        one is told of in `skipped` instead."""
+        records = [reading.record(opened) for opened in self._contents(skipped)]
+        continued = folder.carried_on((r.id, r.continues) for r in records)
+        return [_carried_on(r, continued) for r in records]
 
     def read(self, session_id: str) -> Record:
-        """A session by id, unique prefix of an id, or `latest`."""
+        """A session by id, unique prefix of an id, or `latest`, with the session it goes
+        on in, if a later file carries it on."""
         path = folder.find(self.directory, session_id)
-        return reading.record(reading.open_file(path, self.cipher))
+        record = reading.record(reading.open_file(path, self.cipher))
+        return _carried_on(record, folder.continuations(self.directory))
 
     def latest_unfinished(self, skipped: list[ReflectError] | None = None) -> Record | None:
-        return next((r for r in reversed(self.sessions(skipped)) if not r.finished), None)
+        """The newest session not finished that no later file carries on."""
+        return next((r for r in reversed(self.sessions(skipped))
+                     if not r.finished and not r.superseded), None)
 
     def search(self, text: str,
                skipped: list[ReflectError] | None = None) -> list[tuple[Record, Entry]]:
@@ -202,6 +230,22 @@ class Journal:
                           skipped: list[ReflectError] | None = None) -> tuple[int, int]:
         """Seal every session the `current()` passphrase opens with `new()` (rewrite.py)."""
         return rewrite.change_passphrase(self.directory, current, new, skipped)
+
+
+def _front_matter(fields: Header, session_id: str, cipher: crypto.Cipher | None,
+                  other: Sequence[str]) -> bytes:
+    """A session file's front matter: its own fields, then the sealing's (with a note for
+    people) when `cipher` seals it, then the lines the user added."""
+    comments = crypto.HEADER_NOTE if cipher is not None else ()
+    header = session_fields({**fields, "session": session_id}) | (
+        cipher.header() if cipher is not None else {})
+    return front_matter(header, comments, other)
+
+
+def _carried_on(record: Record, continued: Mapping[str, str]) -> Record:
+    """`record`, naming the session it goes on in (folder.continuations)."""
+    later = folder.goes_on_in(continued, record.id)
+    return record if later is None else replace(record, continued_in=later)
 
 
 def open_journal(encrypt: bool = False, directory: Path | None = None,

@@ -10,29 +10,38 @@ or removed the whole folder: then the answers would be going into a file no one 
 So the writer carries on in a continuation -- a new session file, made whole, holding
 everything the lost one held (read back through the descriptor it still has open) and
 saying which session it continues -- and `answer`/`mark` return one sentence that says
-where the answers are now. A UTF-16 file (saved so by another program) is not appended
-to either: UTF-8 blocks in it would make it unreadable; its first save carries on too.
+where the answers are now. From then on the journal names the continuation wherever the
+lost session is shown (`Record.continued_in`), and `resume` goes on there: never in a copy
+that another program put back at the old path. A UTF-16 file (saved so by another program)
+is not appended to either: UTF-8 blocks in it would make it unreadable; its first save
+carries on too.
+
+Only a new session's front matter is ever written again, once, before its first block:
+when the speech model it names turned out unusable (Journal.start, Journal.restated).
 """
 
 from __future__ import annotations
 
 import errno
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from assistant.errors import ReflectError
 from assistant.files import write_all
+from assistant.journal import reading
 from assistant.journal.blocks import entry_block, mark_block, resume_point
 from assistant.journal.crypto import block_aad
 from assistant.journal.errors import write_reason
 from assistant.journal.header import as_utf8
-from assistant.journal.lock import hold, read_all, same_file, same_inode
+from assistant.journal.lock import read_all, same_file, same_inode
 from assistant.messages import Msg
 from assistant.turns import Entry, Mark
 
 if TYPE_CHECKING:
     from assistant.journal.crypto import Cipher
+    from assistant.journal.record import Record
     from assistant.journal.store import Journal
 
 _APPEND = os.O_WRONLY | os.O_APPEND | os.O_NOFOLLOW | os.O_CLOEXEC
@@ -45,7 +54,8 @@ class Writer:
     continuation, once the first file was lost)."""
 
     def __init__(self, journal: Journal, path: Path, held: int, cipher: Cipher | None, *,
-                 fresh: bool, recode: bool = False) -> None:
+                 fresh: bool, recode: bool = False,
+                 model: Callable[[], str | None] | None = None) -> None:
         self.id = path.stem
         self.path = path
         self._journal = journal
@@ -56,6 +66,7 @@ class Writer:
         self._prefix = b""
         self._known = fresh  # False: look at the file's tail before the next append
         self._recode = recode  # not UTF-8: carry on in a new file before the first append
+        self._model = model  # a new session's speech model, settled by its first block
 
     def answer(self, entry: Entry) -> str | None:
         """Save an answer. Returns a sentence for the user when the answers are now kept
@@ -65,6 +76,13 @@ class Writer:
     def mark(self, mark: Mark) -> str | None:
         """Save a mark; returns what `answer` returns."""
         return self._append(mark_block(mark), Msg.SAVE_MARK_FAILED, kind=mark.kind)
+
+    def record(self) -> Record:
+        """The session as its file holds it now, read through the locked descriptor: what
+        a resumed session goes on from, which no other process can change meanwhile."""
+        assert self._held is not None, "a closed Writer reads nothing"
+        return reading.record(reading.open_bytes(self.path, read_all(self._held),
+                                                 self._cipher))
 
     def close(self) -> str | None:
         """Release the file. A file lost after the last save is caught here too, so that
@@ -92,6 +110,10 @@ class Writer:
         assert self._held is not None, "a closed Writer saves nothing"
         notice = None
         try:
+            if self._model is not None:  # Journal.start says why
+                self._held = self._journal.restated(self.path, self._held, self._cipher,
+                                                    model=self._model())
+                self._model = None
             if self._recode:
                 notice = self._carry_on(Msg.SESSION_FILE_RECODED)
             fd, moved = self._append_fd()
@@ -139,8 +161,7 @@ class Writer:
         locked descriptor (the file as this writer wrote it, wherever it is now)."""
         assert self._held is not None
         data = as_utf8(read_all(self._held))
-        path = self._journal.continuation(data, self.id, self._cipher)
-        held = hold(path)
+        path, held = self._journal.continuation(data, self.id, self._cipher)
         lost = self.path
         self._release()
         self._held, self.path, self.id = held, path, path.stem
