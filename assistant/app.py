@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from assistant.interrupts import StopRequest
     from assistant.journal import Journal, Record
     from assistant.speech.commands import Commands
-    from assistant.speech.vosk import SpeechModel
+    from assistant.speech.vosk import SpeechModel, VoskRecognizer
     from assistant.turns import Ear, Voice
 
 
@@ -37,7 +37,9 @@ class SessionIO(NamedTuple):
     voice: Voice
     ear: Ear
     cleanup: Callable[[], None]
-    model: str | None = None  # the speech model's name, for the journal's front matter
+    # the speech model's name, for the journal's front matter (asked again before the
+    # first answer is saved: None once the model turned out unusable, see Journal.start)
+    model: Callable[[], str | None] = lambda: None
 
 
 def session_io(args: argparse.Namespace, settings: Settings, language: str,
@@ -108,12 +110,22 @@ def session_io(args: argparse.Namespace, settings: Settings, language: str,
 
         keys = EnterKey(sys.stdin, pressed)
         print(Msg.ENTER_HINT.format())
-    ear = SpokenEar(source, model.recognizer, settings, commands.match, transcript=LiveLine(),
+    unusable = threading.Event()  # the default model failed to load: typed answers
+
+    def recognizer() -> VoskRecognizer:
+        try:
+            return model.recognizer()
+        except ReflectError:
+            unusable.set()
+            raise
+
+    ear = SpokenEar(source, recognizer, settings, commands.match, transcript=LiveLine(),
                     enter_pressed=enter, notice=lambda text: voice.say(text, "notice"),
                     fallback=lambda: typed_ear(keys.typed() if keys else sys.stdin),
                     stop=stop)
     parts.callback(ear.close)
-    return SessionIO(voice, ear, parts.close, model.name)
+    return SessionIO(voice, ear, parts.close,
+                     lambda: None if unusable.is_set() else model.name)
 
 
 def _speech_model(args: argparse.Namespace, settings: Settings,
@@ -161,7 +173,11 @@ class SpokenAndShown:
         self._speak(lambda v: v.cue(name))
 
     def skip(self) -> None:
-        self._speak(lambda v: v.skip())  # type: ignore[attr-defined]
+        """Cut short what is being said. Called from a signal handler too (a stop request
+        silences the speaker at once), so it only skips: the stop is raised where the
+        session next speaks or listens, never from inside the handler."""
+        if self.spoken is not None:
+            self.spoken.skip()  # type: ignore[attr-defined]
 
     def _speak(self, act: Callable[[Voice], None]) -> None:
         """Speak, then raise Interrupted if a stop was requested meanwhile (the sound was
@@ -201,46 +217,96 @@ def session_settings(args: argparse.Namespace) -> Settings:
         "max_answer": args.max_answer, "encrypt": True if args.encrypt else None,
         "voice": args.voice, "rate": args.rate, "volume": args.volume,
         "tones": False if args.no_tones else None,
+        "sentence_pause": args.sentence_pause, "read_back": args.read_back,
     })
 
 
 def _run_session(args: argparse.Namespace, settings: Settings, journal: Journal,
-                 guide: Guide, record: Record | None = None) -> int:
-    """Wire the parts together, run the session, then say where the answers are. Ctrl-C,
-    SIGTERM and SIGHUP end it the one way `interrupts` describes."""
+                 guide: Guide, session: str | None = None) -> int:
+    """Wire the parts together, run the session (`session`: the id of the one to resume),
+    then say where the answers are. Ctrl-C, SIGTERM and SIGHUP end it the one way
+    `interrupts` describes from the first moment: while the parts are set up (a chosen
+    model loads for seconds) too. A resumed session goes on from what its file holds once
+    it is locked: another Reflect may have finished it meanwhile."""
     from assistant.interrupts import StopRequest
     from assistant.session import Session
-    from assistant.speech.commands import Commands
     from assistant.turns import Interrupted
 
-    commands = Commands(guide.language)
+    commands = commands_for(guide, settings)
     stop = StopRequest()
-    io = session_io(args, settings, guide.language, commands, stop)
-    code, closing = 0, []
-    try:
-        writer = (journal.reopen(record.id) if record is not None
-                  else journal.start(guide.id, model=io.model, guide_file=_file_of(guide),
-                                     guide_digest=guide.digest))
+    writer = lost_at_close = None
+    result, code, closing = "stopped", 0, []
+    with stop.installed():
+        io = session_io(args, settings, guide.language, commands, stop)
         try:
-            with stop.installed():
+            stop.check()  # stopped while the parts were set up: no file is opened
+            if session is None:
+                writer, progress = journal.start(
+                    guide.id, model=io.model, guide_file=_file_of(guide),
+                    guide_digest=guide.digest), None
+            else:
+                writer = journal.reopen(session)
+                progress = writer.record()
+            try:
                 result = Session(guide, io.voice, io.ear, writer, commands=commands,
-                                 resume_from=record).run()
+                                 resume_from=progress, read_back=settings.read_back,
+                                 sentence_pause=settings.sentence_pause).run()
+            finally:
+                lost_at_close = writer.close()  # the file went missing after the last save
+        except Interrupted as err:
+            code = err.exit_code
+            closing += [err.notice] if err.notice else []
+            closing.append((Msg.INTERRUPTED_SAVED if err.saved else Msg.INTERRUPTED_ALL_SAVED
+                            ).format())
         finally:
-            lost_at_close = writer.close()  # the file went missing after the last save
-    except Interrupted as err:
-        result, code = "stopped", err.exit_code
-        closing += [err.notice] if err.notice else []
-        closing.append((Msg.INTERRUPTED_SAVED if err.saved else Msg.INTERRUPTED_ALL_SAVED
-                        ).format())
-    finally:
-        io.cleanup()
+            io.cleanup()
     closing += [lost_at_close] if lost_at_close else []
-    closing.append(Msg.SAVED_IN.format(path=writer.path))
-    if result == "stopped":
-        closing.append(Msg.RESUME_HOW.format(session=writer.id))
+    if writer is not None:
+        closing.append(Msg.SAVED_IN.format(path=writer.path))
+    if result == "stopped" and (writer is not None or session is not None):
+        closing.append(Msg.RESUME_HOW.format(session=writer.id if writer else session))
     with contextlib.suppress(OSError):  # after SIGHUP the terminal may be gone
         print("\n" + "\n".join(closing), flush=True)
     return code
+
+
+def commands_for(guide: Guide | None, settings: Settings) -> Commands:
+    """The command phrases of the guide's language, with the guide's own and the user's
+    (the `commands` setting) added; one that clashes is one sentence (exit 2)."""
+    from assistant.speech.commands import Commands
+
+    extra: dict[str, list[str]] = {}
+    for more in (guide.commands if guide else {}, settings.commands or {}):
+        for name, phrases in more.items():
+            extra.setdefault(name, []).extend(phrases)
+    return Commands(guide.language if guide else "en", extra)
+
+
+def read_aloud(args: argparse.Namespace) -> int:
+    """`reflect journal read SESSION`: each question and its answer, said with the voice
+    of the session's language; Enter and the voice commands move through it."""
+    from assistant import guides
+    from assistant.interrupts import StopRequest
+    from assistant.recital import Recital
+    from assistant.turns import Interrupted
+
+    settings = session_settings(args)
+    record = users_journal().read(args.session)
+    try:
+        guide: Guide | None = guides.find(record.guide)
+    except ReflectError:  # a guide since removed: read it in English
+        guide = None
+    commands = commands_for(guide, settings)
+    stop = StopRequest()
+    with stop.installed():
+        io = session_io(args, settings, guide.language if guide else "en", commands, stop)
+        try:
+            Recital(record.answers(), io.voice, io.ear, commands).run()
+        except Interrupted as err:
+            return err.exit_code
+        finally:
+            io.cleanup()
+    return 0
 
 
 def _file_of(guide: Guide) -> Path | None:
@@ -258,7 +324,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def resume(args: argparse.Namespace) -> int:
-    """`reflect resume [SESSION]`: the latest unfinished session, or the one named."""
+    """`reflect resume [SESSION]`: the latest unfinished session, or the one named -- or
+    the session that carries it on, when a later file does (its own file was lost while it
+    ran, and what is at its path now may be an old copy), saying so."""
     from assistant.terminal import tell_left_out
 
     settings = session_settings(args)
@@ -269,7 +337,11 @@ def resume(args: argparse.Namespace) -> int:
     tell_left_out(skipped)
     if record is None:
         raise ReflectError(Msg.NOTHING_TO_RESUME)
-    return _run_session(args, settings, journal, _guide_of(record), record)
+    if record.continued_in is not None:
+        print(Msg.RESUMING_CONTINUATION.format(old=record.id, session=record.continued_in),
+              file=sys.stderr)
+    return _run_session(args, settings, journal, _guide_of(record),
+                        record.continued_in or record.id)
 
 
 def users_journal(encrypt: bool = False) -> Journal:

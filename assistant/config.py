@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, get_type_hints
+from typing import TYPE_CHECKING, Any, get_origin, get_type_hints
 
-from assistant import files, plainyaml
+from assistant import files
 from assistant.errors import BadInput, ReflectError, reason
 from assistant.messages import Msg
 
@@ -86,6 +88,9 @@ class Settings:
     model: str | None = None
     answer_silence: float = 3.0
     max_answer: float = 300.0
+    sentence_pause: float = 0.5  # a pause between words this long ends a sentence
+    read_back: str = "unsure"  # say what was heard: never, when unsure, or always
+    commands: dict[str, list[str]] | None = None  # extra phrases per command name
     tones: bool = True
     encrypt: bool = False
     model_url: str = "https://alphacephei.com/vosk/models"
@@ -108,8 +113,16 @@ _LIMITS: dict[str, tuple[float, float]] = {
     "answer_silence": (0.5, 60.0),
     # Long enough for a sentence; at most an hour of speech held as one answer.
     "max_answer": (5.0, 3600.0),
+    # Under 0.2 s every breath between words would split a sentence; over 3 s (the default
+    # answer_silence) the answer would already have ended on that silence.
+    "sentence_pause": (0.2, 3.0),
 }
-MAX_DEPTH = 4  # the file is a mapping of values (2 levels); a bit more lets a list be named
+# The values a text setting may take, checked wherever it comes from (options offer them).
+CHOICES: dict[str, tuple[str, ...]] = {"read_back": ("never", "unsure", "always")}
+# Splits the text form of `commands` (`skip=pass it, next one; stop=good night`), so a
+# phrase may not hold them; punctuation means nothing to the command matcher anyway.
+_SEPARATORS = re.compile("[,;=]")
+MAX_DEPTH = 4  # a mapping of values (2 levels); `commands` is a mapping of lists (4)
 
 
 def _kinds() -> dict[str, tuple[type, bool]]:
@@ -119,15 +132,23 @@ def _kinds() -> dict[str, tuple[type, bool]]:
     for f in fields(Settings):
         hint = hints[f.name]
         args = [a for a in getattr(hint, "__args__", ()) if a is not type(None)]
-        kinds[f.name] = (args[0] if args else hint, bool(args))
+        base = args[0] if args else hint
+        kinds[f.name] = (get_origin(base) or base, bool(args))
     return kinds
 
 
 def _expected(key: str) -> str:
     kind, optional = _kinds()[key]
-    words = {bool: Msg.EXPECT_BOOL, int: Msg.EXPECT_INT, float: Msg.EXPECT_FLOAT,
-             str: Msg.EXPECT_TEXT}
-    text = words[kind].format()
+    if key in CHOICES:
+        text = Msg.EXPECT_ONE_OF.format(choices=", ".join(CHOICES[key]))
+    elif kind is dict:
+        from assistant.speech.commands import NAMES
+
+        text = Msg.EXPECT_COMMANDS.format(names=", ".join(NAMES))
+    else:
+        words = {bool: Msg.EXPECT_BOOL, int: Msg.EXPECT_INT, float: Msg.EXPECT_FLOAT,
+                 str: Msg.EXPECT_TEXT}
+        text = words[kind].format()
     if key in _LIMITS:
         low, high = _LIMITS[key]
         text = Msg.EXPECT_RANGE.format(what=text, low=f"{low:g}", high=f"{high:g}")
@@ -148,11 +169,81 @@ def check_key(key: str, where: str, fix: str = "") -> str:
                        keys=", ".join(setting_keys()), hint=hint, fix=fix)
 
 
+def _boolean(value: Any, text: str | None) -> bool:
+    if isinstance(value, bool):
+        return value
+    if text is not None and text.lower() in _TRUE | _FALSE:
+        return text.lower() in _TRUE
+    raise ValueError
+
+
+def _whole(value: Any, text: str | None) -> int:
+    parsed = int(text) if text is not None else value
+    if isinstance(parsed, bool) or not isinstance(parsed, int):  # YAML's true is an int
+        raise ValueError
+    return parsed
+
+
+def _number(value: Any, text: str | None) -> float:
+    parsed = float(text) if text is not None else value
+    if isinstance(parsed, bool) or not isinstance(parsed, (int, float)):
+        raise ValueError
+    return float(parsed)  # a 400-digit YAML int overflows here
+
+
+def _text(value: Any, text: str | None) -> str:
+    """Text; a bare YAML number is fine for a device index."""
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise ValueError
+    parsed = text if text is not None else str(value)
+    if not parsed:
+        raise ValueError
+    return parsed
+
+
+def _phrases(value: Any, text: str | None) -> dict[str, list[str]] | None:
+    """Command name -> extra phrases, from the file's mapping (a phrase or a list of them
+    per name) or from the text form `skip=pass it, next one; stop=good night`."""
+    from assistant.speech.commands import NAMES, words
+
+    if text is not None:
+        pairs = _phrase_pairs(text)
+    elif isinstance(value, dict):
+        pairs = [(name, [said] if isinstance(said, str) else said)
+                 for name, said in value.items()]
+    else:
+        raise ValueError
+    table: dict[str, list[str]] = {}
+    for name, said in pairs:
+        if name not in NAMES or not isinstance(said, list) or not said:
+            raise ValueError
+        for phrase in said:
+            if not isinstance(phrase, str) or not words(phrase) or _SEPARATORS.search(phrase):
+                raise ValueError
+        table.setdefault(name, []).extend(phrase.strip() for phrase in said)
+    return table or None
+
+
+def _phrase_pairs(text: str) -> list[tuple[str, Any]]:
+    """`skip=pass it, next one; stop=good night` as (name, phrases) pairs, unchecked."""
+    pairs = []
+    for part in text.split(";"):
+        name, equals, said = part.partition("=")
+        if not equals:
+            raise ValueError
+        pairs.append((name.strip(), said.split(",")))
+    return pairs
+
+
+_PARSERS: dict[type, Callable[[Any, str | None], Any]] = {
+    bool: _boolean, int: _whole, float: _number, str: _text, dict: _phrases}
+
+
 def parse_value(key: str, value: Any, where: str, fix: str = "") -> Any:
     """Turn a value from YAML (already typed), from text (environment, `config set`) or
     from an option into the setting's type; anything else -- a number out of its range,
-    `nan` and `inf` included -- is reported with the key, the expected type and range and
-    `fix`, the way to put it right where it came from."""
+    `nan` and `inf` included, text that is not one of its CHOICES -- is reported with the
+    key, what is expected and `fix`, the way to put it right where it came from."""
     kind, optional = _kinds()[key]
     text = value.strip() if isinstance(value, str) else None
     try:
@@ -160,33 +251,13 @@ def parse_value(key: str, value: Any, where: str, fix: str = "") -> Any:
             if optional:
                 return None
             raise ValueError
-        if kind is bool:
-            if isinstance(value, bool):
-                return value
-            if text is not None and text.lower() in _TRUE | _FALSE:
-                return text.lower() in _TRUE
-            raise ValueError
-        if isinstance(value, bool):  # YAML's true is an int to Python: never a number here
-            raise ValueError
-        if kind is int:
-            parsed: Any = int(text) if text is not None else value
-            if not isinstance(parsed, int):
-                raise ValueError
-        elif kind is float:
-            parsed = float(text) if text is not None else value
-            if not isinstance(parsed, (int, float)):
-                raise ValueError
-            parsed = float(parsed)  # a 400-digit YAML int overflows here
-        else:  # text; a bare YAML number is fine for a device index
-            if not isinstance(value, (str, int, float)):
-                raise ValueError
-            parsed = text if text is not None else str(value)
-            if not parsed:
-                raise ValueError
+        parsed = _PARSERS[kind](value, text)
         if kind in (int, float):
             low, high = _LIMITS[key]
             if not low <= parsed <= high:  # nan is within no range, nor is inf
                 raise ValueError
+        if key in CHOICES and parsed not in CHOICES[key]:
+            raise ValueError
     except (ValueError, OverflowError):
         raise BadInput(Msg.SETTING_BAD_VALUE, key=key, value=value,
                            where=where, expected=_expected(key), fix=fix) from None
@@ -200,6 +271,8 @@ def _settings_mapping(path: Path) -> dict[Any, Any]:
     or deep nesting is refused with the line, before anything is built from it (an alias
     expanded into an error message once made a 300-byte file a 39 MB message)."""
     import yaml
+
+    from assistant import plainyaml  # here: `reflect --help` reads CHOICES without yaml
 
     try:
         root, loader = plainyaml.compose(path.read_text(encoding="utf-8"), MAX_DEPTH)
@@ -277,11 +350,14 @@ def load_settings(overrides: dict[str, Any] | None = None) -> Settings:
 
 
 def show_value(value: Any) -> str:
-    """A value as `config set` would take it back: none, true/false, numbers, text."""
+    """A value as `config set` would take it back: none, true/false, numbers, text, and
+    command phrases as `skip=pass it, next one; stop=good night`."""
     if value is None:
         return Msg.SETTING_NONE.format()
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, dict):
+        return "; ".join(f"{name}={', '.join(said)}" for name, said in value.items())
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 

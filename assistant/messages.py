@@ -81,6 +81,7 @@ class Msg(Enum):
         "`{option}` is named here, but the guide has no `choose` block defining options"
     )
     GUIDE_UNKNOWN_OPTION = "`{option}` is not an option of `choose`; expected one of: {options}"
+    GUIDE_NO_PHRASES = "expected at least one phrase for this command"
     # guides list / show / check
     GUIDE_CHECK_OK = "{path}: a valid guide, `{id}`, with {steps} steps and {questions} questions."
     GUIDE_LIST_BUNDLED = "{id}: {title} ({steps} steps, comes with Reflect)"
@@ -155,8 +156,25 @@ class Msg(Enum):
     HELP = (
         "You can say {finish} when you've finished an answer, {repeat} to hear the question "
         "again, {skip} to leave a question, {back} to go to the one before, {pause} to take "
-        "a break, and {stop} to end for now. Everything is saved as you go."
+        "a break, and {stop} to end for now. Say {scratch} to drop the last sentence you "
+        "said. Everything is saved as you go."
     )
+    # read-back: what was heard, said back once it is saved
+    READ_BACK = "I heard:"
+    HELP_REPLY = (
+        "Your answer is saved as I read it. Say {keep}, or nothing, to keep it; {redo} to "
+        "answer again; {add} to say more; or {scratch} to drop the last sentence."
+    )
+    SAY_IT_AGAIN = "Okay, say it again."
+    GO_ON = "Go on."
+    SCRATCHED = "Dropped: {text}"
+    # journal read: a session read aloud
+    READ_DONE = "That was the last answer."
+    READ_HELP = (
+        "After each answer you can say {finish} to go on, {repeat} to hear it again, {back} "
+        "for the one before, or {stop} to end. Enter skips what is being read."
+    )
+    NOTHING_TO_SCRATCH = "There is nothing to drop yet."
     PAUSED = (
         "Okay, let's take a break. Nothing is kept while we're on a break. Say {resume} "
         "whenever you're ready to go on."
@@ -196,6 +214,10 @@ class Msg(Enum):
     GUIDE_CHANGED = (
         "The guide {guide} ({path}) has changed since this session began; your answers so "
         "far are kept, and the questions go on as the guide reads now."
+    )
+    RESUMING_CONTINUATION = (
+        "Session {old} goes on in session {session} (its file was lost while it ran), "
+        "so that is the one resumed."
     )
     NOTHING_TO_RESUME = (
         "There is no unfinished session to go on with. Start a new one with: reflect run"
@@ -357,6 +379,7 @@ class Msg(Enum):
     STATE_NOT_FINISHED = "not finished"
     STATE_ENCRYPTED = "encrypted"
     STATE_SET_ASIDE = "{count} part(s) set aside"
+    STATE_CONTINUED_IN = "goes on in {session}"
     # journal show
     SHOW_SESSION = "Session {session}"
     SHOW_GUIDE = "Guide: {guide}"
@@ -365,6 +388,10 @@ class Msg(Enum):
     SHOW_NOT_FINISHED = "not finished (reflect resume {session})"
     SHOW_MODEL = "Speech model: {model}"
     SHOW_CONTINUES = "Continues: session {session} (its file was lost while it ran)"
+    SHOW_CONTINUED_IN = (
+        "goes on in session {session}, a later file that carries it on "
+        "(reflect journal show {session})"
+    )
     SHOW_DETAILS = "({details})"
     SHOW_SECONDS = "{seconds:.0f} seconds"
     SHOW_EDITED = "edited by hand"
@@ -373,6 +400,7 @@ class Msg(Enum):
     SHOW_NOTE = "Your note:"
     SHOW_ROLE = "(Role chosen: {role})"
     SHOW_SKIPPED = "(Skipped: {what})"
+    SHOW_UNSURE = "{word}(?)"  # a word the recognizer was unsure of
     SHOW_SKIPPED_UNNAMED = "question {number} of step {step}"
     SHOW_FINISHED_AT = "(Session finished at {time}.)"
     # journal search and export
@@ -590,6 +618,11 @@ class Msg(Enum):
     EXPECT_TEXT = "a piece of text"
     EXPECT_RANGE = "{what} from {low} to {high}"
     EXPECT_OR_NONE = "{what}, or none"
+    EXPECT_ONE_OF = "one of {choices}"
+    EXPECT_COMMANDS = (
+        "command names ({names}) with one or more phrases each, written like "
+        "`skip=pass it, next one; stop=good night` (a phrase holds words, and no , ; or =)"
+    )
     SETTINGS_FILE_BROKEN = (
         "The settings file {path} cannot be read{line}: it must hold lines of `key: value`. "
         "Fix it, or delete it to go back to the defaults."

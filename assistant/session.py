@@ -7,7 +7,9 @@ is what lets the same logic run with fakes in unit tests and with the real parts
 
 Nothing the user said is dropped: text heard before a command is kept (repeat, help,
 pause) or saved (skip, back, stop, finish), and every answer is handed to the store -- which
-fsyncs it -- before the next question is presented.
+fsyncs it -- before the next question is presented. A spoken answer is read back once it
+is saved when `read_back` asks for it ("I heard: ..."): the user may keep it (or say
+nothing), redo it (the new take replaces it, as after "back") or add to it.
 """
 
 from __future__ import annotations
@@ -16,9 +18,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from assistant.draft import Draft
 from assistant.guides.schema import Choice, Guide, Step
 from assistant.messages import Msg
-from assistant.speech.commands import Commands, words
+from assistant.readable import SENTENCE_PAUSE, worth_reading_back
+from assistant.speech.commands import Commands, pick_option
 from assistant.turns import (
     Answer,
     Command,
@@ -34,6 +38,9 @@ from assistant.turns import (
 )
 
 ROLE_ASKS = 3  # unclear answers to the role question before every question is asked
+REPLY_WAIT = 4.0  # seconds of quiet after a read-back that keep the answer as it is
+CUT_SHORT = ("interrupted", "device-lost", "end-of-input")  # answers never read back
+
 
 def _local_now() -> datetime:
     return datetime.now().astimezone()
@@ -57,27 +64,14 @@ class _Slot:
         return (self.step.id, self.prompt)
 
 
-@dataclass
-class _Pending:
-    """Text heard for the current question that is not saved yet."""
-
-    text: str = ""
-    seconds: float = 0.0
-
-    def add(self, text: str, seconds: float) -> None:
-        text = text.strip()
-        if text:
-            self.text = f"{self.text}\n{text}" if self.text else text
-        self.seconds += seconds
-
-
 class Session:
     """One pass through a guide, fresh or resumed; `run()` returns "finished" or "stopped"."""
 
     def __init__(self, guide: Guide, voice: Voice, ear: Ear, store: Store, *,
                  commands: Commands | None = None,
                  now: Callable[[], datetime] = _local_now,
-                 resume_from: Progress | None = None) -> None:
+                 resume_from: Progress | None = None, read_back: str = "unsure",
+                 sentence_pause: float = SENTENCE_PAUSE) -> None:
         self.guide = guide
         self.voice = voice
         self.ear = ear
@@ -85,6 +79,8 @@ class Session:
         self.commands = commands or Commands(guide.language)
         self.now = now
         self.resume_from = resume_from
+        self.read_back = read_back
+        self.sentence_pause = sentence_pause
         self.role: str | None = None
         self._slots: list[_Slot] = []
         self._narrated = 0  # steps before this index have been narrated (or were, before)
@@ -115,14 +111,14 @@ class Session:
 
     def _begin(self) -> int:
         """The introduction and the role question; what follows them is rendered ahead
-        while they are said (once the role is known, when there is a choice)."""
+        (once the role is known, when there is a choice). The introduction is said before
+        anything is prepared, so that it streams rather than waits to be rendered whole."""
         intro, choose = self.guide.intro.strip(), self.guide.choose
         if choose is None:
             self._slots = self._plan()  # everyone is asked the same: known at once
-        self.voice.prepare([t for t in (intro, choose and choose.ask) if t]
-                           + (self._upcoming(-1) if choose is None else []))
         if intro:
             self.voice.say(intro, "narration")
+        self.voice.prepare([choose.ask] if choose else self._upcoming(-1))
         if self.commands.fallback:
             self._say(Msg.COMMANDS_IN_ENGLISH, help=self.commands.word("help"))
         self._say(Msg.HELP_HINT, help=self.commands.word("help"))
@@ -134,7 +130,6 @@ class Session:
 
     def _pick_up(self, record: Progress) -> int:
         """Where a resumed session goes on: the first question neither answered nor skipped.
-
         The narration of steps already begun is not repeated; one line says where we are."""
         self.role = record.role
         self._done = record.done
@@ -157,6 +152,8 @@ class Session:
                 for i, prompt in step.prompts_for(self.role)]
 
     def _walk(self, position: int) -> None:
+        if self.read_back != "never":  # said before each read-back: ready the moment it is
+            self.voice.prepare([Msg.READ_BACK.format()])
         while position < len(self._slots):
             self._narrate_through(self._slots[position].number)
             position = position - 1 if self._ask(position) else self._forward(position)
@@ -212,48 +209,62 @@ class Session:
         slot = self._slots[position]
         self.voice.say(slot.ask, "question")
         self.voice.prepare(self._upcoming(position))
-        pending = _Pending()
+        draft = self._draft()
         while True:
             try:
-                heard = self._hear(slot.ask, pending)
+                heard = self._hear(slot.ask, draft)
             except Interrupted as stop:
-                self._keep_cut_short(slot, pending, stop)
+                self._keep_cut_short(slot, draft, stop)
                 raise
             if isinstance(heard, Answer):
-                pending.add(heard.text, heard.seconds)
-                self._keep(slot, pending, heard.ended, heard.confidence)
-                if heard.notice:  # only now: saving comes before a word about it
-                    self.voice.say(heard.notice, "notice")
-                return False
+                draft.add(heard)
+                self._keep(slot, draft, heard.ended)
+                self._tell(heard.notice)  # only now: saving comes before a word about it
+                reply = self._read_back(slot, draft, heard)
+                if reply in ("keep", "back"):
+                    return reply == "back"
+                if reply == "redo":
+                    draft = self._draft()
+                continue  # redo or add: listen again
             if heard.name in ("finish", "skip"):
-                self._keep(slot, pending, "command")
+                self._keep(slot, draft, "command")
                 return False
             if heard.name == "back" and position == 0:
                 self._say(Msg.FIRST_QUESTION)
                 self.voice.say(slot.ask, "question")
                 continue
-            if pending.text:  # stop or back: what was said so far is saved, not lost
-                self._save(slot, pending, "command")
+            if draft:  # stop or back: what was said so far is saved, not lost
+                self._save(slot, draft, "command")
             if heard.name == "stop":
                 raise _Stopped
             self._say(Msg.GOING_BACK)
             return True
 
-    def _hear(self, question: str, pending: _Pending) -> Heard:
-        """The next answer, or a command that moves on (finish, skip, back, stop).
+    def _draft(self) -> Draft:
+        return Draft(self.guide.language, self.sentence_pause)
 
-        Repeat, help and pause are dealt with here, keeping the text heard before them."""
+    def _hear(self, question: str, draft: Draft) -> Heard:
+        """The next answer, or a command that moves on (finish, skip, back, stop); repeat,
+        help, pause and scratch are dealt with here, keeping the text heard before them."""
         while True:
             self.voice.cue("listening")
             heard = self.ear.listen()
+            if heard is None:  # only a reply can be nothing; none was asked for
+                continue
             if isinstance(heard, Answer):
                 return heard
-            pending.add(heard.pending, heard.seconds)
+            draft.add(heard)
+            if heard.name == "scratch":
+                dropped = draft.scratch()
+                self._say(Msg.SCRATCHED if dropped else Msg.NOTHING_TO_SCRATCH,
+                          text=dropped or "")
+                continue
             if heard.name == "help":
                 self._say(Msg.HELP, **{n: self.commands.word(n) for n in
-                                       ("finish", "repeat", "skip", "back", "pause", "stop")})
+                                       ("finish", "repeat", "skip", "back", "pause", "stop",
+                                        "scratch")})
             elif heard.name == "repeat":
-                if pending.text:
+                if draft:
                     self._say(Msg.KEPT_SO_FAR)
             elif heard.name == "pause":
                 if not self._paused():
@@ -263,9 +274,45 @@ class Session:
                 return heard
             self.voice.say(question, "question")
 
+    def _read_back(self, slot: _Slot, draft: Draft, heard: Answer) -> str:
+        """Say what was heard when `read_back` asks for it (judged on the newest take,
+        `heard`), and take the reply: "keep" (also silence, Enter, next, skip), "redo",
+        "add" or "back"; stop ends the session. Words said instead of a reply, or a
+        scratch, change the answer: it is saved again whole."""
+        while heard.ended not in CUT_SHORT and worth_reading_back(self.read_back, heard.words):
+            self._say(Msg.READ_BACK)  # prepared: it plays while the answer's words render
+            self.voice.say(draft.text, "notice")
+            reply = self._reply()
+            if isinstance(reply, Answer):
+                draft.add(reply)
+                self._save(slot, draft, reply.ended)
+                heard = reply
+                continue
+            name = reply.name if reply is not None else "keep"
+            if name == "stop" or (name == "pause" and not self._paused()):
+                raise _Stopped
+            if name == "scratch" and draft.scratch() and draft:
+                self._save(slot, draft, "command")
+                continue
+            if name in ("redo", "scratch", "add"):  # scratch of the only sentence: redo
+                self._say(Msg.GO_ON if name == "add" else Msg.SAY_IT_AGAIN)
+                return "add" if name == "add" else "redo"
+            if name != "repeat":
+                return "back" if name == "back" else "keep"
+        return "keep"
+
+    def _reply(self) -> Heard | None:
+        """A reply to a read-back (None: nothing said); help is answered here."""
+        while True:
+            self.voice.cue("listening")
+            heard = self.ear.listen(within=REPLY_WAIT)
+            if not (isinstance(heard, Command) and heard.name == "help"):
+                return heard
+            self._say(Msg.HELP_REPLY, **{n: self.commands.word(n) for n in
+                                         ("keep", "redo", "add", "scratch")})
+
     def _paused(self) -> bool:
         """Wait for resume (True) or stop (False); nothing else counts as an answer here.
-
         What is said on a break is not kept (it may be meant for someone in the room), and
         the user is told so: every time for typed text, which is surely meant for Reflect,
         once for speech, so a conversation nearby does not draw a reminder each sentence."""
@@ -281,44 +328,40 @@ class Session:
                 self._say(Msg.STILL_PAUSED, resume=resume)
                 reminded = True
 
-    def _keep(self, slot: _Slot, pending: _Pending, ended: str,
-              confidence: float | None = None) -> None:
+    def _keep(self, slot: _Slot, draft: Draft, ended: str) -> None:
         """Save what was said, or mark the question skipped when nothing was."""
-        if pending.text:
-            self._save(slot, pending, ended, confidence)
+        if draft:
+            self._save(slot, draft, ended)
         else:
             self._mark(Mark(kind="skip", at=self.now(), step=slot.step.id,
                             prompt=slot.prompt, value=slot.ask))
             self._say(Msg.SKIPPED)
 
-    def _save(self, slot: _Slot, pending: _Pending, ended: str,
-              confidence: float | None = None) -> None:
-        notice = self.store.answer(self._entry(slot, pending, ended, confidence))
+    def _save(self, slot: _Slot, draft: Draft, ended: str) -> None:
+        notice = self.store.answer(self._entry(slot, draft, ended))
         self.voice.cue("saved")
-        if notice:
-            self.voice.say(notice, "notice")
+        self._tell(notice)
 
     def _mark(self, mark: Mark) -> None:
-        notice = self.store.mark(mark)
+        self._tell(self.store.mark(mark))
+
+    def _tell(self, notice: str | None) -> None:
         if notice:
             self.voice.say(notice, "notice")
 
-    def _entry(self, slot: _Slot, pending: _Pending, ended: str,
-               confidence: float | None) -> Entry:
+    def _entry(self, slot: _Slot, draft: Draft, ended: str) -> Entry:
         return Entry(step=slot.step.id, prompt=slot.prompt, title=slot.step.title,
-                     question=slot.ask, text=pending.text, at=self.now(),
-                     seconds=round(pending.seconds, 1), ended=ended, confidence=confidence)
+                     question=slot.ask, text=draft.text, at=self.now(),
+                     seconds=round(draft.seconds, 1), ended=ended,
+                     confidence=draft.confidence, words=draft.words)
 
-    def _keep_cut_short(self, slot: _Slot, pending: _Pending, stop: Interrupted) -> None:
-        """A stop request came while the user was answering: what they said is saved, and
-        nothing is said or played (the process is on its way out; its terminal may be
-        gone). The caller tells the user."""
-        heard = stop.heard if isinstance(stop.heard, Answer) else None
-        if heard is not None:
-            pending.add(heard.text, heard.seconds)
-        if pending.text:
-            stop.notice = self.store.answer(self._entry(
-                slot, pending, "interrupted", heard.confidence if heard else None))
+    def _keep_cut_short(self, slot: _Slot, draft: Draft, stop: Interrupted) -> None:
+        """A stop request came mid-answer: what was said is saved, nothing said or played
+        (the process is on its way out, its terminal maybe gone); the caller tells the user."""
+        if isinstance(stop.heard, Answer):
+            draft.add(stop.heard)
+        if draft:
+            stop.notice = self.store.answer(self._entry(slot, draft, "interrupted"))
             stop.saved = True
 
     # --- the role question -----------------------------------------------------------
@@ -328,19 +371,20 @@ class Session:
         self.voice.say(choice.ask, "question")
         unclear = 0
         while unclear < ROLE_ASKS:
-            pending = _Pending()
+            pending = self._draft()
             heard = self._hear(choice.ask, pending)
-            if isinstance(heard, Command) and heard.name == "stop":
+            name = heard.name if isinstance(heard, Command) else None
+            if name == "stop":
                 raise _Stopped
-            if isinstance(heard, Command) and heard.name == "skip":
+            if name == "skip":
                 break
-            if isinstance(heard, Command) and heard.name == "back":
+            if name == "back":
                 self._say(Msg.FIRST_QUESTION)
                 self.voice.say(choice.ask, "question")
                 continue
             if isinstance(heard, Answer):
-                pending.add(heard.text, heard.seconds)
-            role = pick_option(choice, pending.text)
+                pending.add(heard)
+            role = pick_option(choice.options, pending.text)
             if role is not None:
                 self._mark(Mark(kind="role", at=self.now(), value=role))
                 self._say(Msg.ROLE_THANKS)
@@ -354,16 +398,3 @@ class Session:
 
     def _say(self, msg: Msg, **fields: object) -> None:
         self.voice.say(msg.format(**fields), "notice")
-
-
-def pick_option(choice: Choice, text: str) -> str | None:
-    """The one option whose id or words occur in `text` (as whole words); None if not one."""
-    said = words(text)
-
-    def occurs(phrase: str) -> bool:
-        w = words(phrase)
-        return bool(w) and any(said[i:i + len(w)] == w for i in range(len(said) - len(w) + 1))
-
-    hits = [option for option, phrases in choice.options.items()
-            if any(occurs(p) for p in (option.replace("-", " "), *phrases))]
-    return hits[0] if len(hits) == 1 else None

@@ -81,7 +81,10 @@ class ConsoleEar:
         self._hinted = False
         self._ended = False
 
-    def listen(self) -> Heard:
+    def listen(self, within: float | None = None) -> Heard | None:
+        """`within`: no typed reply is awaited (Reflect reads back only spoken answers)."""
+        if within is not None:
+            return None
         if self._ended:
             return Command("stop")
         if not self._hinted:
@@ -213,3 +216,13 @@ def tell_left_out(skipped: list[ReflectError]) -> None:
     """Name each session file that could not be read (the rest went on without it)."""
     for err in skipped:
         print(printable(str(err)), file=sys.stderr)
+
+
+def underlined(out: TextIO = sys.stdout) -> Callable[[str], str]:
+    """Underline for a terminal that takes styling, or nothing: not when `out` is a pipe
+    or a file (a screen reader, a log), nor under NO_COLOR (https://no-color.org), which
+    asks for plain text. Never the only sign of anything: what it underlines is marked
+    in words too."""
+    if not out.isatty() or os.environ.get("NO_COLOR"):
+        return lambda text: text
+    return lambda text: f"\x1b[4m{text}\x1b[24m"

@@ -15,7 +15,8 @@ from typing import Literal, Protocol
 
 Kind = Literal["title", "narration", "question", "notice"]  # what a text is, for a screen
 Cue = Literal["listening", "saved", "stopped"]  # the short tones
-CommandName = Literal["finish", "repeat", "skip", "back", "pause", "resume", "stop", "help"]
+CommandName = Literal["finish", "repeat", "skip", "back", "pause", "resume", "stop", "help",
+                      "scratch", "keep", "redo", "add"]
 # Why an answer ended; kept in the journal as written here.
 Ended = Literal["silence", "command", "enter", "max", "typed", "device-lost", "end-of-input",
                 "interrupted"]
@@ -35,7 +36,7 @@ class Word:
 @dataclass(frozen=True)
 class Answer:
     """One finished answer, as heard or typed. A spoken one carries the recognizer's words
-    (`text` is them made readable: sentences, capitals, punctuation)."""
+    (`text` is them as heard; draft.py makes them readable)."""
 
     text: str
     seconds: float
@@ -121,8 +122,12 @@ class Voice(Protocol):
 
 
 class Ear(Protocol):
-    def listen(self) -> Heard:
-        """Wait for the user's next answer or command."""
+    def listen(self, within: float | None = None) -> Heard | None:
+        """Wait for the user's next answer or command.
+
+        With `within`, the user is replying to Reflect (after a read-back): None when
+        nothing was said in that many seconds, and the replies (keep, redo, add) count as
+        commands -- at any other time they are words of an answer."""
 
 
 class Store(Protocol):

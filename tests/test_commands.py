@@ -73,7 +73,17 @@ def test_longer_answers_and_fillers_alone_are_content(en: Commands, said: str) -
 def test_every_command_has_phrases_and_a_help_word(en: Commands) -> None:
     assert set(PHRASES["en"]) == set(NAMES)
     for name in NAMES:
-        assert en.match(en.word(name)) == name
+        assert en.match(en.word(name), replies=True) == name
+
+
+def test_replies_to_a_read_back_are_words_of_an_answer_at_any_other_time(
+        en: Commands) -> None:
+    for said, name in [("yes", "keep"), ("keep it", "keep"), ("no", "redo"),
+                       ("let me try again", "redo"), ("add more", "add")]:
+        assert en.match(said, replies=True) == name
+        assert en.match(said) is None  # "no" is an answer to "is there anything else?"
+    assert en.match("scratch that") == "scratch"
+    assert en.match("I want to scratch that itch") is None
 
 
 def test_typed_and_spoken_forms_match_alike(en: Commands) -> None:

@@ -17,9 +17,13 @@ from assistant.config import (
     paths,
     save_setting,
     settings_with_sources,
+    show_value,
 )
 from assistant.errors import EXIT_BAD_INPUT, ReflectError
 from assistant.messages import Msg
+from assistant.speech.commands import NAMES
+
+COMMANDS_EXPECTED = Msg.EXPECT_COMMANDS.format(names=", ".join(NAMES)) + ", or none"
 
 
 def write_file(text: str) -> Path:
@@ -60,6 +64,14 @@ def test_file_then_environment_then_options(monkeypatch: pytest.MonkeyPatch) -> 
     ("answer_silence", "0", "a number from 0.5 to 60"),
     ("encrypt", "none", "true or false"),
     ("guide", " ", "a piece of text"),
+    ("read_back", "sometimes", "one of never, unsure, always"),
+    ("read_back", "none", "one of never, unsure, always"),
+    ("sentence_pause", "0.1", "a number from 0.2 to 3"),
+    ("commands", "skipp=pass it", COMMANDS_EXPECTED),
+    ("commands", "skip", COMMANDS_EXPECTED),
+    ("commands", "skip=pass it,", COMMANDS_EXPECTED),
+    ("commands", "skip=?!", COMMANDS_EXPECTED),
+    ("commands", "skip=pass; stop", COMMANDS_EXPECTED),
 ])
 def test_bad_values_name_the_key_and_the_type(key: str, value: str, expected: str) -> None:
     with pytest.raises(ReflectError) as caught:
@@ -198,8 +210,10 @@ def test_a_settings_file_that_is_not_utf8_is_one_sentence(cli) -> None:
 # --- numbers: a finite range, whatever the source (issue 9, item 12) ----------------------
 
 RANGES = {"answer_silence": "a number from 0.5 to 60", "max_answer": "a number from 5 to 3600",
-          "rate": "a whole number from 80 to 450, or none", "volume": "a number from 0 to 1"}
-OUT_OF_RANGE = [("answer_silence", "nan"), ("answer_silence", "inf"),
+          "rate": "a whole number from 80 to 450, or none", "volume": "a number from 0 to 1",
+          "sentence_pause": "a number from 0.2 to 3"}
+OUT_OF_RANGE = [("sentence_pause", "0.1"), ("sentence_pause", "3.5"), ("sentence_pause", "nan"),
+                ("answer_silence", "nan"), ("answer_silence", "inf"),
                 ("answer_silence", "-inf"), ("answer_silence", "1e308"),
                 ("answer_silence", "1e999"), ("answer_silence", "0.1"),
                 ("max_answer", "nan"), ("max_answer", "86400"), ("rate", "10000"),
@@ -311,3 +325,102 @@ def test_anchors_tags_and_deep_nesting_are_refused_with_the_line(
         load_settings()
     assert caught.value.exit_code == EXIT_BAD_INPUT
     assert str(caught.value) == Msg.SETTINGS_NOT_PLAIN.format(path=path, line=line, what=what)
+
+
+# --- read-back, sentence pauses and command phrases (issue 12) ----------------------------
+
+COMMANDS_FILE = """\
+read_back: always
+sentence_pause: 0.8
+commands:
+  skip: pass it
+  stop: [good night, "no more"]
+"""
+
+
+def test_read_back_sentence_pause_and_commands_from_each_source(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    assert (Settings().read_back, Settings().sentence_pause, Settings().commands) == (
+        "unsure", 0.5, None)
+    write_file(COMMANDS_FILE)
+    settings = load_settings()
+    assert (settings.read_back, settings.sentence_pause) == ("always", 0.8)
+    assert settings.commands == {"skip": ["pass it"], "stop": ["good night", "no more"]}
+    monkeypatch.setenv("REFLECT_READ_BACK", "never")
+    monkeypatch.setenv("REFLECT_SENTENCE_PAUSE", "1.2")
+    monkeypatch.setenv("REFLECT_COMMANDS", "redo=once more; add=and another thing")
+    settings, sources = settings_with_sources()
+    assert (settings.read_back, settings.sentence_pause) == ("never", 1.2)
+    assert settings.commands == {"redo": ["once more"], "add": ["and another thing"]}
+    assert sources["commands"] == "from the environment variable REFLECT_COMMANDS"
+    settings, sources = settings_with_sources({"read_back": "unsure", "sentence_pause": 0.3})
+    assert (settings.read_back, settings.sentence_pause) == ("unsure", 0.3)
+    assert sources["read_back"] == sources["sentence_pause"] == "from the command line"
+
+
+@pytest.mark.parametrize("text", [
+    "skip=pass it, next one; stop=good night",
+    "finish=that is my answer",
+    "keep=keep that; redo=one more go, let me start again; add=and also",
+])
+def test_command_phrases_as_text_round_trip_through_show_value(text: str) -> None:
+    value = parse_value("commands", text, "a test")
+    assert show_value(value) == text
+    assert parse_value("commands", show_value(value), "a test") == value
+
+
+def test_command_phrases_as_text_are_trimmed_and_merged_by_name() -> None:
+    assert parse_value("commands", "  skip = pass it ,next one ", "a test") == {
+        "skip": ["pass it", "next one"]}
+    assert parse_value("commands", "skip=pass; skip=next one", "a test") == {
+        "skip": ["pass", "next one"]}
+
+
+@pytest.mark.parametrize("text", [
+    "commands:\n  skipp: pass it\n",  # no such command
+    "commands:\n  skip: []\n",  # no phrase
+    "commands:\n  skip: [pass it, 3]\n",  # a phrase that is not text
+    "commands:\n  skip: [pass it, \"\"]\n",  # an empty phrase
+    "commands:\n  redo: no\n",  # YAML's false, not the word: it must be quoted
+    "commands:\n  skip: [\"well, skip\"]\n",  # a phrase the text form could not hold
+    "commands: [skip]\n",  # not a mapping
+])
+def test_bad_command_phrases_in_the_file_are_one_sentence(text: str) -> None:
+    path = write_file(text)
+    with pytest.raises(ReflectError) as caught:
+        load_settings()
+    assert caught.value.msg is Msg.SETTING_BAD_VALUE
+    assert str(caught.value).startswith("The setting commands cannot be ")
+    assert f"(in {path}): it must be {COMMANDS_EXPECTED}." in str(caught.value)
+
+
+def test_config_set_and_show_the_new_settings(cli) -> None:
+    assert cli("config", "set", "read_back", "always").returncode == 0
+    assert cli("config", "set", "sentence_pause", "0.75").returncode == 0
+    done = cli("config", "set", "commands", "skip=pass it, next one; stop=good night")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == (
+        "commands is now skip=pass it, next one; stop=good night "
+        f"(saved in {paths().settings_file}).")
+    shown = cli("config", "show").stdout.splitlines()
+    assert "read_back: always (from the settings file)" in shown
+    assert "sentence_pause: 0.75 (from the settings file)" in shown
+    assert "commands: skip=pass it, next one; stop=good night (from the settings file)" in shown
+    assert cli("config", "set", "commands", "none").returncode == 0
+    assert "commands: none (from the settings file)" in cli("config", "show").stdout
+    bad = cli("config", "set", "read_back", "sometimes")
+    assert bad.returncode == EXIT_BAD_INPUT
+    assert bad.stderr == ("The setting read_back cannot be 'sometimes' (in `reflect config "
+                          "set`): it must be one of never, unsure, always.\n")
+
+
+def test_run_takes_read_back_and_sentence_pause_options(cli) -> None:
+    shown = cli("run", "--help").stdout
+    assert "--read-back {never,unsure,always}" in shown and "--sentence-pause SECONDS" in shown
+    slow = cli("resume", "--text", "--sentence-pause", "9")
+    assert slow.returncode == EXIT_BAD_INPUT
+    assert slow.stderr == ("The setting sentence_pause cannot be 9.0 (in the option "
+                           "--sentence-pause): it must be a number from 0.2 to 3.\n")
+    odd = cli("run", "--text", "--read-back", "sometimes", input="stop\n")
+    assert odd.returncode == EXIT_BAD_INPUT and "invalid choice: 'sometimes'" in odd.stderr
+    assert not paths().journal_dir.exists()

@@ -10,6 +10,7 @@ import pytest
 
 from assistant import guides as guide
 from assistant.errors import EXIT_BAD_INPUT, ReflectError
+from assistant.speech.commands import Commands
 
 GOOD = """\
 id: evening
@@ -75,6 +76,15 @@ def test_only_id_title_and_one_step_are_required(tmp_path: Path) -> None:
 def test_text_is_kept_as_written_not_as_yaml_guesses_it(tmp_path: Path) -> None:
     g = guide.load(write(tmp_path, "id: t\ntitle: 1.10\nsteps:\n  - {id: a, title: no, say: on}\n"))
     assert (g.title, g.steps[0].title, g.steps[0].say) == ("1.10", "no", "on")
+
+
+def test_a_guide_adds_command_phrases_one_or_a_list(tmp_path: Path) -> None:
+    g = guide.load(write(tmp_path, GOOD + "commands:\n  skip: [pass it, nope]\n"
+                                          "  stop: good night\n"))
+    assert g.commands == {"skip": ("pass it", "nope"), "stop": ("good night",)}
+    commands = Commands(g.language, extra=g.commands)
+    assert commands.match("pass it") == "skip" and commands.match("good night") == "stop"
+    assert guide.load(write(tmp_path, GOOD)).commands == {}
 
 
 # Each bad guide: (file text, what the message must say). Lines are checked too, as
@@ -175,6 +185,22 @@ BAD = {
     "a top level that is not a mapping": (
         "- just\n- a list\n",
         ["guide.yaml:1: expected a mapping (key: value lines), found a list"]),
+    "a command that does not exist": (
+        GOOD + "commands:\n  skipp: [pass it]\n",
+        ["guide.yaml:27: commands: unknown key `skipp` (did you mean `skip`?); the keys "
+         "allowed here are: finish, repeat, skip"]),
+    "a command with no phrases": (
+        GOOD + "commands:\n  skip: []\n",
+        ["guide.yaml:27: commands.skip: expected at least one phrase for this command"]),
+    "a command phrase that is not text": (
+        GOOD + "commands:\n  stop: [good night, [bye]]\n",
+        ["guide.yaml:27: commands.stop[1]: expected text, found a list"]),
+    "an empty command phrase": (
+        GOOD + "commands:\n  stop:\n",
+        ["guide.yaml:27: commands.stop: the text is empty"]),
+    "commands that are not a mapping": (
+        GOOD + "commands: [skip, stop]\n",
+        ["guide.yaml:26: commands: expected a mapping (key: value lines), found a list"]),
     "nesting deeper than any guide needs": (
         "[" * 5000 + "]" * 5000 + "\n",
         ["guide.yaml:1: the YAML is nested more than 16 levels deep"]),

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from assistant import guides as guide
-from assistant.session import pick_option
+from assistant.speech.commands import pick_option
 
 BUNDLED = Path(guide.__file__).parent / "rebuilding-trust.yaml"
 ARC = ["what-betrayal-does", "slow-to-relearn", "honest-talk", "responsibility", "boundaries",
@@ -55,10 +55,10 @@ def test_each_spoken_option_picks_its_role_and_no_other(trust: guide.Guide) -> N
     for role, phrases in trust.choose.options.items():
         assert len(phrases) >= 8, role  # generous: people answer in many ways
         for phrase in (role, *phrases):
-            assert pick_option(trust.choose, phrase) == role, phrase
-    assert pick_option(trust.choose, "the one who broke the trust") == "broke"
-    assert pick_option(trust.choose, "I think I was the one who was hurt") == "hurt"
-    assert pick_option(trust.choose, "honestly, a bit of both") == "both"
+            assert pick_option(trust.choose.options, phrase) == role, phrase
+    assert pick_option(trust.choose.options, "the one who broke the trust") == "broke"
+    assert pick_option(trust.choose.options, "I think I was the one who was hurt") == "hurt"
+    assert pick_option(trust.choose.options, "honestly, a bit of both") == "both"
 
 
 def spoken_words(text: str) -> int:

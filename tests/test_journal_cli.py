@@ -126,7 +126,7 @@ def test_export_json_holds_every_field(cli, two) -> None:
         "step": "step-0", "prompt": 0, "title": "Step 0", "question": "Question 0?",
         "text": "The Silence hurt.\nIt still does.", "at": "2026-11-23T21:55:00+01:00",
         "seconds": 12.5, "ended": "silence", "confidence": 0.87, "edited": False,
-        "replaced": False}
+        "replaced": False, "words": []}
     assert data["notes"] == ["My own note."]
 
 

@@ -1,7 +1,8 @@
 """The shape of the code, checked: arrows point down only (the parts never import the
 conductor, the app, the CLI or the terminal), the session knows no engine, device or file
-code, only the engine modules and the app name Vosk, pyttsx3 and sounddevice, no module
-grows past 400 lines, and no decision is taken by comparing an error's message."""
+code, only the engine modules and the app name Vosk, pyttsx3, sounddevice, Piper and
+onnxruntime, only the app and the doctor choose the speech engine, no module grows past 400
+lines, and no decision is taken by comparing an error's message."""
 
 from __future__ import annotations
 
@@ -13,13 +14,16 @@ import pytest
 PACKAGE = Path(__file__).resolve().parent.parent / "assistant"
 TOP = ("assistant.session", "assistant.app", "assistant.cli", "assistant.terminal")
 PARTS = ("speech", "journal", "guides")
-ENGINES = {"vosk", "pyttsx3", "sounddevice"}
-# Where each engine may be named: the module that wraps it, and app.py that chooses it.
+# Where each engine may be named: the module that wraps it (and app.py that chooses it).
 ENGINE_HOMES = {
     "vosk": {"assistant.speech.vosk"},
     "pyttsx3": {"assistant.speech.espeak"},
-    "sounddevice": {"assistant.speech.devices", "assistant.speech.quiet"},
+    "sounddevice": {"assistant.speech.devices"},
+    "piper": {"assistant.speech.piper"},
+    "onnxruntime": {"assistant.speech.piper"},
 }
+# Who picks the speech engine (tts.for_settings): the app, and the doctor that checks it.
+CHOOSERS = {"assistant.speech.tts", "assistant.app", "assistant.doctor"}
 MOST_LINES = 400
 CATALOGUE = "assistant.messages"  # the one module allowed to be long: it is data
 
@@ -33,16 +37,20 @@ def modules() -> dict[str, Path]:
     return found
 
 
-def imports(path: Path) -> set[str]:
-    """Every module `path` imports, at the top or inside a function."""
-    tree = ast.parse(path.read_text(encoding="utf-8"))
+def imports(name: str, path: Path | None = None) -> set[str]:
+    """Every module the module `name` (at `path`, else found in the package) imports, at
+    the top or inside a function; relative imports (`from . import x`) by their full name."""
+    path = path or modules()[name]
+    package = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
     found: set[str] = set()
-    for node in ast.walk(tree):
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-            found.add(node.module)
-            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = package[:len(package) - node.level + 1] if node.level else []
+            module = ".".join([*base, *([node.module] if node.module else [])])
+            found.add(module)
+            found.update(f"{module}.{alias.name}" for alias in node.names)
     return found
 
 
@@ -53,14 +61,14 @@ def within(name: str, prefixes: tuple[str, ...] | set[str]) -> bool:
 @pytest.mark.parametrize("name", [n for n in modules() if within(n, tuple(
     f"assistant.{p}" for p in PARTS))])
 def test_no_part_imports_the_conductor_the_app_the_cli_or_the_terminal(name: str) -> None:
-    wrong = sorted(i for i in imports(modules()[name]) if within(i, TOP))
+    wrong = sorted(i for i in imports(name) if within(i, TOP))
     assert wrong == [], f"{name} imports {wrong}"
 
 
 def test_the_session_imports_no_engine_device_or_file_code() -> None:
     allowed = ("assistant.turns", "assistant.messages", "assistant.guides.schema",
-               "assistant.speech.commands")
-    found = {i for i in imports(modules()["assistant.session"]) if i.split(".")[0] not in
+               "assistant.speech.commands", "assistant.draft", "assistant.readable")
+    found = {i for i in imports("assistant.session") if i.split(".")[0] not in
              ("__future__", "collections", "dataclasses", "datetime", "typing")}
     wrong = sorted(i for i in found if not within(i, allowed))
     assert wrong == [], f"session.py imports {wrong}"
@@ -68,11 +76,31 @@ def test_the_session_imports_no_engine_device_or_file_code() -> None:
 
 def test_only_the_engine_modules_and_the_app_name_the_engines() -> None:
     wrong = []
-    for name, path in modules().items():
-        for engine in {i.split(".")[0] for i in imports(path)} & ENGINES:
+    for name in modules():
+        for engine in {i.split(".")[0] for i in imports(name)} & ENGINE_HOMES.keys():
             if name not in ENGINE_HOMES[engine] | {"assistant.app"}:
                 wrong.append(f"{name} imports {engine}")
     assert wrong == []
+
+
+def test_only_the_app_and_the_doctor_choose_the_speech_engine() -> None:
+    """A part is handed its synthesizer (the Voice takes one); it never picks it."""
+    wrong = []
+    for name, path in modules().items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            named = (node.id if isinstance(node, ast.Name) else
+                     node.attr if isinstance(node, ast.Attribute) else None)
+            if named == "for_settings" and name not in CHOOSERS:
+                wrong.append(f"{name}:{node.lineno}")
+    assert wrong == []
+
+
+def test_relative_imports_are_seen_by_their_full_name(tmp_path: Path) -> None:
+    module = tmp_path / "fake.py"
+    module.write_text("from .. import session\nfrom .vosk import SpeechModel\n")
+    assert imports("assistant.speech.fake", module) == {
+        "assistant", "assistant.session", "assistant.speech.vosk",
+        "assistant.speech.vosk.SpeechModel"}
 
 
 @pytest.mark.parametrize("name", [n for n in modules() if n != CATALOGUE])

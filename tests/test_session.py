@@ -44,7 +44,7 @@ T0 = datetime(2026, 11, 24, 10, 0, tzinfo=timezone.utc)
 class World:
     """One log shared by the fakes, so tests can check what happened in which order."""
 
-    def __init__(self, heard: Sequence[Heard | Interrupted]) -> None:
+    def __init__(self, heard: Sequence[Heard | Interrupted | None]) -> None:
         self.log: list[tuple[str, object]] = []
         self.heard = list(heard)
         self.entries: list[Entry] = []
@@ -66,9 +66,10 @@ class World:
         self.log.append(("cue", name))
 
     # Ear
-    def listen(self) -> Heard:
+    def listen(self, within: float | None = None) -> Heard | None:
         assert self.heard, f"the session listened again after the script ended: {self.said}"
         heard = self.heard.pop(0)
+        assert heard is not None or within is not None, "nothing heard, where no reply is"
         self.log.append(("heard", heard))
         if isinstance(heard, Interrupted):  # a stop request while listening
             raise heard

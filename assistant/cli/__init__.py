@@ -17,6 +17,7 @@ from assistant import __version__, app
 from assistant.cli import guides as guide_commands
 from assistant.cli import journal as journal_commands
 from assistant.cli import setup as setup_commands
+from assistant.config import CHOICES
 from assistant.errors import EXIT_FAILURE, ReflectError
 from assistant.messages import Msg
 
@@ -40,6 +41,10 @@ def _session_options() -> argparse.ArgumentParser:
                    help="quiet after speech that ends an answer (default 3)")
     p.add_argument("--max-answer", type=float, metavar="SECONDS",
                    help="longest answer (default 300)")
+    p.add_argument("--sentence-pause", type=float, metavar="SECONDS",
+                   help="pause between words that ends a sentence (default 0.5)")
+    p.add_argument("--read-back", choices=CHOICES["read_back"],
+                   help="say what was heard before keeping it (default unsure)")
     return p
 
 
@@ -83,6 +88,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = jsub.add_parser("show", help="one session's entries")
     p.add_argument("session")
     p.set_defaults(func=journal_commands.show)
+    p = jsub.add_parser("read", parents=[session],
+                        help="one session read aloud: each question, then your answer")
+    p.add_argument("session")
+    p.set_defaults(func=app.read_aloud)
     p = jsub.add_parser("search", help="entries containing TEXT")
     p.add_argument("text")
     p.set_defaults(func=journal_commands.search)

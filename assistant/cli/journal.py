@@ -25,9 +25,12 @@ def list_sessions(args: argparse.Namespace) -> int:
 
 
 def show(args: argparse.Namespace) -> int:
-    from assistant.journal.export import readable
+    from assistant.journal.export import readable, unsure_mark
+    from assistant.terminal import underlined
 
-    sys.stdout.write(readable(users_journal().read(args.session)))
+    styled = underlined()
+    record = users_journal().read(args.session)
+    sys.stdout.write(readable(record, lambda word: unsure_mark(styled(word))))
     return 0
 
 

@@ -24,6 +24,7 @@ from assistant import config, plainyaml
 from assistant.errors import BadInput, ReflectError, reason
 from assistant.guides.schema import Choice, Guide, Prompt, Step
 from assistant.messages import Msg
+from assistant.speech.commands import NAMES
 
 MAX_BYTES = 1024 * 1024
 MAX_DEPTH = 16  # a guide needs 6 (steps > step > prompts > prompt > for > word)
@@ -218,6 +219,16 @@ class _Check:
         self.expected(node, path, Msg.GUIDE_A_LIST)
         return []
 
+    def items(self, node: Node, path: str, empty: Msg, one: bool = False) -> list[Node]:
+        """A list's items, an empty one reported as `empty`; with `one`, a single value
+        may stand for a list of one (`for: calm`)."""
+        if one and isinstance(node, ScalarNode):
+            return [node]
+        items = self.sequence(node, path)
+        if isinstance(node, SequenceNode) and not items:
+            self.fail(node, path, empty)
+        return items
+
     def text(self, node: Node, path: str) -> str | None:
         """A scalar's text as written; YAML's guess at its type is ignored."""
         if not isinstance(node, ScalarNode):
@@ -273,7 +284,7 @@ def _found(node: Node) -> str:
 # --- the schema ----------------------------------------------------------------------------
 
 _GUIDE_KEYS = {"id": True, "title": True, "language": False, "source": False, "intro": False,
-               "choose": False, "steps": True, "outro": False}
+               "choose": False, "commands": False, "steps": True, "outro": False}
 _CHOOSE_KEYS = {"id": True, "ask": True, "options": True}
 _STEP_KEYS = {"id": True, "title": True, "say": False, "prompts": False, "pause": False}
 _PROMPT_KEYS = {"ask": True, "for": False}
@@ -291,11 +302,26 @@ def _guide(check: _Check, root: Node, path: Path | None, bundled: bool) -> Guide
         if not LANGUAGE.fullmatch(language):
             check.fail(top["language"], "language", Msg.GUIDE_BAD_LANGUAGE, value=language)
     choice = _choice(check, top["choose"]) if "choose" in top else None
+    commands = _commands(check, top["commands"]) if "commands" in top else {}
     steps = _steps(check, top["steps"], choice) if "steps" in top else []
     if gid is None or title is None or not steps:
         return None
     return Guide(id=gid, title=title, steps=tuple(steps), language=language, choose=choice,
-                 path=path, bundled=bundled, **texts)
+                 commands=commands, path=path, bundled=bundled, **texts)
+
+
+def _commands(check: _Check, node: Node) -> dict[str, tuple[str, ...]]:
+    """Command name -> the guide's phrases for it (one, or a list), added to the language's
+    by `Commands(extra=...)`, which also finds a phrase given to two commands."""
+    found = check.mapping(node, "commands", dict.fromkeys(NAMES, False))
+    commands = {}
+    for name, value in found.items():
+        path = f"commands.{name}"
+        items = check.items(value, path, Msg.GUIDE_NO_PHRASES, one=True)
+        said = [check.text(item, path if item is value else f"{path}[{i}]")
+                for i, item in enumerate(items)]
+        commands[name] = tuple(phrase for phrase in said if phrase)
+    return commands
 
 
 def _choice(check: _Check, node: Node) -> Choice:
@@ -323,18 +349,14 @@ def _options(check: _Check, node: Node) -> dict[str, tuple[str, ...]]:
         if option in options:
             check.fail(key_node, path, Msg.GUIDE_DUPLICATE_KEY, key=option)
             continue
-        items = check.sequence(value, path)
+        items = check.items(value, path, Msg.GUIDE_NO_WORDS)
         said = [check.text(item, f"{path}[{i}]") for i, item in enumerate(items)]
-        if isinstance(value, SequenceNode) and not items:
-            check.fail(value, path, Msg.GUIDE_NO_WORDS)
         options[option] = tuple(" ".join(w.lower().split()) for w in said if w)
     return options
 
 
 def _steps(check: _Check, node: Node, choice: Choice | None) -> list[Step]:
-    items = check.sequence(node, "steps")
-    if isinstance(node, SequenceNode) and not items:
-        check.fail(node, "steps", Msg.GUIDE_NO_STEPS)
+    items = check.items(node, "steps", Msg.GUIDE_NO_STEPS)
     steps: list[Step] = []
     first: dict[str, int] = {}  # step id -> index where it first appears
     for n, item in enumerate(items):
@@ -364,12 +386,8 @@ def _prompt(check: _Check, node: Node, path: str, choice: Choice | None) -> Prom
     ask = check.text(keys["ask"], f"{path}.ask") if "ask" in keys else None
     roles: list[str] = []
     if "for" in keys:
-        target = keys["for"]  # one option id, or a list of them
-        items = ([target] if isinstance(target, ScalarNode)
-                 else check.sequence(target, f"{path}.for"))
-        if isinstance(target, SequenceNode) and not items:
-            check.fail(target, f"{path}.for", Msg.GUIDE_NO_ROLES)
-        for item in items:
+        # one option id, or a list of them
+        for item in check.items(keys["for"], f"{path}.for", Msg.GUIDE_NO_ROLES, one=True):
             role = check.ident(item, f"{path}.for")
             if role is None:
                 continue

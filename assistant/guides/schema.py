@@ -49,6 +49,8 @@ class Guide:
     intro: str = ""
     outro: str = ""
     choose: Choice | None = None
+    # command name -> the guide's own phrases for it, added to its language's
+    commands: dict[str, tuple[str, ...]] = field(default_factory=dict)
     path: Path | None = field(default=None, compare=False)
     bundled: bool = field(default=False, compare=False)  # shipped with Reflect, not the user's
     digest: str = field(default="", compare=False)  # of the YAML text: a changed guide shows

@@ -7,6 +7,11 @@ of the text, which is what lets a reader tell a block cut short by a power loss 
 aside, shown, never merged) from a block the user edited by hand (kept, marked `edited`):
 see `parse_body`. A `<!-- torn -->` mark says the block right before it was cut short.
 
+A spoken answer's comment also carries its words as the recognizer heard them (`words=`:
+word/start/end/confidence, comma-separated, times from the answer's start): the text is
+them made readable, and `journal show` marks the doubtful ones. Readers that predate the
+field pass over it, as they do any field they do not know.
+
 What the user typed is never read as framing: a metadata comment counts only at the start
 of a line, and every line of an answer that starts with `<!--` (after any backslashes)
 gets one more backslash when written; the entry's comment then says `escaped=1` and the
@@ -23,7 +28,7 @@ from datetime import datetime
 from urllib.parse import quote, unquote
 
 from assistant.journal.header import split_front_matter, when
-from assistant.turns import Entry, Mark
+from assistant.turns import Entry, Mark, Word
 
 DASH = " — "  # between the step title and the question in a block's heading
 
@@ -63,6 +68,28 @@ def _meta(kind: str, fields: dict[str, object]) -> str:
     return f"<!-- {' '.join([kind, *parts])} -->\n"
 
 
+def _word_part(text: str) -> str:
+    """A word as one part of `words=`: its own separators escaped (then quoted with the
+    rest of the value, so it takes one unquote to read the field and one for the word)."""
+    return text.replace("%", "%25").replace(",", "%2C").replace("/", "%2F")
+
+
+def words_field(words: tuple[Word, ...]) -> str | None:
+    if not words:
+        return None
+    return ",".join(f"{_word_part(w.text)}/{w.start:.2f}/{w.end:.2f}/"
+                    f"{'' if w.conf is None else f'{w.conf:.2f}'}" for w in words)
+
+
+def parse_words(field: str) -> tuple[Word, ...]:
+    """The words of a `words=` field; ValueError when it does not parse."""
+    out = []
+    for part in field.split(",") if field else ():
+        text, start, end, conf = part.split("/")
+        out.append(Word(unquote(text), float(start), float(end), float(conf) if conf else None))
+    return tuple(out)
+
+
 def _one_line(text: str) -> str:
     return " ".join(text.split())
 
@@ -85,7 +112,8 @@ def entry_block(entry: Entry) -> bytes:
         "step": entry.step, "prompt": entry.prompt, "at": when(entry.at),
         "seconds": f"{entry.seconds:.1f}",
         "confidence": None if entry.confidence is None else f"{entry.confidence:.2f}",
-        "ended": entry.ended, "escaped": 1 if body != typed else None, "bytes": len(body),
+        "ended": entry.ended, "escaped": 1 if body != typed else None,
+        "words": words_field(entry.words), "bytes": len(body),
     })
     heading = f"## {_one_line(entry.title)}{DASH}{_one_line(entry.question)}\n"
     return b"\n" + heading.encode() + meta.encode() + body + b"\n"
@@ -159,7 +187,16 @@ def _parse_entry(fields: dict[str, str], heading: bytes | None, text: bytes,
         at=datetime.fromisoformat(fields["at"]), seconds=float(fields.get("seconds", 0)),
         ended=fields.get("ended", ""), edited=edited,
         confidence=float(confidence) if confidence else None,
+        words=_words_or_none(fields.get("words", "")),
     )
+
+
+def _words_or_none(field: str) -> tuple[Word, ...]:
+    """The words, or none when the field was damaged (the answer's text stands anyway)."""
+    try:
+        return parse_words(field)
+    except ValueError:
+        return ()
 
 
 def _parse_mark(kind: str, fields: dict[str, str]) -> Mark:

@@ -43,6 +43,7 @@ from assistant.journal.blocks import DASH, Block, Note, aside_shown
 from assistant.journal.record import Record, render_markdown
 from assistant.messages import Msg
 from assistant.printable import UNSAFE, printable
+from assistant.readable import marked
 from assistant.turns import Entry, Mark
 
 _LINE_STARTING_WITH_BRACKET = re.compile(r"^(?=\[)", re.MULTILINE)  # after \n, as jrnl reads
@@ -72,21 +73,37 @@ def _details(entry: Entry) -> str:
     return ", ".join(parts)
 
 
-def _answer_lines(versions: list[Entry]) -> list[str]:
-    """A question with its answer, then the answers it replaced, newest first."""
+def _answer_lines(versions: list[Entry], mark: Callable[[str], str]) -> list[str]:
+    """A question with its answer, then the answers it replaced, newest first; printable,
+    with `mark` applied to the words the recognizer was unsure of."""
     current = versions[-1]
-    lines = [_heading(current), Msg.SHOW_DETAILS.format(details=_details(current)),
-             current.text or Msg.SHOW_NO_ANSWER.format()]
+    lines = [printable(_heading(current)),
+             printable(Msg.SHOW_DETAILS.format(details=_details(current))),
+             _answer_text(current, mark)]
     for earlier in reversed(versions[:-1]):
-        lines += [Msg.SHOW_EARLIER.format(details=_details(earlier)),
-                  earlier.text or Msg.SHOW_NO_ANSWER.format()]
+        lines += [printable(Msg.SHOW_EARLIER.format(details=_details(earlier))),
+                  _answer_text(earlier, mark)]
     return lines
 
 
-def readable(record: Record) -> str:
+def _answer_text(entry: Entry, mark: Callable[[str], str]) -> str:
+    if not entry.text:
+        return Msg.SHOW_NO_ANSWER.format()
+    return marked(printable(entry.text), entry.words, mark)
+
+
+def unsure_mark(word: str) -> str:
+    """How `journal show` marks a doubtful word: a plain marker a screen reader reads."""
+    return Msg.SHOW_UNSURE.format(word=word)
+
+
+def readable(record: Record, mark: Callable[[str], str] = unsure_mark) -> str:
     """Plain lines a screen reader can follow: a short header, then each answer under its
-    question, the user's own notes where they are, and anything set aside at the end."""
-    status = (Msg.STATE_FINISHED.format() if record.finished
+    question, the user's own notes where they are, and anything set aside at the end.
+    Every part is printable; `mark` shows a doubtful word (the CLI underlines it too on
+    a terminal that takes styling)."""
+    status = (Msg.SHOW_CONTINUED_IN.format(session=record.continued_in) if record.superseded
+              else Msg.STATE_FINISHED.format() if record.finished
               else Msg.SHOW_NOT_FINISHED.format(session=record.id))
     lines = [Msg.SHOW_SESSION.format(session=record.id),
              Msg.SHOW_GUIDE.format(guide=record.guide),
@@ -96,18 +113,19 @@ def readable(record: Record) -> str:
         lines.append(Msg.SHOW_MODEL.format(model=record.model))
     if record.continues:
         lines.append(Msg.SHOW_CONTINUES.format(session=record.continues))
+    lines = [printable(line) for line in lines]
     for block in record.blocks:
         if isinstance(block, Entry):
             versions = record.versions[(block.step, block.prompt)]
             if block is versions[0]:  # shown once, where the question was first answered
-                lines += ["", *_answer_lines(versions)]
+                lines += ["", *_answer_lines(versions, mark)]
         elif isinstance(block, Mark):
-            lines += ["", _mark_line(block)]
+            lines += ["", printable(_mark_line(block))]
         elif not block.set_aside:
-            lines += ["", Msg.SHOW_NOTE.format(), block.text]
+            lines += ["", Msg.SHOW_NOTE.format(), printable(block.text)]
     if record.set_aside:
-        lines += ["", Msg.SET_ASIDE_NOTICE.format(), *record.set_aside]
-    return printable("\n".join(lines) + "\n")
+        lines += ["", Msg.SET_ASIDE_NOTICE.format(), *map(printable, record.set_aside)]
+    return "\n".join(lines) + "\n"
 
 
 def list_line(record: Record) -> str:
@@ -115,7 +133,8 @@ def list_line(record: Record) -> str:
     count = len(record.answers())
     answers = (Msg.LIST_ONE_ANSWER.format() if count == 1
                else Msg.LIST_ANSWERS.format(count=count))
-    state = [(Msg.STATE_FINISHED if record.finished else Msg.STATE_NOT_FINISHED).format()]
+    state = [Msg.STATE_CONTINUED_IN.format(session=record.continued_in) if record.superseded
+             else (Msg.STATE_FINISHED if record.finished else Msg.STATE_NOT_FINISHED).format()]
     if record.encrypted:
         state.append(Msg.STATE_ENCRYPTED.format())
     if record.set_aside:
@@ -170,7 +189,9 @@ def as_json(record: Record) -> str:
         return {"step": e.step, "prompt": e.prompt, "title": e.title,
                 "question": e.question, "text": e.text, "at": e.at.isoformat(),
                 "seconds": e.seconds, "ended": e.ended, "confidence": e.confidence,
-                "edited": e.edited, "replaced": record.replaced(e)}
+                "edited": e.edited, "replaced": record.replaced(e),
+                "words": [{"text": w.text, "start": w.start, "end": w.end, "conf": w.conf}
+                          for w in e.words]}
 
     def mark(m: Mark) -> dict[str, object]:
         return {"kind": m.kind, "at": m.at.isoformat(), "step": m.step, "prompt": m.prompt,

@@ -10,12 +10,16 @@ a small phrase set is what keeps a command word inside a longer answer from cutt
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 from assistant.errors import BadInput
 from assistant.messages import Msg
 
-NAMES = ("finish", "repeat", "skip", "back", "pause", "resume", "stop", "help")
+NAMES = ("finish", "repeat", "skip", "back", "pause", "resume", "stop", "help", "scratch",
+         "keep", "redo", "add")
+# Replies to a read-back ("I heard: ..."): commands only then, content at any other time,
+# so an answer of "yes" or "no" is never taken for one.
+REPLIES = frozenset({"keep", "redo", "add"})
 
 # The first phrase of each command is the one named in help lines.
 PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
@@ -35,6 +39,12 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
         "stop": ("stop", "end session", "quit", "stop the session", "end the session",
                  "exit", "enough for today", "that's enough for today"),
         "help": ("help", "what can I say", "commands", "what are the commands", "help me"),
+        "scratch": ("scratch that", "strike that", "delete that", "take that back",
+                    "scratch the last sentence", "remove that"),
+        "keep": ("keep", "keep it", "yes", "that's right", "correct", "right", "sounds right"),
+        "redo": ("redo", "no", "redo that", "start over", "try again", "let me try again"),
+        "add": ("add", "add more", "add to it", "let me add", "I want to add", "more",
+                "there's more"),
     },
 }
 
@@ -98,10 +108,12 @@ class Commands:
                 i += 1
         return tuple(out)
 
-    def match(self, text: str) -> str | None:
-        """The command `text` is, when all of it is one; otherwise None (it is content)."""
+    def match(self, text: str, replies: bool = False) -> str | None:
+        """The command `text` is, when all of it is one; otherwise None (it is content).
+        Replies to a read-back (REPLIES) count only when `replies` says one is awaited."""
         key = self._key(text)
-        return self._index.get(key) if key else None
+        name = self._index.get(key) if key else None
+        return None if name in REPLIES and not replies else name
 
     def word(self, name: str) -> str:
         """The phrase to name in help lines ("done", "repeat", ...)."""
@@ -112,3 +124,17 @@ def finishes_answer(name: str | None, pending: bool) -> bool:
     """A finish phrase after some answer (`pending`) ends that answer -- it is kept as
     said, the phrase left out -- where on its own it is the command to move on."""
     return name == "finish" and pending
+
+
+def pick_option(options: Mapping[str, Sequence[str]], text: str) -> str | None:
+    """The one option whose id or words occur in `text` (as whole words); None if not one.
+    Unlike a command, an option may stand inside a longer answer ("I was the one hurt")."""
+    said = words(text)
+
+    def occurs(phrase: str) -> bool:
+        w = words(phrase)
+        return bool(w) and any(said[i:i + len(w)] == w for i in range(len(said) - len(w) + 1))
+
+    hits = [option for option, phrases in options.items()
+            if any(occurs(p) for p in (option.replace("-", " "), *phrases))]
+    return hits[0] if len(hits) == 1 else None

@@ -58,6 +58,7 @@ class _Take:
     rules: EndOfAnswer
     rec: Recognizer
     base: float  # the recognizer's clock when listening began
+    replies: bool = False  # a reply to Reflect is awaited: keep, redo, add are commands
     words: list[Word] = field(default_factory=list)
 
     @property
@@ -85,7 +86,7 @@ class SpokenEar:
     """
 
     def __init__(self, source: Source, recognizer: Callable[[], Recognizer], settings: Settings,
-                 matcher: Callable[[str], str | None], *,
+                 matcher: Callable[[str, bool], str | None], *,
                  clock: Callable[[], float] = time.monotonic,
                  transcript: Transcript | None = None,
                  enter_pressed: threading.Event | None = None,
@@ -122,18 +123,18 @@ class SpokenEar:
         except ReflectError as err:
             self._why_typed = f"{err} {Msg.TYPING_INSTEAD.format()}"
 
-    def listen(self) -> Heard:
+    def listen(self, within: float | None = None) -> Heard | None:
         self._wait_until_ready()
         rec = self._rec
         if rec is None or self._why_typed is not None:  # no recognizer: _why_typed says why
-            return self._go_typed()
+            return self._go_typed(within)
         if self._ended:
             return Command("stop")
         if self.enter_pressed is not None:
             self.enter_pressed.clear()
         rec.reset()
         take = _Take(EndOfAnswer(self.settings.answer_silence, self.settings.max_answer,
-                                 self.remind_after), rec, rec.elapsed)
+                                 self.remind_after, within), rec, rec.elapsed, within is not None)
         if self.transcript:
             self.transcript.listening()
         self.source.release()
@@ -162,7 +163,7 @@ class SpokenEar:
 
     # --- one answer ------------------------------------------------------------
 
-    def _hear(self, take: _Take) -> Heard:
+    def _hear(self, take: _Take) -> Heard | None:
         while True:
             if self.stop is not None:
                 self.stop.check()
@@ -188,7 +189,7 @@ class SpokenEar:
                 if verdict == "max":
                     self._say(Msg.MAX_ANSWER_REACHED.format())
                 heard = self._end(take, verdict)
-                if heard is not None:
+                if heard is not None or verdict == "quiet":
                     return heard
 
     def _feed(self, take: _Take, data: bytes) -> Heard | None:
@@ -211,7 +212,7 @@ class SpokenEar:
             take.rules.partial((), take.now)
             return None
         text = " ".join(w.text for w in words)
-        name = self.matcher(text)
+        name = self.matcher(text, take.replies)
         if name is None:
             take.rules.utterance(take.since(words[0].start), take.since(words[-1].end))
             take.words += words
@@ -224,19 +225,19 @@ class SpokenEar:
             return self._answer(take, "command")
         if self.transcript:
             self.transcript.done(text)
-        return Command(name, take.text, take.rules.seconds)
+        return Command(name, take.text, take.rules.seconds, tuple(take.words))
 
     def _end(self, take: _Take, ended: str) -> Heard | None:
         """The answer is over: flush the utterance the recognizer still holds, then hand it
-        back. None when silence ended a take whose words the recognizer then took back:
-        listening goes on."""
+        back. None when silence ended a take whose words the recognizer then took back
+        (listening goes on), or when nothing was said in a reply's time ("quiet")."""
         self.decided_at = self.clock()
         heard = self._utterance(take, take.rec.flush())
         if heard is not None:
             return heard
         if take.words:
-            return self._answer(take, ended)
-        if ended == "silence":
+            return self._answer(take, "silence" if ended == "quiet" else ended)
+        if ended in ("silence", "quiet"):
             return None
         if self.transcript:
             self.transcript.aside()
@@ -251,10 +252,10 @@ class SpokenEar:
         shown = list(take.rules.shown)
         result = take.rec.flush()
         final = [w.text for w in result]
-        if final and self.matcher(" ".join(final)) is None and all(
+        if final and self.matcher(" ".join(final), take.replies) is None and all(
                 final.count(w) >= shown.count(w) for w in shown):
             take.words += result
-        elif shown and self.matcher(" ".join(shown)) is None:
+        elif shown and self.matcher(" ".join(shown), take.replies) is None:
             at = take.rec.elapsed
             take.words += [Word(w, at, at) for w in shown]
         return self._answer(take, "interrupted", quietly=True) if take.words else None
@@ -266,7 +267,7 @@ class SpokenEar:
         confs = [w.conf for w in take.words if w.conf is not None]
         confidence = round(sum(confs) / len(confs), 3) if confs else None
         return Answer(text, round(take.rules.seconds, 2), ended, confidence,
-                      notice=self._untold())
+                      notice=self._untold(), words=tuple(take.words))
 
     def _untold(self) -> str | None:
         """Why listening stopped, if the user has not been told yet (from now on, told)."""
@@ -289,7 +290,7 @@ class SpokenEar:
         finally:
             self.source.release()
 
-    def _go_typed(self) -> Heard:
+    def _go_typed(self, within: float | None = None) -> Heard | None:
         """When listening is impossible: say why (unless an answer carried it already),
         then take typed answers."""
         if self._typed is None:
@@ -300,4 +301,4 @@ class SpokenEar:
             if self.notice is not None and why:
                 self.notice(why)
             self._typed = self.fallback()
-        return self._typed.listen()
+        return self._typed.listen(within)

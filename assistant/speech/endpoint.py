@@ -28,6 +28,7 @@ class EndOfAnswer:
     silence: float
     max_answer: float
     remind_after: float | None = REMIND_AFTER
+    give_up: float | None = None  # when nothing at all was said by then: "quiet"
     started: float | None = None  # start of the first word of the answer
     last_end: float = 0.0  # end of the last word of a finished utterance
     speaking: bool = False  # the recognizer has an utterance open (a partial with words)
@@ -61,8 +62,11 @@ class EndOfAnswer:
         self.speaking, self.shown = False, ()
 
     def verdict(self, now: float) -> str | None:
-        """"silence", "max", "remind" (once, before any word), or None to keep listening."""
+        """"silence", "max", "remind" (once, before any word), "quiet" (nothing said by
+        `give_up`), or None to keep listening."""
         if self.started is None:
+            if self.give_up is not None and not self.speaking and now >= self.give_up:
+                return "quiet"
             if (self.remind_after is not None and not self.reminded and not self.speaking
                     and now >= self.remind_after):
                 self.reminded = True

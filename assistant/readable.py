@@ -1,0 +1,115 @@
+"""Readable text from a recognizer's words: sentences, capitals, full stops and questions.
+
+A recognizer hands over lower-case words with no punctuation ("i think the hardest part
+was"); its word timings say where the speaker paused, and a pause of `sentence_pause`
+seconds or more between two words ends a sentence (PARAGRAPH_PAUSE starts a new
+paragraph). Only case and punctuation change: the words themselves are never changed,
+lost or reordered, so `journal show` can still line the text up with the words.
+
+The rules are few and per language (`RULES`): English capitalises "i" and its
+contractions and ends a sentence that starts with a question word with "?". Any other
+language written with letter case gets capitals and full stops; one written without
+(Korean, say) is left as the recognizer wrote it, words joined by spaces.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from assistant.turns import Word
+
+SENTENCE_PAUSE = 0.5  # default `sentence_pause`: see the note on measuring it in the README
+PARAGRAPH_PAUSE = 2.0  # a pause this long inside an answer starts a new paragraph
+UNSURE = 0.6  # a word the recognizer is less sure of than this is marked `word(?)`
+UNSURE_SHARE = 0.1  # an answer with at least this share of unsure words is read back
+
+
+@dataclass(frozen=True)
+class Rules:
+    """How one language's sentences are written."""
+
+    questions: frozenset[str] = frozenset()  # a sentence starting with one asks something
+    proper: dict[str, str] = field(default_factory=dict)  # always written so ("i" -> "I")
+
+
+RULES: dict[str, Rules] = {
+    "en": Rules(
+        questions=frozenset((
+            "what", "why", "how", "when", "where", "who", "whom", "whose", "which", "am",
+            "is", "are", "was", "were", "do", "does", "did", "can", "could", "would",
+            "should", "will", "shall")),
+        proper={"i": "I", "i'm": "I'm", "i've": "I've", "i'd": "I'd", "i'll": "I'll"},
+    ),
+}
+_CASED = Rules()  # a language with letter case and no rules of its own
+
+_WORD_CORE = re.compile(r"^(.*?)([.?]?)$", re.S)  # a word, and the stop readable() put after it
+
+
+def sentences(words: Sequence[Word], pause: float) -> list[list[Word]]:
+    """`words` cut where the gap between two words is `pause` seconds or more."""
+    out: list[list[Word]] = []
+    for i, word in enumerate(words):
+        if not out or word.start - words[i - 1].end >= pause:
+            out.append([])
+        out[-1].append(word)
+    return out
+
+
+def paragraphs(words: Sequence[Word], pause: float = PARAGRAPH_PAUSE) -> list[list[Word]]:
+    return sentences(words, pause)
+
+
+def has_case(text: str) -> bool:
+    """Whether `text` is written in a script with capital letters."""
+    return any(c.lower() != c.upper() for c in text)
+
+
+def readable(words: Sequence[Word], language: str,
+             sentence_pause: float = SENTENCE_PAUSE) -> str:
+    """The words as text a person wants to read: paragraphs of sentences."""
+    plain = " ".join(w.text for w in words)
+    if not has_case(plain):
+        return plain
+    rules = RULES.get(language.split("-")[0].lower(), _CASED)
+    return "\n".join(
+        " ".join(_sentence([w.text for w in s], rules)
+                 for s in sentences(para, sentence_pause))
+        for para in paragraphs(words))
+
+
+def _sentence(words: list[str], rules: Rules) -> str:
+    out = [rules.proper.get(w, w) for w in words]
+    out[0] = out[0][:1].upper() + out[0][1:]
+    return " ".join(out) + ("?" if words[0] in rules.questions else ".")
+
+
+def marked(text: str, words: Sequence[Word], mark: Callable[[str], str]) -> str:
+    """`text` with `mark` applied to each word the recognizer was unsure of. The words
+    are lined up with the text's in order; when they do not line up (the text was edited
+    by hand), the text comes back unmarked."""
+    tokens = re.split(r"(\s+)", text)
+    spoken = [i for i, t in enumerate(tokens) if t and not t.isspace()]
+    if len(spoken) != len(words):
+        return text
+    for i, word in zip(spoken, words, strict=True):
+        core, stop = _WORD_CORE.match(tokens[i]).groups()  # type: ignore[union-attr]
+        if core.lower() != word.text.lower():
+            return text
+        if is_unsure(word):
+            tokens[i] = mark(core) + stop
+    return "".join(tokens)
+
+
+def is_unsure(word: Word) -> bool:
+    return word.conf is not None and word.conf < UNSURE
+
+
+def worth_reading_back(mode: str, words: Sequence[Word]) -> bool:
+    """Whether a spoken answer is read back: `mode` is the read_back setting (never,
+    unsure, always); "unsure" when enough of its words were doubtful."""
+    if not words or mode == "never":
+        return False
+    return mode == "always" or sum(map(is_unsure, words)) >= UNSURE_SHARE * len(words)
