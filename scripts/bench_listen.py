@@ -12,6 +12,10 @@ the recognizer warm-up buys.
    Voice without it (render on demand), and pyttsx3's own say() path as the baseline
    (it plays with `aplay`). Tones are off and the questions share one step, so the next
    sound is the question itself: no "saved" tone, no part title, no narration.
+   With --read-back (part 3 of a full run): every answer is read back, so the next sound
+   after the save is "I heard:" (prepared ahead, as a question is), then the answer's
+   words, rendered on demand (never cached: they are the user's).
+     fsynced -> read-back        entry on disk to the first sample of "I heard:"
 2. First speech: time from the end of the first spoken sentence to its final text, with
    audio arriving in real time, in a fresh process with and without the warm-up.
 
@@ -144,9 +148,10 @@ def make_voice(kind: str, settings: Settings, cache: Path) -> Any:
     return voice
 
 
-def between_answers(kind: str, model_path: Path, mic: Path, tmp: Path
+def between_answers(kind: str, model_path: Path, mic: Path, tmp: Path, read_back: bool = False
                     ) -> list[tuple[float, float]]:
-    """(decision -> fsynced, fsynced -> sound) for each answer but the last."""
+    """(decision -> fsynced, fsynced -> sound) for each answer but the last (each answer,
+    when it is read back: then the sound is the read-back)."""
     from assistant.guides.loader import load
     from assistant.journal import Journal
     from assistant.session import Answer, Session
@@ -165,8 +170,8 @@ def between_answers(kind: str, model_path: Path, mic: Path, tmp: Path
     saved: list[float] = []
 
     class Timed:
-        def listen(self) -> Any:
-            heard = ear.listen()
+        def listen(self, within: float | None = None) -> Any:
+            heard = ear.listen(within)
             if isinstance(heard, Answer):
                 decided.append(ear.decided_at or 0.0)
             return heard
@@ -185,13 +190,15 @@ def between_answers(kind: str, model_path: Path, mic: Path, tmp: Path
             def mark(self, mark: Any) -> None:
                 writer.mark(mark)
 
-        Session(load(guide), voice, Timed(), Store(), commands=commands).run()
+        Session(load(guide), voice, Timed(), Store(), commands=commands,
+                read_back="always" if read_back else "never").run()
     time.sleep(0.3)
     monitor.stream.stop()
     voice.close()
     ear.close()
     figures = []
-    for d, s in zip(decided[:-1], saved[:-1], strict=True):
+    last = None if read_back else -1
+    for d, s in zip(decided[:last], saved[:last], strict=True):
         heard = monitor.onset(s)
         figures.append((s - d, (heard - s) if heard is not None else float("nan")))
     return figures
@@ -259,6 +266,27 @@ def ms(values: list[float]) -> str:
     return f"{1000 * middle:7.0f} ms (n={len(heard(values))})"
 
 
+def session_table(answers: list[np.ndarray], gap: float, after: str, model_path: Path,
+                  runs: int, tmp: Path, *more: str) -> None:
+    """Part 1 (or 3, with --read-back) for each voice, side by side with pyttsx3's say()."""
+    mic = tmp / f"answers-{gap}.wav"
+    quiet = np.zeros(int(RATE * gap), np.int16)
+    audio.write_wav(mic, np.concatenate([x for a in answers for x in (a, quiet)]), RATE)
+    print(f"{'Read-back' if more else 'Between answers'} (median over answers x runs; "
+          "tones off):")
+    print(f"{'voice':<22}{'decision -> fsynced':>24}{'fsynced -> ' + after:>27}")
+    rows = {}
+    with sound_card():
+        for kind in VOICES:
+            figures = [f for _ in range(runs)
+                       for f in in_fresh_process("--between", kind, "--mic", str(mic),
+                                                 "--model", str(model_path), *more)]
+            rows[kind] = [f[1] for f in figures]
+            print(f"{kind:<22}{ms([f[0] for f in figures]):>24}{ms(rows[kind]):>27}")
+    for kind in ("prerender", "on-demand"):
+        print(f"  {kind} / pyttsx3 say(): {ratio(rows[kind], rows['say'])}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, default=None)
@@ -267,7 +295,9 @@ def main() -> int:
     parser.add_argument("--sentence", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--between", choices=VOICES, help=argparse.SUPPRESS)
     parser.add_argument("--mic", type=Path, help=argparse.SUPPRESS)
-    parser.add_argument("--only", choices=["session", "first-speech"], default=None)
+    parser.add_argument("--read-back", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--only", choices=["session", "read-back", "first-speech"],
+                        default=None)
     args = parser.parse_args()
     model_path = args.model or default_model()
     if args.first_speech:
@@ -275,29 +305,18 @@ def main() -> int:
         return 0
     if args.between:
         with tempfile.TemporaryDirectory(prefix="reflect-bench-") as name:
-            print(json.dumps(between_answers(args.between, model_path, args.mic, Path(name))))
+            print(json.dumps(between_answers(args.between, model_path, args.mic, Path(name),
+                                             args.read_back)))
         return 0
-    if args.only in (None, "session"):
+    if args.only in (None, "session", "read-back"):
         require_aplay()
     with tempfile.TemporaryDirectory(prefix="reflect-bench-") as name:
         tmp = Path(name)
         answers = [korean(text, tmp) for text in KOREAN]
         if args.only in (None, "session"):
-            gap = np.zeros(int(RATE * 3.5), np.int16)
-            mic = tmp / "answers.wav"
-            audio.write_wav(mic, np.concatenate([x for a in answers for x in (a, gap)]), RATE)
-            print("Between answers (median over answers x runs; tones off):")
-            print(f"{'voice':<22}{'decision -> fsynced':>24}{'fsynced -> next question':>27}")
-            rows = {}
-            with sound_card():
-                for kind in VOICES:
-                    figures = [f for _ in range(args.runs)
-                               for f in in_fresh_process("--between", kind, "--mic", str(mic),
-                                                         "--model", str(model_path))]
-                    rows[kind] = [f[1] for f in figures]
-                    print(f"{kind:<22}{ms([f[0] for f in figures]):>24}{ms(rows[kind]):>27}")
-            for kind in ("prerender", "on-demand"):
-                print(f"  {kind} / pyttsx3 say(): {ratio(rows[kind], rows['say'])}")
+            session_table(answers, 3.5, "next question", model_path, args.runs, tmp)
+        if args.only in (None, "read-back"):  # a reply is awaited after it: a longer gap
+            session_table(answers, 6.5, "read-back", model_path, args.runs, tmp, "--read-back")
         if args.only in (None, "first-speech"):
             sentence = tmp / "first.wav"
             audio.write_wav(sentence, answers[0], RATE)

@@ -11,12 +11,17 @@ side. For each value:
 A break "lands on" a real pause when the gap it cuts is within 0.25 s of where the pause
 is in the recording. The default is README's choice; this shows what it buys.
 
+The same run gives the word confidences behind the read-back rule: words the recognizer
+got right (lined up with the sentences said, by difflib) and wrong, how many of each fall
+under readable.UNSURE, and how many answers the "unsure" rule would read back.
+
 Usage: scripts/bench sentences [--model PATH] [--answers N]
 """
 
 from __future__ import annotations
 
 import argparse
+import difflib
 import random
 import subprocess
 import sys
@@ -27,7 +32,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from assistant.readable import SENTENCE_PAUSE, sentences
+from assistant.readable import SENTENCE_PAUSE, UNSURE, sentences, worth_reading_back
 from assistant.speech import audio
 from assistant.speech.vosk import SpeechModel
 
@@ -68,6 +73,8 @@ def main() -> None:
     rec = SpeechModel(args.model or default_model()).recognizer()
     rng = random.Random(7)
     tally = {v: dict.fromkeys(("found", "missed", "short", "false"), 0) for v in VALUES}
+    confs: dict[bool, list[float]] = {True: [], False: []}  # right word? -> confidences
+    read_back = 0
     with tempfile.TemporaryDirectory() as tmp:
         voiced = {s: said(s, Path(tmp)) for s in SENTENCES}
         for _ in range(args.answers):
@@ -88,6 +95,14 @@ def main() -> None:
             for i in range(0, len(data), RATE // 5 * 2):
                 words += rec.feed(data[i:i + RATE // 5 * 2]) or []
             words += rec.flush()
+            right = set()
+            matcher = difflib.SequenceMatcher(a=" ".join(chosen).split(),
+                                              b=[w.text for w in words], autojunk=False)
+            for block in matcher.get_matching_blocks():
+                right.update(range(block.b, block.b + block.size))
+            for i, word in enumerate(words):
+                confs[i in right].append(word.conf if word.conf is not None else 1.0)
+            read_back += worth_reading_back("unsure", words)
             for value in VALUES:
                 cuts = [s[0].start - base for s in sentences(words, value)[1:]]
                 for where, length in pauses:
@@ -105,6 +120,14 @@ def main() -> None:
         mark = "  (default)" if value == SENTENCE_PAUSE else ""
         print(f"{value:>15.2f} {t['found']:>7} {t['missed']:>7} {t['short']:>7} "
               f"{t['false']:>7}{mark}")
+    print(f"word confidences (quartiles), under {UNSURE}:")
+    for ok, name in ((True, "right"), (False, "wrong")):
+        values = np.array(confs[ok])
+        if len(values):
+            q = np.quantile(values, [0.25, 0.5, 0.75])
+            print(f"  {name:>5} words {len(values):>4}: {q[0]:.2f} {q[1]:.2f} {q[2]:.2f}, "
+                  f"{np.mean(values < UNSURE):.0%} under")
+    print(f"answers read back under read_back: unsure: {read_back} of {args.answers}")
 
 
 if __name__ == "__main__":
