@@ -112,3 +112,17 @@ def contour(pcm: np.ndarray, window: int = RATE_OF_ESPEAK // 20) -> np.ndarray:
     """Mean loudness in 50 ms windows."""
     n = len(pcm) // window
     return np.abs(pcm[:n * window].astype(np.float64)).reshape(n, window).mean(axis=1)
+
+
+def test_journal_read_of_an_encrypted_session_asks_for_its_passphrase(cli) -> None:
+    secret = {"REFLECT_PASSPHRASE": "a long passphrase"}
+    typed = "".join(f"{a}\n\n" for a in ("by the river", "my sister", "a book"))
+    assert cli("run", "--text", "--encrypt", str(GUIDE), input=typed,
+               env=secret).returncode == 0
+    (name,) = [p.stem for p in paths().journal_dir.glob("*.md")]
+    locked = cli("journal", "read", "--text", name, input="")
+    assert locked.returncode != 0 and "Traceback" not in locked.stderr
+    done = cli("journal", "read", "--text", name, input="", env=secret)
+    assert done.returncode == 0, done.stderr
+    said = done.stdout
+    assert said.index("by the river") < said.index("my sister") < said.index("a book")
