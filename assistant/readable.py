@@ -63,8 +63,10 @@ def paragraphs(words: Sequence[Word], pause: float = PARAGRAPH_PAUSE) -> list[li
 
 
 def has_case(text: str) -> bool:
-    """Whether `text` is written in a script with capital letters."""
-    return any(c.lower() != c.upper() for c in text)
+    """Whether `text` is written in a script with capital letters: most of its letters
+    are (a Korean model sometimes writes a Latin "G" among its Hangul)."""
+    letters = [c for c in text if c.isalpha()]
+    return sum(c.lower() != c.upper() for c in letters) * 2 > len(letters)
 
 
 def readable(words: Sequence[Word], language: str,

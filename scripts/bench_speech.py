@@ -13,9 +13,12 @@ Columns: request -> first sound; request -> say() returns minus the speech's len
 time spent on anything but speaking); the longest quiet between two sentences of a
 three-sentence text beyond the pause in the rendered sound itself (what streaming adds);
 each as median (lowest..highest), and the first figure as a ratio to the pyttsx3 baseline.
-Then each engine's real-time factor (synthesis time / length of the speech) and the peak
-memory of a whole spoken session with each voice. Sound onsets are read from 10 ms
-capture blocks, so differences below about 10 ms are noise.
+Then, for the goal as the user meets it, the time from an answer saved on disk to the
+first sound of the next (prepared) question: a real Session, Journal and Voice with Piper,
+a stand-in ear that answers each question after ANSWERING seconds. Then each engine's
+real-time factor (synthesis time / length of the speech) and the peak memory of a whole
+spoken session with each voice. Sound onsets are read from 10 ms capture blocks, so
+differences below about 10 ms are noise.
 
 Starts its own virtual sound card unless PULSE_SERVER is set.
 Usage: scripts/bench speech [--runs N]
@@ -27,7 +30,6 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -36,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from benchkit import REPO, heard, longest_quiet, ratio, require_aplay, sound_card
+from benchkit import REPO, heard, in_fresh_process, longest_quiet, ratio, require_aplay, sound_card
 
 sys.path.insert(0, str(REPO))
 
@@ -49,6 +51,7 @@ TEXTS = [
 ]
 CASES = ("piper prepared", "piper streamed", "espeak prepared", "espeak on demand", "pyttsx3")
 VOICE = {"piper": "piper:en_US-joe-medium", "espeak": "espeak:"}
+ANSWERING = 2.0  # seconds the stand-in ear takes to answer (the next question is made meanwhile)
 
 
 def measure(case: str, runs: int) -> list[dict[str, float]]:
@@ -102,6 +105,62 @@ def measure(case: str, runs: int) -> list[dict[str, float]]:
                     "overhead": returned - asked - length,
                     "gap": monitor.longest_quiet(asked, returned) - quiet_in(sound)})
     return out
+
+
+def from_saved(runs: int) -> list[float]:
+    """In this process: a session of `runs` + 1 questions in one step (tones off, so the
+    next sound after an answer is saved is the next question), answered by a stand-in
+    ear, saved by the real journal, spoken by Piper with the guide's text prepared as
+    `reflect run` prepares it. Seconds from each answer fsynced to the next question's
+    first sound."""
+    os.environ["PULSE_SOURCE"] = "speaker.monitor"  # the capture below hears the speaker
+    from bench_listen import Monitor
+
+    from assistant.config import Settings
+    from assistant.guides.loader import load
+    from assistant.journal import Journal
+    from assistant.session import Session
+    from assistant.speech import devices, tts
+    from assistant.speech.voice import Voice
+    from assistant.turns import Answer, Entry, Mark
+
+    saved: list[float] = []
+
+    class Ear:
+        def listen(self, within: float | None = None) -> Answer | None:
+            if within is not None:  # a reply to Reflect: none
+                return None
+            time.sleep(ANSWERING)
+            return Answer("Something that happened.", ANSWERING, "silence")
+
+    asks = "".join(f"      - ask: {json.dumps(f'{TEXTS[i % len(TEXTS)]} ({i})')}\n"
+                   for i in range(runs + 1))
+    with tempfile.TemporaryDirectory(prefix="reflect-bench-") as name:
+        guide = Path(name) / "questions.yaml"
+        guide.write_text("id: bench-questions\ntitle: Questions in a row\nlanguage: en\n"
+                         "intro: Questions in a row.\nsteps:\n  - id: day\n    title: The day\n"
+                         "    say: A few questions.\n    prompts:\n" + asks, encoding="utf-8")
+        settings = Settings(tones=False, voice=VOICE["piper"])
+        voice = Voice(devices.Speaker(None), settings, Path(name) / "cache",
+                      tts.for_settings(settings))
+        monitor = Monitor()
+        monitor.stream.start()
+        with Journal(Path(name) / "journal").start("bench-questions") as writer:
+            class Store:
+                def answer(self, entry: Entry) -> str | None:
+                    told = writer.answer(entry)
+                    saved.append(time.monotonic())
+                    return told
+
+                def mark(self, mark: Mark) -> str | None:
+                    return writer.mark(mark)
+
+            Session(load(guide), voice, Ear(), Store(), read_back="never").run()
+        time.sleep(0.3)
+        monitor.stream.stop()
+        voice.close()
+    onsets = [(monitor.onset(at), at) for at in saved[:-1]]
+    return [float("nan") if on is None else on - at for on, at in onsets]
 
 
 def rendered(texts: list[str], engine: str) -> list:
@@ -166,10 +225,8 @@ def session_memory(tmp: Path) -> dict[str, float]:
             "--fast", "--speaker-file", str(tmp / "speaker.wav")]
     out = {}
     for engine in ("piper", "espeak"):
-        done = subprocess.run([sys.executable, "-c", PEAK, *args, "--voice", VOICE[engine]],
-                              cwd=REPO, check=True, capture_output=True, text=True,
-                              env={**os.environ, "REFLECT_HOME": str(tmp / engine)})
-        out[engine] = json.loads(done.stdout.strip().splitlines()[-1]) / 1024
+        out[engine] = in_fresh_process("-c", PEAK, *args, "--voice", VOICE[engine], env={
+            **os.environ, "REFLECT_HOME": str(tmp / engine)}) / 1024
     return out
 
 
@@ -185,18 +242,19 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--case", choices=CASES, help=argparse.SUPPRESS)
+    parser.add_argument("--from-saved", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.case:
         print(json.dumps(measure(args.case, args.runs)))
         return 0
+    if args.from_saved:
+        print(json.dumps(from_saved(args.runs)))
+        return 0
     require_aplay()
     with sound_card(), tempfile.TemporaryDirectory(prefix="reflect-bench-") as tmp:
-        rows = {}
-        for case in CASES:
-            done = subprocess.run(
-                [sys.executable, __file__, "--case", case, "--runs", str(args.runs)],
-                capture_output=True, text=True, check=True)
-            rows[case] = json.loads(done.stdout.strip().splitlines()[-1])
+        rows = {case: in_fresh_process(__file__, "--case", case, "--runs", str(args.runs))
+                for case in CASES}
+        saved = in_fresh_process(__file__, "--from-saved", "--runs", str(args.runs))
         factors = real_time_factors(Path(tmp))
         memory = session_memory(Path(tmp))
     base = [r["sound"] for r in rows["pyttsx3"]]
@@ -207,6 +265,8 @@ def main() -> int:
         sound = [r["sound"] for r in runs]
         print(f"{case:<18}{ms(sound):>22}{ms([r['overhead'] for r in runs]):>24}"
               f"{ms([r['gap'] for r in runs]):>22}{ratio(sound, base):>12}")
+    print(f"From an answer saved (fsynced) to the next prepared question's first sound, "
+          f"Piper, a real session and journal: {ms(saved)}")
     print("Real-time factor (synthesis time / speech length, the guide's intro): "
           + ", ".join(f"{k} {v:.3f}" for k, v in factors.items()))
     print("Peak memory of a spoken session: "

@@ -1,10 +1,12 @@
 """What the speech benchmarks share: a sound card to play on, the aplay check for pyttsx3's
-own playback (the baseline), and medians that leave out runs where nothing was heard.
+own playback (the baseline), measurements in fresh processes, and medians that leave out
+runs where nothing was heard.
 
 Not a benchmark itself (scripts/bench runs scripts/bench_*.py only)."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import statistics
@@ -49,6 +51,17 @@ def sound_card() -> Iterator[None]:
         shutil.rmtree(folder, ignore_errors=True)
         os.environ.clear()
         os.environ.update(saved)
+
+
+def in_fresh_process(*args: str, env: dict[str, str] | None = None) -> Any:
+    """Run Python with `args` (a script and its arguments, or -c and code) in a new
+    process, no engine or device state carried over, and return the JSON its last line
+    holds; when it fails, exit with its stderr."""
+    done = subprocess.run([sys.executable, *args], cwd=REPO, env=env, capture_output=True,
+                          text=True)
+    if done.returncode:
+        sys.exit(f"a measurement failed ({' '.join(args)[-200:]}):\n{done.stderr}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def heard(values: Iterable[float]) -> list[float]:

@@ -47,6 +47,49 @@ def align(captured: np.ndarray, reference: np.ndarray) -> tuple[int, float]:
     return offset, float(np.corrcoef(c[offset:offset + len(r)], r)[0, 1])
 
 
+def align_pieces(captured: np.ndarray, reference: np.ndarray, rate: int,
+                 piece: float = 0.25, reach: float = 0.3) -> tuple[float, float]:
+    """How well `reference` matches `captured` when each `piece` seconds of it is found
+    on its own, near where the one before it was (within `reach`), and how many seconds
+    the recording added between its first and its last loud piece.
+
+    A whole-sound `align` falls apart on a hole of a few milliseconds (a device's
+    underrun, a gap in a stream): everything after it is out of step. Here the same
+    correlation is summed piece by piece at each piece's own place, so a hole costs
+    only its own piece -- and the time it added is measured instead."""
+    c, r = captured.astype(np.float64), reference.astype(np.float64)
+    size, slack = int(piece * rate), int(reach * rate)
+    shift, _ = align(c, r)  # where the whole sits, roughly: the search starts there
+    loud = 0.05 * np.abs(r).max()
+    shifts, dot, energy_c, energy_r = [], 0.0, 0.0, 0.0
+    for start in range(0, len(r) - size + 1, size):
+        part = r[start:start + size]
+        if np.abs(part).max() > loud:
+            low = max(0, start + shift - slack)
+            window = c[low:start + shift + size + slack]
+            if len(window) >= size:
+                shift = low + _likeliest(window, part) - start
+                shifts.append(shift)
+        heard = c[start + shift:start + shift + size]
+        if len(heard) == size:
+            dot += float(heard @ part)
+            energy_c += float(heard @ heard)
+            energy_r += float(part @ part)
+    assert shifts, "no loud part in the reference"
+    return dot / np.sqrt(energy_c * energy_r), (shifts[-1] - shifts[0]) / rate
+
+
+def _likeliest(window: np.ndarray, part: np.ndarray) -> int:
+    """Where in `window` `part` matches best, by normalized cross-correlation (a plain one
+    would favour the loudest place in the window, such as the next word)."""
+    n = len(part)
+    size = 1 << (len(window) + n).bit_length()
+    dot = np.fft.irfft(np.fft.rfft(window, size) * np.conj(np.fft.rfft(part, size)), size)
+    sums = np.concatenate([[0.0], np.cumsum(window * window)])
+    energy = np.maximum(sums[n:] - sums[:-n], 1e-9)
+    return int(np.argmax(dot[:len(window) - n + 1] / np.sqrt(energy)))
+
+
 def wait_until(condition: Callable[[], bool], timeout: float = 5.0) -> None:
     deadline = time.monotonic() + timeout
     while not condition():

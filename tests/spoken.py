@@ -156,6 +156,19 @@ class Terminal:
             self.read(0.05)
         return self.live_words()
 
+    def settled_words(self, still: float, timeout: float) -> list[str]:
+        """The live line's words once they have not changed for `still` seconds (the
+        recognizer can revise its words for a moment after speech stops)."""
+        deadline = time.monotonic() + timeout
+        words, since = self.live_words(), time.monotonic()
+        while time.monotonic() - since < still:
+            if time.monotonic() > deadline:
+                pytest.fail(f"the live line never settled: {self.text()!r}")
+            self.read(0.1)
+            if self.live_words() != words:
+                words, since = self.live_words(), time.monotonic()
+        return words
+
     def text(self) -> str:
         return self.output.decode("utf-8", "replace")
 

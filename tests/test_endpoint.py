@@ -99,3 +99,25 @@ def test_one_reminder_after_a_long_silence_before_any_word() -> None:
     rules2 = EndOfAnswer(silence=3.0, max_answer=300.0, remind_after=45.0)
     rules2.partial(["um"], 49.0)  # something is being said right now: no reminder over it
     assert rules2.verdict(50.0) is None
+
+
+def test_partial_words_over_noise_neither_start_nor_hold_an_answer() -> None:
+    """With a detector that tells speech from noise, Vosk's ever-changing words for a fan
+    count only right after speech, and only up to the end of that speech."""
+    fan = EndOfAnswer(silence=3.0, max_answer=300.0, remind_after=45.0, speech_only=True)
+    for tenth in range(10, 460):
+        fan.partial(["fan"] * (tenth // 7), tenth / 10)
+    assert fan.started is None and not fan.speaking
+    assert fan.verdict(45.5) == "remind"
+    rules = EndOfAnswer(silence=3.0, max_answer=300.0, speech_only=True)
+    for tenth in range(11, 21):
+        rules.sound(tenth / 10)  # speech from 1.0 to 2.0 s
+    rules.partial(["one"], 1.8)
+    assert rules.started == 1.8
+    rules.partial(["one", "two"], 2.9)  # Vosk shows the last word 0.9 s after it ends ...
+    assert rules.changed == 2.0  # ... which counts from the end of the speech
+    for tenth in range(30, 120):  # then the fan, word after word
+        rules.partial(["one", "two", *["fan"] * (tenth // 7)], tenth / 10)
+        assert rules.verdict(tenth / 10) is None or tenth >= 50
+    assert rules.verdict(4.9) is None
+    assert rules.verdict(5.0) == "silence"

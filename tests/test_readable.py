@@ -60,6 +60,10 @@ def test_korean_has_no_letter_case_and_is_left_as_heard() -> None:
     assert readable(words, "ko") == "아침에 공원에서 산책을 했습니다 왜 그랬을까"
 
 
+def test_a_stray_latin_letter_does_not_make_korean_cased() -> None:
+    assert readable(timed("아침에 g 공원에서", 0.9, "산책을"), "ko") == "아침에 g 공원에서 산책을"
+
+
 def test_another_cased_language_gets_capitals_and_full_stops_only() -> None:
     assert readable(timed("je suis là", 0.9, "pourquoi"), "fr") == "Je suis là. Pourquoi."
 

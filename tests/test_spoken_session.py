@@ -67,7 +67,8 @@ def test_a_recording_of_three_answers_makes_three_entries(cli, ko_model: Path, t
     assert_three_entries(only_session(), [speech_seconds(a) for a in answers])
     assert done.stdout.count(Msg.LISTENING.format()) == 3
     heard = [line for line in done.stdout.splitlines() if line.startswith("Heard: ")]
-    assert [h.removeprefix("Heard: ") for h in heard] == [e.text for e in only_session().entries]
+    assert [h.removeprefix("Heard: ") for h in heard] == [
+        " ".join(w.text for w in e.words) for e in only_session().entries]  # as heard
 
 
 def test_a_pause_shorter_than_the_silence_stays_inside_the_answer(

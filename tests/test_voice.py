@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from soundcheck import Played, align, speech_span, wait_recorded
+from soundcheck import Played, align_pieces, speech_span, wait_recorded
 
 from assistant.config import Settings
 from assistant.speech import audio, devices
@@ -59,9 +59,11 @@ def test_say_reaches_the_speaker(voices, virtual_audio, sounddevice, tmp_path: P
         recorder.wait(timeout=10)
     heard, heard_rate = audio.read_wav(recording)
     reference = audio.resample(speech, rate, heard_rate)
-    offset, correlation = align(heard, reference)
-    assert correlation > 0.95
-    first, last = speech_span(heard[offset:offset + len(reference)], heard_rate)
+    # Piece by piece: a drop-out of a few ms on a busy machine put the whole-sound
+    # correlation out of step (0.87); its length is checked on its own, below.
+    likeness, _ = align_pieces(heard, reference, heard_rate)
+    assert likeness > 0.95, likeness
+    first, last = speech_span(heard, heard_rate)
     ref_first, ref_last = speech_span(reference, heard_rate)
     assert abs((last - first) - (ref_last - ref_first)) < 0.05 * heard_rate
 
@@ -144,13 +146,15 @@ def test_cues_play_tones_unless_they_are_off(voices):
 def test_everything_said_goes_into_the_speaker_file(voices, tmp_path: Path):
     out = tmp_path / "spoken.wav"
     voice = voices(audio.SpeakerFile(out))
+    voice.say("A part of the guide.", "narration")  # made as it is said: streamed
+    for text in ("First question.", "Second question."):
+        voice.render(text)  # made now: what is timed below is the speaker, not the engine
     started = time.monotonic()
-    voice.say("A part of the guide.", "narration")
     voice.pause(2.0)
     voice.say("First question.", "question")
     voice.cue("listening")
     voice.say("Second question.", "question")
-    assert time.monotonic() - started < 1.5  # a file is written, not played in real time
+    assert time.monotonic() - started < 0.5  # written, not played: the pause alone is 2 s
     pcm, rate = audio.read_wav(out)
     expected = np.concatenate([voice.render("A part of the guide.")[0],
                                np.zeros(2 * rate, np.int16),

@@ -6,7 +6,9 @@ people think before they talk; endpoint.py has the rules), when a finish phrase 
 as an utterance of its own, when Enter is pressed, or at `max_answer`. Every duration is
 counted in AUDIO time -- the recognizer's clock, the audio fed to it -- never wall time,
 so a recording fed with `--fast` ends its answers exactly where the same recording
-played in real time would.
+played in real time would. "Quiet" means no speech as the SpeechDetector hears it
+(detect.py): with Silero, steady noise neither holds an answer open nor ends it early, and
+the words Vosk makes of it are dropped (take.py has the rule).
 
 The ear keeps the source on hold except while it listens, so what Reflect says between
 two listen() calls is never heard (half-duplex), and a recording stands still meanwhile.
@@ -18,7 +20,6 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Protocol
 
 from assistant.config import Settings
@@ -30,6 +31,7 @@ from assistant.speech.detect import Loudness, SpeechDetector
 from assistant.speech.endpoint import REMIND_AFTER, EndOfAnswer
 from assistant.speech.streams import DeviceLost, EndOfInput, Source
 from assistant.speech.stt import Recognizer, Word
+from assistant.speech.take import Take
 from assistant.turns import Answer, Command, Ear, Heard, Interrupted
 
 log = logging.getLogger(__name__)
@@ -49,30 +51,6 @@ class Transcript(Protocol):
     def aside(self) -> None:
         """Something else is about to be printed: leave the live line first."""
         ...
-
-
-@dataclass
-class _Take:
-    """What one listen() has heard so far."""
-
-    rules: EndOfAnswer
-    rec: Recognizer
-    base: float  # the recognizer's clock when listening began
-    replies: bool = False  # a reply to Reflect is awaited: keep, redo, add are commands
-    words: list[Word] = field(default_factory=list)
-
-    @property
-    def text(self) -> str:
-        return " ".join(w.text for w in self.words)
-
-    @property
-    def now(self) -> float:
-        """Audio time since listening began."""
-        return self.rec.elapsed - self.base
-
-    def since(self, at: float) -> float:
-        """A time on the recognizer's clock as seconds since listening began."""
-        return at - self.base
 
 
 class SpokenEar:
@@ -133,8 +111,11 @@ class SpokenEar:
         if self.enter_pressed is not None:
             self.enter_pressed.clear()
         rec.reset()
-        take = _Take(EndOfAnswer(self.settings.answer_silence, self.settings.max_answer,
-                                 self.remind_after, within), rec, rec.elapsed, within is not None)
+        self.detector.reset()
+        take = Take(EndOfAnswer(self.settings.answer_silence, self.settings.max_answer,
+                                self.remind_after, within,
+                                speech_only=self.detector.tells_noise),
+                    rec, rec.elapsed, within is not None)
         if self.transcript:
             self.transcript.listening()
         self.source.release()
@@ -163,7 +144,7 @@ class SpokenEar:
 
     # --- one answer ------------------------------------------------------------
 
-    def _hear(self, take: _Take) -> Heard | None:
+    def _hear(self, take: Take) -> Heard | None:
         while True:
             if self.stop is not None:
                 self.stop.check()
@@ -192,32 +173,36 @@ class SpokenEar:
                 if heard is not None or verdict == "quiet":
                     return heard
 
-    def _feed(self, take: _Take, data: bytes) -> Heard | None:
+    def _feed(self, take: Take, data: bytes) -> Heard | None:
         """Give audio to the recognizer; a command utterance comes back at once."""
-        speech = self.detector.speech(data)
+        speech, start = self.detector.speech(data), take.now
         closed = take.rec.feed(data)
         if speech:
-            take.rules.sound(take.now)
+            take.heard(start, take.now)
         if closed is not None:
             return self._utterance(take, closed)
         words = take.rec.partial()
         take.rules.partial(words, take.now)
-        if self.transcript and words:
+        if self.transcript and take.rules.speaking:
             self.transcript.partial(" ".join([take.text, *words]).strip())
+            take.on_screen = words
         return None
 
-    def _utterance(self, take: _Take, words: list[Word]) -> Heard | None:
-        """A finished utterance: a command on its own, or more of the answer."""
+    def _utterance(self, take: Take, words: list[Word]) -> Heard | None:
+        """A finished utterance: a command on its own, or more of the answer (only its
+        words said over speech, take.py)."""
+        words = take.spoken(words)
         if not words:
             take.rules.partial((), take.now)
             return None
         text = " ".join(w.text for w in words)
         name = self.matcher(text, take.replies)
         if name is None:
-            take.rules.utterance(take.since(words[0].start), take.since(words[-1].end))
+            take.rules.utterance(take.since(words[0].start), take.end_of(words[-1]))
             take.words += words
             if self.transcript:
                 self.transcript.partial(take.text)
+            take.on_screen = []
             return None
         take.rules.partial((), take.now)
         self.decided_at = self.clock()
@@ -227,7 +212,7 @@ class SpokenEar:
             self.transcript.done(text)
         return Command(name, take.text, take.rules.seconds, tuple(take.words))
 
-    def _end(self, take: _Take, ended: str) -> Heard | None:
+    def _end(self, take: Take, ended: str) -> Heard | None:
         """The answer is over: flush the utterance the recognizer still holds, then hand it
         back. None when silence ended a take whose words the recognizer then took back
         (listening goes on), or when nothing was said in a reply's time ("quiet")."""
@@ -245,22 +230,23 @@ class SpokenEar:
             return self._go_typed()
         return Command("stop" if ended == "end-of-input" else "finish")
 
-    def _cut_short(self, take: _Take) -> Answer | None:
+    def _cut_short(self, take: Take) -> Answer | None:
         """The answer in progress when a stop was requested: the words the recognizer
-        still holds are flushed, and the words the live line showed are never dropped (a
-        final decoding may differ from the last partial)."""
-        shown = list(take.rules.shown)
+        still holds are flushed, and the words the live line shows are never dropped (a
+        final decoding may differ from the last partial, and a partial the recognizer took
+        back stays on the line)."""
+        shown = take.on_screen
         result = take.rec.flush()
         final = [w.text for w in result]
         if final and self.matcher(" ".join(final), take.replies) is None and all(
                 final.count(w) >= shown.count(w) for w in shown):
-            take.words += result
+            take.words += take.spoken(result)
         elif shown and self.matcher(" ".join(shown), take.replies) is None:
             at = take.rec.elapsed
             take.words += [Word(w, at, at) for w in shown]
         return self._answer(take, "interrupted", quietly=True) if take.words else None
 
-    def _answer(self, take: _Take, ended: str, quietly: bool = False) -> Answer:
+    def _answer(self, take: Take, ended: str, quietly: bool = False) -> Answer:
         text = take.text
         if self.transcript and not quietly:
             self.transcript.done(text)

@@ -7,6 +7,7 @@ recognizer and the speech detector report.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -23,33 +24,42 @@ class EndOfAnswer:
     words about a second late, so a sound after the last word (detect.py) holds the
     decision for PARTIAL_LAG: without that, a user who takes up the thread again just
     before `silence` runs out would be cut off in mid-sentence.
+
+    With `speech_only` (a detector that tells speech from noise, detect.py), silence means
+    no speech: Vosk turns steady noise into partial words that keep changing, so a change
+    counts only within PARTIAL_LAG of the last speech, and it stands for the words reaching
+    that speech's end, not the moment Vosk showed them; changes over noise alone neither
+    start an answer nor hold one open.
     """
 
     silence: float
     max_answer: float
     remind_after: float | None = REMIND_AFTER
     give_up: float | None = None  # when nothing at all was said by then: "quiet"
+    speech_only: bool = False  # partial words count only right after speech (above)
     started: float | None = None  # start of the first word of the answer
-    last_end: float = 0.0  # end of the last word of a finished utterance
-    speaking: bool = False  # the recognizer has an utterance open (a partial with words)
+    last_end: float = 0.0  # end of the last word of a finished utterance (take.end_of)
+    speaking: bool = False  # the recognizer has an utterance with words open (heard ones)
     changed: float = 0.0  # when the open utterance's words last changed
-    last_sound: float = 0.0  # end of the last loud stretch of audio
+    last_sound: float = -math.inf  # end of the last stretch of audio that may be speech
     reminded: bool = False
     shown: tuple[str, ...] = ()  # the words of the open utterance
     _provisional: bool = False  # `started` comes from a partial (no timings yet)
 
     def sound(self, at: float) -> None:
-        """The audio up to `at` was loud enough to be speech."""
+        """The audio up to `at` may be speech (detect.py)."""
         self.last_sound = max(self.last_sound, at)
 
     def partial(self, words: Sequence[str], at: float) -> None:
         """The utterance the recognizer holds open shows `words` after the audio up to `at`."""
         shown = tuple(words)
+        heard = not self.speech_only or at - self.last_sound <= PARTIAL_LAG
         if shown != self.shown:
             self.shown = shown
-            self.changed = at
-        self.speaking = bool(shown)
-        if shown and self.started is None:
+            if heard:
+                self.changed = min(at, self.last_sound) if self.speech_only else at
+        self.speaking = bool(shown) and (heard or self.speaking)
+        if self.speaking and self.started is None:
             self.started, self._provisional = at, True
         elif not shown and self._provisional and not self.last_end:
             self.started, self._provisional = None, False  # the recognizer took the words back
