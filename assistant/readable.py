@@ -58,10 +58,6 @@ def sentences(words: Sequence[Word], pause: float) -> list[list[Word]]:
     return out
 
 
-def paragraphs(words: Sequence[Word], pause: float = PARAGRAPH_PAUSE) -> list[list[Word]]:
-    return sentences(words, pause)
-
-
 def has_case(text: str) -> bool:
     """Whether `text` is written in a script with capital letters: most of its letters
     are (a Korean model sometimes writes a Latin "G" among its Hangul)."""
@@ -79,7 +75,7 @@ def readable(words: Sequence[Word], language: str,
     return "\n".join(
         " ".join(_sentence([w.text for w in s], rules)
                  for s in sentences(para, sentence_pause))
-        for para in paragraphs(words))
+        for para in sentences(words, PARAGRAPH_PAUSE))
 
 
 def _sentence(words: list[str], rules: Rules) -> str:

@@ -23,7 +23,7 @@ from sessions import QUESTIONS, REPO, SAVED, Live, answered_up_to, typed
 
 from assistant.config import paths
 from assistant.errors import ReflectError
-from assistant.journal import Journal, Mark
+from assistant.journal import Journal, Mark, Record
 from assistant.journal.blocks import entry_block
 from assistant.journal.crypto import Cipher
 from assistant.messages import Msg
@@ -317,6 +317,16 @@ def holding(text: str) -> list[str]:
     return [r.id for r in the_sessions() if text in [e.text for e in r.entries]]
 
 
+def lost_after_the_first_answer(session: Live, lose: Lose) -> Record:
+    """Answer the first question of a live session, then lose its file (as `lose` does);
+    the session's record as it was, once the next question is asked."""
+    answered_up_to(1)(session)
+    (first,) = the_sessions()
+    lose(first.path)
+    session.wait_for(f"Question: {QUESTIONS[1]}")
+    return first
+
+
 @pytest.mark.parametrize("lose", LOSSES, ids=lambda f: f.__name__)
 def test_a_live_session_keeps_every_answer_when_its_file_is_lost(small_guide: str, cli,
                                                                  lose: Lose) -> None:
@@ -324,10 +334,7 @@ def test_a_live_session_keeps_every_answer_when_its_file_is_lost(small_guide: st
     where the answers went, and its closing line names the file that holds them."""
     session = Live("run", "--text", small_guide)
     try:
-        answered_up_to(1)(session)
-        (first,) = the_sessions()
-        lose(first.path)
-        session.wait_for(f"Question: {QUESTIONS[1]}")
+        first = lost_after_the_first_answer(session, lose)
         session.type(typed("answer 1"))
         session.wait_for(SAVED)
         (continuation,) = [r for r in the_sessions() if r.continues == first.id]
@@ -392,10 +399,7 @@ def test_a_copy_put_back_is_never_resumed_in_place_of_its_continuation(small_gui
     goes on in the continuation (named), `list` and `show` say where the session went."""
     session = Live("run", "--text", small_guide)
     try:
-        answered_up_to(1)(session)
-        (first,) = the_sessions()
-        replaced(first.path)
-        session.wait_for(f"Question: {QUESTIONS[1]}")
+        first = lost_after_the_first_answer(session, replaced)
         session.type(typed("answer 1") + "stop\n")
         session.wait_for(Msg.STOPPED.format())
         status, stderr = session.exit()

@@ -89,16 +89,7 @@ def test_typed_answers_are_never_read_back() -> None:
 
 
 def test_a_reply_is_awaited_only_briefly() -> None:
-    waits: list[float | None] = []
-
-    class Timed(World):
-        def listen(self, within: float | None = None) -> Heard | None:
-            waits.append(within)
-            return super().listen(within)
-
-    world = Timed([doubtful("x"), None, a("y"), a("z")])
-    Session(NO_CHOICE, world, world, world, now=world.now).run()
-    assert waits == [None, REPLY_WAIT, None, None]
+    assert run([doubtful("x"), None, a("y"), a("z")]).waits == [None, REPLY_WAIT, None, None]
 
 
 def test_scratch_that_drops_the_last_sentence_and_says_which() -> None:

@@ -45,13 +45,4 @@ def test_stop_ends_the_reading_and_help_names_the_commands() -> None:
 
 
 def test_each_pause_for_a_command_is_short() -> None:
-    waits: list[float | None] = []
-
-    class Timed(World):
-        def listen(self, within: float | None = None) -> Heard | None:
-            waits.append(within)
-            return super().listen(within)
-
-    world = Timed([None, None])
-    Recital(entries("a", "b"), world, world, Commands("en")).run()
-    assert waits == [LISTEN, LISTEN]
+    assert read([None, None], "a", "b").waits == [LISTEN, LISTEN]

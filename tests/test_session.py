@@ -50,6 +50,7 @@ class World:
         self.entries: list[Entry] = []
         self.marks: list[Mark] = []
         self.fail_saving = False
+        self.waits: list[float | None] = []  # each listen's `within`
         self._tick = 0
 
     # Voice
@@ -69,6 +70,7 @@ class World:
     def listen(self, within: float | None = None) -> Heard | None:
         assert self.heard, f"the session listened again after the script ended: {self.said}"
         heard = self.heard.pop(0)
+        self.waits.append(within)
         assert heard is not None or within is not None, "nothing heard, where no reply is"
         self.log.append(("heard", heard))
         if isinstance(heard, Interrupted):  # a stop request while listening
