@@ -57,6 +57,38 @@ def test_long_narrations_render_whole_at_the_first_try(capfd, caplog):
 
 
 @pytest.mark.tts
+def test_a_late_espeak_thread_is_waited_for(caplog, monkeypatch):
+    """espeak-ng synthesizes on a thread of its own, and says it is idle until that thread
+    has picked the text up. On a busy machine the pick-up comes late; the renderer still
+    reads each WAV only once it is written (CI read half-written files: speech cut short,
+    silent, or not kept)."""
+    from pyttsx3.drivers import _espeak
+
+    synth = espeak_for()
+    texts = ["Saved.", LONG, "What did you do this morning?"]
+    whole = [len(rendered(synth, text).pcm) for text in texts]
+    synthesize = _espeak.Synth
+
+    def late(*args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        threading.Timer(0.1, synthesize, args, kwargs).start()
+
+    def busy(engine: espeak.Pyttsx3) -> None:
+        # pyttsx3 queues the end of its loop behind the text when its driver is busy, and
+        # its loop then ends as soon as espeak-ng is handed the text
+        engine._engine.proxy.setBusy(True)
+
+    monkeypatch.setattr(_espeak, "Synth", late)
+    slow = []
+    with caplog.at_level(logging.DEBUG, logger="assistant.speech.espeak"):
+        for text in texts:
+            espeak.shared_renderer().call(busy)
+            slow.append(len(rendered(synth, text).pcm))
+    monkeypatch.undo()
+    assert "trying once more" not in caplog.text
+    assert all(abs(a - b) < b / 20 for a, b in zip(slow, whole, strict=True)), (slow, whole)
+
+
+@pytest.mark.tts
 def test_voice_rate_and_volume_come_from_the_settings():
     def pcm(**settings) -> np.ndarray:
         return rendered(espeak_for(**settings), LONG).pcm

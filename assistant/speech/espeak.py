@@ -19,6 +19,7 @@ import shutil
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from pathlib import Path
@@ -82,21 +83,29 @@ class Pyttsx3:
         if module == "pyttsx3.drivers.espeak":
             sys.modules[module].print = lambda *args, **_: log.debug(" ".join(map(str, args)))  # type: ignore[attr-defined]
         self.ident = _ident(module)
-        self.settle: Callable[[], object] = lambda: None
+        self._synchronize: Callable[[], object] = lambda: None
         if "espeak" in self.ident:
-            # espeak-ng synthesizes in a thread of its own and queues property changes
-            # there; waiting until it is idle keeps each rendering whole and with the
-            # right voice, rate and volume (without it, espeak-ng 1.51 lost renderings
-            # and rate changes under load).
             from pyttsx3.drivers import _espeak
 
-            self.settle = _espeak.Synchronize
+            self._synchronize = _espeak.Synchronize
             self.settle()
         engine = self._engine
         self.defaults: Props = (engine.getProperty("voice") or "",
                                 engine.getProperty("rate") or 200, 1.0)
         self.voices = [VoiceInfo(str(v.id), str(v.name), list(v.languages or []))
                        for v in engine.getProperty("voices") or []]
+
+    def settle(self) -> None:
+        """espeak-ng synthesizes in a thread of its own and queues property changes there;
+        waiting until it is idle keeps each rendering whole and with the right voice, rate
+        and volume. Its own idle check misses a text it has not picked up yet, and pyttsx3's
+        loop can end before the WAV is written, so first wait for the driver to finish the
+        text it was given (it writes the WAV, then stops speaking). CI read half-written
+        WAVs without it."""
+        deadline = time.monotonic() + STUCK_AFTER
+        while getattr(self._driver, "_speaking", False) and time.monotonic() < deadline:
+            time.sleep(0.005)
+        self._synchronize()
 
     def apply(self, props: Props) -> None:
         voice, rate, volume = props
