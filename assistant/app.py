@@ -14,7 +14,7 @@ import argparse
 import contextlib
 import sys
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, TextIO
 
@@ -58,10 +58,12 @@ def session_io(args: argparse.Namespace, settings: Settings, language: str,
 
     if args.text:
         return SessionIO(ConsoleVoice(), typed_ear(), lambda: None)
+    from assistant.aloud import SpokenAndShown, printing_instead
     from assistant.config import paths
     from assistant.speech import audio, devices
     from assistant.speech.detect import best
     from assistant.speech.ear import SpokenEar
+    from assistant.speech.echo import Playback
     from assistant.speech.errors import BadSoundFile
     from assistant.speech.streams import Source
     from assistant.speech.tts import for_settings
@@ -71,9 +73,10 @@ def session_io(args: argparse.Namespace, settings: Settings, language: str,
     model = _speech_model(args, settings, language)
     parts = ExitStack()
     voice: Voice | ConsoleVoice | SpokenAndShown = ConsoleVoice()
+    playback = Playback()  # what the speaker played: barge-in's echo rule
     try:
         speaker = (audio.SpeakerFile(Path(args.speaker_file)) if args.speaker_file
-                   else devices.Speaker(settings.output_device))
+                   else devices.Speaker(settings.output_device, tap=playback.played))
         parts.callback(speaker.close)
         spoken = Voice(speaker, settings, paths().cache_dir / "speech", for_settings(
             settings, language, tell=lambda err: print(err, file=sys.stderr)))
@@ -83,7 +86,7 @@ def session_io(args: argparse.Namespace, settings: Settings, language: str,
         parts.close()
         raise
     except ReflectError as err:
-        _printing_instead(err)
+        printing_instead(err)
 
     def typing_instead(err: ReflectError) -> SessionIO:
         print(err, Msg.TYPING_INSTEAD.format(), file=sys.stderr)
@@ -120,10 +123,19 @@ def session_io(args: argparse.Namespace, settings: Settings, language: str,
             unusable.set()
             raise
 
+    barge_in = None
+    if (settings.barge_in and isinstance(source, devices.MicStream)
+            and isinstance(voice, SpokenAndShown) and voice.spoken is not None):
+        from assistant.speech.bargein import BARGE_IN, BargeIn
+
+        grammar = commands.phrases(BARGE_IN)
+        barge_in = BargeIn(source, lambda: model.recognizer(grammar=grammar),
+                           best(model.sample_rate)[0], playback, commands.match,
+                           hush=voice.spoken.hush, unhush=voice.spoken.hushed.clear)
     ear = SpokenEar(source, recognizer, settings, commands.match, transcript=LiveLine(),
                     enter_pressed=enter, notice=lambda text: voice.say(text, "notice"),
                     fallback=lambda: typed_ear(keys.typed() if keys else sys.stdin),
-                    stop=stop, detector=best(model.sample_rate)[0])
+                    stop=stop, detector=best(model.sample_rate)[0], barge_in=barge_in)
     parts.callback(ear.close)
     return SessionIO(voice, ear, parts.close,
                      lambda: None if unusable.is_set() else model.name)
@@ -146,67 +158,6 @@ def _speech_model(args: argparse.Namespace, settings: Settings,
         return SpeechModel(resolve(None, settings, language))
     except ReflectError as err:
         return err
-
-
-class SpokenAndShown:
-    """Says everything aloud and prints it too, so the screen follows along (and a user
-    who cannot hear still can). If the speaker fails mid-session, it says so once and
-    goes on printing only."""
-
-    def __init__(self, spoken: Voice, shown: Voice, stop: StopRequest) -> None:
-        self.spoken: Voice | None = spoken
-        self.shown = shown
-        self.stop = stop
-        stop.on_request(self.skip)  # the speaker falls silent at once
-
-    def say(self, text: str, kind: str = "narration") -> None:
-        self.shown.say(text, kind)  # type: ignore[arg-type]
-        self._speak(lambda v: v.say(text, kind))  # type: ignore[arg-type]
-
-    def pause(self, seconds: float) -> None:
-        self._speak(lambda v: v.pause(seconds))
-
-    def prepare(self, texts: Sequence[str]) -> None:
-        self._speak(lambda v: v.prepare(texts))
-
-    def cue(self, name: str) -> None:
-        self.shown.cue(name)
-        self._speak(lambda v: v.cue(name))
-
-    def skip(self) -> None:
-        """Cut short what is being said. Called from a signal handler too (a stop request
-        silences the speaker at once), so it only skips: the stop is raised where the
-        session next speaks or listens, never from inside the handler."""
-        if self.spoken is not None:
-            self.spoken.skip()  # type: ignore[attr-defined]
-
-    def _speak(self, act: Callable[[Voice], None]) -> None:
-        """Speak, then raise Interrupted if a stop was requested meanwhile (the sound was
-        cut short for it)."""
-        from assistant.speech.streams import DeviceLost
-
-        if self.spoken is None:
-            self.stop.check()
-            return
-        try:
-            act(self.spoken)
-            self.stop.check()
-        except DeviceLost as err:
-            self.spoken = None
-            _printing_instead(ReflectError(Msg.SPEAKER_UNAVAILABLE, reason=str(err)))
-        except ReflectError as err:
-            self.spoken = None
-            _printing_instead(err)
-
-
-def _printing_instead(err: ReflectError) -> None:
-    """Say why nothing will be heard, and that the prompts are printed instead."""
-    from assistant.speech.errors import NoSpeech
-
-    if isinstance(err, NoSpeech):  # that sentence says so already
-        print(err, file=sys.stderr)
-    else:
-        print(err, Msg.PRINTING_INSTEAD.format(), file=sys.stderr)
 
 
 def session_settings(args: argparse.Namespace) -> Settings:

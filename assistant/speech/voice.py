@@ -54,6 +54,7 @@ class Voice:
         self.settings = settings
         self.cache_dir = cache_dir
         self.interrupt = threading.Event()
+        self.hushed = threading.Event()  # set by hush(): nothing is said until it is cleared
         self.fallback = False  # True once the synthesizer had to speak by itself
         self.synthesizer = synthesizer
         # Tones and pauses go at the rate of the speech, so that a speaker file (which
@@ -77,6 +78,8 @@ class Voice:
         the speaker. Every `kind` (narration, question, title, notice) sounds the same.
         """
         self.interrupt.clear()
+        if self.hushed.is_set():
+            return
         try:
             with self._changed:
                 self._wanted += 1
@@ -99,7 +102,7 @@ class Voice:
     def pause(self, seconds: float) -> None:
         """A step's quiet after its narration, as silence on the speaker: a speaker file
         gets the silence without the wait, and Enter cuts it short like the narration."""
-        if seconds > 0:
+        if seconds > 0 and not self.hushed.is_set():
             self.speaker.play(np.zeros(int(seconds * self._rate), np.int16), self._rate,
                               self.interrupt)
 
@@ -120,11 +123,17 @@ class Voice:
 
     def cue(self, name: str) -> None:
         """Play a short tone (`listening`, `saved`, `stopped`) unless tones are off."""
-        if self.settings.tones:
+        if self.settings.tones and not self.hushed.is_set():
             self.speaker.play(tone(name, self._rate), self._rate, self.interrupt)
 
     def skip(self) -> None:
         """Stop the narration being spoken now (the user pressed Enter)."""
+        self.interrupt.set()
+
+    def hush(self) -> None:
+        """Stop speaking now and say nothing more until `hushed` is cleared (a command was
+        heard while speaking: what the session says before it acts on it is not said)."""
+        self.hushed.set()
         self.interrupt.set()
 
     def render(self, text: str) -> Sound:

@@ -19,6 +19,7 @@ import json
 import logging
 import re
 import threading
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -76,9 +77,11 @@ class SpeechModel:
                                        reason=Msg.NOT_A_MODEL_DAMAGED.format()) from err
             return self._model
 
-    def recognizer(self, warm: bool = True) -> VoskRecognizer:
-        """A recognizer of this model, warmed up unless `warm` is False."""
-        rec = VoskRecognizer(self.load(), self.sample_rate)
+    def recognizer(self, warm: bool = True,
+                   grammar: Sequence[str] | None = None) -> VoskRecognizer:
+        """A recognizer of this model, warmed up unless `warm` is False; with `grammar`,
+        one that hears only those phrases (bargein.py)."""
+        rec = VoskRecognizer(self.load(), self.sample_rate, grammar)
         if warm:
             rec.warm_up()
         return rec
@@ -88,12 +91,23 @@ class VoskRecognizer:
     """Implements stt.Recognizer with a vosk.KaldiRecognizer, with word timings and
     confidences."""
 
-    def __init__(self, model: Any, rate: int) -> None:
+    def __init__(self, model: Any, rate: int, grammar: Sequence[str] | None = None) -> None:
         import vosk
 
         self.rate = rate
-        self._rec = vosk.KaldiRecognizer(model, rate)
-        # Never given a grammar later (SetGrammar): on a recognizer that has taken audio
+        # With a grammar, "[unk]" (anything outside it) is kept as a word: an utterance
+        # holding one is more than a command ("I want to stop feeling this way" is not
+        # "stop"), which the command matcher then sees.
+        self._kept = is_word if grammar is None else _word_or_unknown
+        if grammar is None:
+            self._rec = vosk.KaldiRecognizer(model, rate)
+        else:
+            # Vosk reads the phrases as UTF-8 text (it does not undo JSON's \u escapes),
+            # and warns on fd 2 about each word its model lacks.
+            with native_stderr_to_log("vosk", NATIVE_LINE):
+                self._rec = vosk.KaldiRecognizer(
+                    model, rate, json.dumps([*grammar, "[unk]"], ensure_ascii=False))
+        # A grammar only ever at birth (SetGrammar): on a recognizer that has taken audio
         # it aborts vosk 0.3.45, and this one takes audio from its warm-up on.
         self._rec.SetWords(True)
         self._samples = 0  # fed since it was made: Vosk's word times count from there too
@@ -105,15 +119,15 @@ class VoskRecognizer:
     def feed(self, pcm: bytes) -> list[Word] | None:
         self._samples += len(pcm) // 2
         if self._rec.AcceptWaveform(pcm):
-            return parse(self._rec.Result())
+            return parse(self._rec.Result(), self._kept)
         return None
 
     def partial(self) -> list[str]:
         found = str(json.loads(self._rec.PartialResult() or "{}").get("partial", ""))
-        return [w for w in found.split() if is_word(w)]
+        return [w for w in found.split() if self._kept(w)]
 
     def flush(self) -> list[Word]:
-        return parse(self._rec.FinalResult())
+        return parse(self._rec.FinalResult(), self._kept)
 
     def reset(self) -> None:
         self._rec.Reset()
@@ -142,8 +156,12 @@ def is_word(word: str) -> bool:
     return bool(w) and w[0] not in "[<" and any(c.isalpha() for c in w)
 
 
-def parse(result: str) -> list[Word]:
+def _word_or_unknown(word: str) -> bool:
+    return is_word(word) or word.strip() == "[unk]"
+
+
+def parse(result: str, kept: Callable[[str], bool] = is_word) -> list[Word]:
     """The words of a final vosk JSON result (each with `word`, `conf`, `start`, `end`)."""
     return [Word(w["word"], float(w["start"]), float(w["end"]),
                  float(w["conf"]) if "conf" in w else None)
-            for w in json.loads(result or "{}").get("result", []) if is_word(w["word"])]
+            for w in json.loads(result or "{}").get("result", []) if kept(w["word"])]

@@ -1,0 +1,160 @@
+"""A room with an echo, on the virtual sound card: what Reflect plays comes back into its
+microphone (the speaker's monitor looped into the microphone feed at a realistic level and
+delay, by PulseAudio's module-loopback), and the real parts of listening while speaking --
+Voice, Speaker, MicStream, Silero, a grammar-restricted Vosk recognizer, BargeIn -- run
+in this process. Shared by the barge-in tests and `scripts/bench listen --only barge-in`.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from soundcheck import align
+
+from assistant.config import Settings
+from assistant.speech import audio, devices, tts
+from assistant.speech.bargein import BARGE_IN, BargeIn
+from assistant.speech.commands import Commands
+from assistant.speech.echo import Playback
+from assistant.speech.silero import Silero
+from assistant.speech.voice import Voice
+from assistant.speech.vosk import SpeechModel
+
+RATE = 16000
+# PulseAudio's volume percent is cubic: 68 % is 0.68^3 = 0.31 of the amplitude, -10 dB, the
+# level of a laptop's own speakers heard by its own microphone.
+ECHO_VOLUME = 68
+ECHO_DELAY_MS = 30  # what module-loopback is asked for; it is subtracted from the figures
+# The Korean test model knows no English command word: these Korean ones stand in (the
+# setting `commands` adds phrases the same way for a user). Its full recognizer hears
+# espeak-ng's "멈춰" as "넘치고", which is added for the half-duplex case.
+KOREAN_COMMANDS = {"stop": ["멈춰", "넘치고"], "help": ["도움말"], "skip": ["건너뛰기"]}
+
+
+@contextmanager
+def echo_path(pactl: Any, volume: int = ECHO_VOLUME,
+              delay_ms: int = ECHO_DELAY_MS) -> Iterator[None]:
+    """The speaker heard by the microphone, `volume` percent loud, `delay_ms` late."""
+    module = pactl("load-module", "module-loopback", "source=speaker.monitor", "sink=micfeed",
+                   f"latency_msec={delay_ms}", "source_dont_move=true",
+                   "sink_dont_move=true").strip()
+    try:
+        inputs = pactl("list", "sink-inputs")
+        ours = re.findall(rf"Sink Input #(\d+)\n(?:\t.*\n)*?\tOwner Module: {module}\n",
+                          inputs)
+        assert ours, f"module-loopback {module} has no sink input: {inputs}"
+        pactl("set-sink-input-volume", ours[0], f"{volume}%")
+        yield
+    finally:
+        pactl("unload-module", module)
+
+
+@dataclass
+class Narrated:
+    hushed: bool  # a command was heard: the voice was cut short
+    command: str | None
+    seconds: float  # wall time of the narration
+    cpu: float  # CPU seconds the process used meanwhile
+
+
+class EchoRoom:
+    """Reflect speaking with barge-in on (or off: `listening=False`), in the echo room."""
+
+    def __init__(self, model: Path, settings: Settings | None = None,
+                 listening: bool = True) -> None:
+        self.settings = settings or Settings(tones=False)
+        self.commands = Commands("en", KOREAN_COMMANDS)
+        self.playback = Playback()
+        speaker = devices.Speaker(tap=self.playback.played)
+        self.voice = Voice(speaker, self.settings, None,
+                           tts.for_settings(self.settings, "en"))
+        self.source = devices.MicStream(None, RATE)
+        self.source.start()
+        self.source.hold()
+        grammar = self.commands.phrases(BARGE_IN)
+        speech = SpeechModel(model)
+        self.barge_in: BargeIn | None = None
+        if listening:
+            self.barge_in = BargeIn(self.source, lambda: speech.recognizer(grammar=grammar),
+                                    Silero(RATE), self.playback,
+                                    lambda text: self.commands.match(text),
+                                    hush=self.voice.hush, unhush=self.voice.hushed.clear)
+            self.barge_in.watch()
+
+    def narrate(self, texts: Sequence[str]) -> Narrated:
+        """Say `texts` one after the other until done, or until a command cuts them short."""
+        start, cpu = time.monotonic(), time.process_time()
+        for text in texts:
+            self.voice.say(text)
+            if self.voice.hushed.is_set():
+                break
+        seconds, cpu = time.monotonic() - start, time.process_time() - cpu
+        hushed = self.voice.hushed.is_set()
+        heard = self.barge_in.take() if self.barge_in is not None else None
+        if self.barge_in is not None:
+            self.barge_in.watch()
+        return Narrated(hushed, heard.name if heard else None, seconds, cpu)
+
+    def close(self) -> None:
+        if self.barge_in is not None:
+            self.barge_in.close()
+        self.source.close()
+        self.voice.close()
+
+
+def command_said(text: str, tmp: Path) -> tuple[Path, np.ndarray]:
+    """`text` said by espeak-ng's Korean voice, as a WAV to play into the microphone (a
+    little quiet around it) and as the samples of the speech itself."""
+    from soundcheck import espeak_says
+
+    pcm, rate = audio.read_wav(espeak_says(tmp / "command-espeak.wav", text, "ko"))
+    pcm = audio.resample(pcm, rate, RATE)
+    wav = tmp / "command.wav"
+    audio.write_wav(wav, np.concatenate([np.zeros(RATE // 5, np.int16), pcm,
+                                         np.zeros(RATE // 5, np.int16)]), RATE)
+    return wav, pcm
+
+
+def cut_short(room: EchoRoom, virtual_audio: Any, texts: Sequence[str], command: Path,
+              command_pcm: np.ndarray, after: float, tmp: Path) -> tuple[Narrated, float]:
+    """Narrate `texts` and say the command `after` seconds in; what was narrated, and the
+    seconds from the end of the command's speech to the end of Reflect's voice, as the
+    microphone heard them (the echo path's delay taken off)."""
+    recording = tmp / "mic.wav"
+    recorder = subprocess.Popen(
+        ["parecord", "--device=mic", "--file-format=wav", "--channels=1", f"--rate={RATE}",
+         "--format=s16le", str(recording)], env=virtual_audio.env)
+    try:
+        timer = threading.Timer(after, lambda: virtual_audio.play_into_mic(command).wait())
+        timer.start()
+        narrated = room.narrate(texts)
+        timer.join()
+        time.sleep(1.0)  # the end of the echo, and quiet after it
+    finally:
+        recorder.terminate()
+        recorder.wait(timeout=10)
+    heard, _ = audio.read_wav(recording)
+    at, _ = align(heard, command_pcm)
+    ended = at + int(np.flatnonzero(np.abs(command_pcm) > 300)[-1]) + 1  # its last sound
+    # 0 when the voice was silent before the command ended (it is acted on at its first
+    # pause once its words are whole)
+    return narrated, max(0.0, voice_ends(heard, ended) - ended / RATE - ECHO_DELAY_MS / 1000)
+
+
+def voice_ends(heard: np.ndarray, after: int, window: int = RATE // 100,
+               loud: float = 100.0) -> float:
+    """Seconds into `heard` where its last loud 10 ms window ends, from `after` on."""
+    tail = heard[after:].astype(np.float64)
+    levels = [np.sqrt(np.mean(tail[i:i + window] ** 2))
+              for i in range(0, len(tail) - window + 1, window)]
+    last = max((i for i, level in enumerate(levels) if level > loud), default=-1)
+    return (after + (last + 1) * window) / RATE

@@ -1,0 +1,111 @@
+"""Commands heard while Reflect speaks, on the real parts: the virtual sound card with an
+echo path (Reflect's voice comes back into its microphone, echoroom.py), real Piper or
+espeak-ng narration, Silero, and a grammar-restricted Vosk recognizer of the test model.
+The Korean test model knows no English command word, so Korean words are added as
+commands the way the `commands` setting adds them (echoroom.KOREAN_COMMANDS)."""
+
+from __future__ import annotations
+
+import json
+import re
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from echoroom import KOREAN_COMMANDS, EchoRoom, command_said, cut_short, echo_path
+from sessions import Lines, spawn
+from spoken import run_args
+
+from assistant.guides.loader import bundled
+from assistant.messages import Msg
+
+LONG = ("Take a slow breath. Think of a moment this week when you felt trusted, and a "
+        "moment when you did not. Notice what was different between the two. Stay with "
+        "it for a while; there is no hurry. Let the details come back to you one by one: "
+        "the place, the people, the words, and how your body felt afterwards.")
+STOPS_WITHIN = 0.3  # seconds from the end of a command to the end of Reflect's voice
+SLACK = 0.3  # more on a loaded two-core CI machine; the bench reports the real figures
+
+
+def guide_texts() -> list[str]:
+    """Everything the bundled guide says, in order: a whole session's narration."""
+    guide = next(g for g in bundled() if g.id == "rebuilding-trust")
+    return [guide.intro, *(t for s in guide.steps
+                           for t in (s.title, s.say, *(p.ask for p in s.prompts))),
+            guide.outro]
+
+
+@pytest.fixture
+def echo_room(virtual_audio, ko_model: Path):
+    with echo_path(virtual_audio.pactl):
+        room = EchoRoom(ko_model)
+        try:
+            yield room
+        finally:
+            room.close()
+
+
+def test_a_command_over_the_narration_cuts_it_short(echo_room: EchoRoom, virtual_audio,
+                                                     tmp_path: Path) -> None:
+    wav, pcm = command_said("멈춰", tmp_path)
+    narrated, stopped = cut_short(echo_room, virtual_audio, [LONG], wav, pcm, 4.0, tmp_path)
+    assert narrated.hushed and narrated.command == "stop"
+    assert stopped < STOPS_WITHIN + SLACK, stopped
+    assert narrated.seconds < 10  # LONG takes over 20 s to say
+
+
+def test_a_whole_guide_narrated_over_its_echo_hears_no_command(echo_room: EchoRoom) -> None:
+    """Twelve minutes of the bundled guide, every word heard back at -10 dB: its own voice
+    never cuts Reflect short."""
+    narrated = echo_room.narrate(guide_texts())
+    assert not narrated.hushed and narrated.command is None
+    assert narrated.seconds > 300, narrated.seconds  # it was all said, in real time
+
+
+# --- the whole session, as a user starts it --------------------------------------------
+
+
+def session(tmp_path: Path, barge_in: str, ko_model: Path) -> subprocess.Popen[str]:
+    guide = tmp_path / "long.yaml"
+    guide.write_text(
+        "id: long-test\ntitle: A long part\nlanguage: en\nintro: One long part.\n"
+        f"steps:\n  - id: one\n    title: One\n    say: {json.dumps(LONG)}\n"
+        "    prompts:\n      - ask: What did you notice?\n", encoding="utf-8")
+    commands = "; ".join(f"{name}={', '.join(words)}"
+                         for name, words in KOREAN_COMMANDS.items())
+    return spawn([*run_args(ko_model, guide=guide), "--debug"], text=True,
+                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                 env={"REFLECT_COMMANDS": commands, "REFLECT_BARGE_IN": barge_in})
+
+
+@pytest.mark.parametrize("barge_in", ["on", "off"])
+def test_stop_said_during_the_narration(virtual_audio, ko_model: Path, tmp_path: Path,
+                                        reflect_home: Path, barge_in: str) -> None:
+    """On: the narration stops, the question is never asked aloud, the session stops and
+    keeps nothing (what was said over Reflect's voice is never an answer). Off: as before
+    barge-in, nothing is heard until the question has been asked (then Ctrl-C ends it)."""
+    wav, _ = command_said("멈춰", tmp_path)
+    with echo_path(virtual_audio.pactl):
+        proc = session(tmp_path, barge_in, ko_model)
+        try:
+            lines = Lines(proc)
+            lines.expect(re.escape(LONG[:40]), timeout=60)
+            time.sleep(3.0)
+            assert virtual_audio.play_into_mic(wav).wait(timeout=30) == 0
+            if barge_in == "on":
+                lines.expect(re.escape(Msg.STOPPED.format()), timeout=60)
+                assert proc.wait(timeout=60) == 0
+            else:
+                lines.expect(f"^{Msg.LISTENING.format()}$", timeout=60)
+                proc.send_signal(signal.SIGINT)
+                assert proc.wait(timeout=60) == 128 + signal.SIGINT
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+    err = proc.stderr.read() if proc.stderr else ""
+    heard = re.findall(r"heard while speaking: '[^']*' \((\w+)\)", err)
+    assert heard == (["stop"] if barge_in == "on" else []), err[-3000:]
+    journal = next((reflect_home / "data" / "journal").glob("*.md")).read_text("utf-8")
+    assert not any(word in journal for words in KOREAN_COMMANDS.values() for word in words)
