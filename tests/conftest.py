@@ -4,10 +4,12 @@ missing part, instead of skipping."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -66,6 +68,32 @@ class VirtualAudio:
     def pactl(self, *args: str) -> str:
         return subprocess.run(["pactl", *args], env=self.env, capture_output=True, text=True,
                               check=True).stdout
+
+    @contextlib.contextmanager
+    def echo_cancelled(self) -> Iterator[str]:
+        """module-echo-cancel (WebRTC) on the virtual microphone and speaker, made the
+        defaults as `reflect doctor` tells a user; yields its source's name. The card is
+        shared with the other tests, so it is always put back as it was. The canceller's
+        gain control is off: on, it turned the virtual microphone down (to 33 %) for good."""
+        try:
+            module = self.pactl(
+                "load-module", "module-echo-cancel", "source_master=mic",
+                "sink_master=speaker", "aec_method=webrtc", "source_name=reflect_ec",
+                "sink_name=reflect_ec_sink",
+                'aec_args="analog_gain_control=0 digital_gain_control=0"').strip()
+        except subprocess.CalledProcessError as err:
+            pytest.fail("module-echo-cancel cannot be loaded on the virtual sound card "
+                        f"(pactl said: {err.stderr.strip() or err.returncode}); the "
+                        "PulseAudio of scripts/virtual-audio must have it (pulseaudio "
+                        "with its webrtc echo canceller)")
+        try:
+            self.pactl("set-default-source", "reflect_ec")
+            self.pactl("set-default-sink", "reflect_ec_sink")
+            yield "reflect_ec"
+        finally:
+            for args in (("set-default-source", "mic"), ("set-default-sink", "speaker"),
+                         ("unload-module", module), ("set-source-volume", "mic", "100%")):
+                subprocess.run(["pactl", *args], env=self.env, capture_output=True)
 
     def recording_clients(self) -> int:
         """How many programs have the microphone open right now."""

@@ -6,6 +6,7 @@ commands the way the `commands` setting adds them (echoroom.KOREAN_COMMANDS)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import signal
@@ -14,7 +15,13 @@ import time
 from pathlib import Path
 
 import pytest
-from echoroom import KOREAN_COMMANDS, EchoRoom, command_said, cut_short, echo_path
+from echoroom import (
+    KOREAN_COMMANDS,
+    EchoRoom,
+    command_said,
+    cut_short,
+    echo_path,
+)
 from sessions import Lines, spawn
 from spoken import run_args
 
@@ -47,10 +54,17 @@ def echo_room(virtual_audio, ko_model: Path):
             room.close()
 
 
-def test_a_command_over_the_narration_cuts_it_short(echo_room: EchoRoom, virtual_audio,
-                                                     tmp_path: Path) -> None:
+@pytest.mark.parametrize("canceller", ["none", "module-echo-cancel"])
+def test_a_command_over_the_narration_cuts_it_short(virtual_audio, ko_model: Path,
+                                                     tmp_path: Path, canceller: str) -> None:
     wav, pcm = command_said("멈춰", tmp_path)
-    narrated, stopped = cut_short(echo_room, virtual_audio, [LONG], wav, pcm, 4.0, tmp_path)
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(echo_path(virtual_audio.pactl))
+        if canceller != "none":
+            stack.enter_context(virtual_audio.echo_cancelled())
+        room = EchoRoom(ko_model)
+        stack.callback(room.close)
+        narrated, stopped = cut_short(room, virtual_audio, [LONG], wav, pcm, 4.0, tmp_path)
     assert narrated.hushed and narrated.command == "stop"
     assert stopped < STOPS_WITHIN + SLACK, stopped
     assert narrated.seconds < 10  # LONG takes over 20 s to say

@@ -312,31 +312,12 @@ def test_doctor_sees_module_echo_cancel_on_the_virtual_card(cli, virtual_audio) 
     assert "module-echo-cancel" not in virtual_audio.pactl("list", "short", "modules")
     done = cli("doctor")
     assert lines(done.stdout, "ok: echo path:") == [NO_CANCELLER], done.stdout
-    module = None
-    try:
-        try:
-            module = virtual_audio.pactl(
-                "load-module", "module-echo-cancel", "source_master=mic",
-                "sink_master=speaker", "aec_method=webrtc", "source_name=reflect_ec",
-                "sink_name=reflect_ec_sink").strip()
-        except subprocess.CalledProcessError as err:
-            pytest.fail("module-echo-cancel cannot be loaded on the virtual sound card "
-                        f"(pactl said: {err.stderr.strip() or err.returncode}); the "
-                        "PulseAudio of scripts/virtual-audio must have it (pulseaudio "
-                        "with its webrtc echo canceller)")
-        virtual_audio.pactl("set-default-source", "reflect_ec")
-        virtual_audio.pactl("set-default-sink", "reflect_ec_sink")
+    with virtual_audio.echo_cancelled():
         done = cli("doctor")
         assert lines(done.stdout, "ok: echo path:") == [
             "ok: echo path: echo cancellation is active (the default source reflect_ec)"
         ], done.stdout
         assert "Traceback" not in done.stderr
-    finally:
-        restore = [("set-default-source", "mic"), ("set-default-sink", "speaker")]
-        if module:
-            restore.append(("unload-module", module))
-        for args in restore:  # each one, even when one before it failed
-            subprocess.run(["pactl", *args], env=virtual_audio.env, capture_output=True)
     assert virtual_audio.pactl("get-default-source").strip() == "mic"
     assert virtual_audio.pactl("get-default-sink").strip() == "speaker"
     assert "module-echo-cancel" not in virtual_audio.pactl("list", "short", "modules")

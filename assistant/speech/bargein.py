@@ -154,8 +154,8 @@ class BargeIn:
                     continue
                 seconds = len(data) / 2 / rate
                 end = self.clock()
-                user = self.detector.speech(data) and not self.playback.own(
-                    data, end - seconds, end)
+                own = self.playback.own(data, end - seconds, end)  # learns from every chunk
+                user = self.detector.speech(data) and not own
                 recent.append(data)  # the chunk, and LEAD_IN seconds before it
                 while (len(recent) - 1) * seconds > LEAD_IN + 1e-6:
                     recent.popleft()
