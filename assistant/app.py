@@ -76,7 +76,8 @@ def session_io(args: argparse.Namespace, settings: Settings, language: str,
     playback = Playback()  # what the speaker played: barge-in's echo rule
     try:
         speaker = (audio.SpeakerFile(Path(args.speaker_file)) if args.speaker_file
-                   else devices.Speaker(settings.output_device, tap=playback.played))
+                   else devices.Speaker(settings.output_device,
+                                        tap=playback.played if settings.barge_in else None))
         parts.callback(speaker.close)
         spoken = Voice(speaker, settings, paths().cache_dir / "speech", for_settings(
             settings, language, tell=lambda err: print(err, file=sys.stderr)))

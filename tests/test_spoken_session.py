@@ -168,9 +168,12 @@ def assert_questions_in(sound: np.ndarray, rate: int, tmp_path: Path) -> None:
 # --- (a) the real microphone and speaker: the virtual sound card ----------------------
 
 
+@pytest.mark.parametrize("barge_in", ["on", "off"])
 def test_a_spoken_session_on_the_default_devices(ko_model: Path, tmp_path: Path,
-                                                  virtual_audio, answers: list[np.ndarray]
-                                                  ) -> None:
+                                                  virtual_audio, answers: list[np.ndarray],
+                                                  monkeypatch, barge_in: str) -> None:
+    """The same session whether Reflect listens while it speaks or not (barge_in)."""
+    monkeypatch.setenv("REFLECT_BARGE_IN", barge_in)
     heard_wav = tmp_path / "speaker.wav"
     recorder = virtual_audio.record_speaker(heard_wav)
     try:

@@ -44,6 +44,7 @@ QUIET_END = 0.4
 LEAD_IN = 0.1  # seconds before the user's first speech given to the recognizer: the onset
 # of a word; more would carry Reflect's echo, which the grammar turns into words
 LONGEST = 3.0  # seconds: longer talk is not a command (a conversation in the room)
+STALE = 2.0  # seconds: sound heard longer ago than this is dropped unheard
 READ_TIMEOUT = 0.05
 
 
@@ -153,7 +154,11 @@ class BargeIn:
                 if not data:
                     continue
                 seconds = len(data) / 2 / rate
-                end = self.clock()
+                # when it was heard: a live microphone knows (read late on a busy machine,
+                # the chunk is still matched with what played then); else, now
+                end = getattr(self.source, "heard_until", None) or self.clock()
+                if self.clock() - end > STALE:
+                    continue  # fallen behind (a model loading): a command now would be late
                 own = self.playback.own(data, end - seconds, end)  # learns from every chunk
                 user = self.detector.speech(data) and not own
                 recent.append(data)  # the chunk, and LEAD_IN seconds before it

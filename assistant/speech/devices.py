@@ -112,10 +112,14 @@ class MicStream:
         self.device = find_device(device, "input") if isinstance(device, str) else device
         self.rate = rate
         self.overflows = 0
-        self._queue: queue.SimpleQueue[bytes] = queue.SimpleQueue()
+        # time.monotonic() when the end of the chunk read last was captured: barge-in
+        # compares it with when Reflect's voice played (echo.py), however late it reads
+        self.heard_until: float | None = None
+        self._queue: queue.SimpleQueue[tuple[bytes, float]] = queue.SimpleQueue()
         self._held = False
         self._stream: Any = None
         self._resampler: Resampler | None = None
+        self._device_rate = rate
         self._last_callback = 0.0
         self._finished = False
         self._stalled = False  # lost while its thread still runs (see `_let_go`)
@@ -130,6 +134,7 @@ class MicStream:
             except sd.PortAudioError:
                 device_rate = int(sd.query_devices(self.device, "input")["default_samplerate"])
                 self._resampler = Resampler(device_rate, self.rate)
+            self._device_rate = device_rate
             self._stream = sd.RawInputStream(
                 samplerate=device_rate, blocksize=int(device_rate * 0.05), device=self.device,
                 channels=1, dtype="int16", callback=self._callback,
@@ -141,18 +146,20 @@ class MicStream:
             raise Unavailable(Msg.MIC_UNAVAILABLE, reason=_reason(err)) from err
 
     def _callback(self, indata: Any, frames: int, timing: Any, status: Any) -> None:
-        self._last_callback = time.monotonic()
+        self._last_callback = now = time.monotonic()
         if status.input_overflow:
             self.overflows += 1
         if not self._held:
-            self._queue.put(bytes(indata))
+            late = (timing.currentTime - timing.inputBufferAdcTime
+                    if timing.inputBufferAdcTime > 0 else 0.0)  # since its first sample
+            self._queue.put((bytes(indata), now - late + frames / self._device_rate))
 
     def _on_finished(self) -> None:
         self._finished = True
 
     def read(self, timeout: float) -> bytes:
         try:
-            data = self._queue.get(timeout=timeout)
+            data, self.heard_until = self._queue.get(timeout=timeout)
         except queue.Empty:
             data = b""
         if not data:

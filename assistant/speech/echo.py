@@ -31,7 +31,7 @@ START_GAIN = 1.0  # assumed until it is learnt: the echo as loud as the sound pl
 LEARN_FROM = 20  # measurements before the learnt gain is used
 KEEP = 200  # measurements kept to learn from (about ten seconds of microphone chunks)
 SILENT = 30.0  # RMS of int16 samples: quieter playback makes no echo worth counting
-FORGET_AFTER = 5.0  # seconds a played block is kept
+FORGET_AFTER = 30.0  # seconds a played block is kept: the microphone may be read late
 
 
 def level(pcm: np.ndarray) -> float:
