@@ -105,13 +105,13 @@ def false_barge_ins(model: Path, minutes: float) -> None:
         heard, seconds = 0, 0.0
         try:
             left = list(texts)
-            while left:  # after a false barge-in, go on from the next text
+            while left:  # after a false barge-in, go on from the text after the one cut
                 narrated = room.narrate(left)
                 seconds += narrated.seconds
                 if not narrated.hushed:
                     break
                 heard += 1
-                left = left[1:]
+                left = left[narrated.begun:]
         finally:
             room.close()
             echo.Playback.own = original  # type: ignore[method-assign]

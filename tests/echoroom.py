@@ -64,6 +64,7 @@ class Narrated:
     command: str | None
     seconds: float  # wall time of the narration
     cpu: float  # CPU seconds the process used meanwhile
+    begun: int  # how many of the texts were begun
 
 
 class EchoRoom:
@@ -93,7 +94,9 @@ class EchoRoom:
     def narrate(self, texts: Sequence[str]) -> Narrated:
         """Say `texts` one after the other until done, or until a command cuts them short."""
         start, cpu = time.monotonic(), time.process_time()
+        begun = 0
         for text in texts:
+            begun += 1
             self.voice.say(text)
             if self.voice.hushed.is_set():
                 break
@@ -102,7 +105,7 @@ class EchoRoom:
         heard = self.barge_in.take() if self.barge_in is not None else None
         if self.barge_in is not None:
             self.barge_in.watch()
-        return Narrated(hushed, heard.name if heard else None, seconds, cpu)
+        return Narrated(hushed, heard.name if heard else None, seconds, cpu, begun)
 
     def close(self) -> None:
         if self.barge_in is not None:
