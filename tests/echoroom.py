@@ -21,6 +21,7 @@ import numpy as np
 from soundcheck import align
 
 from assistant.config import Settings
+from assistant.guides.loader import bundled
 from assistant.speech import audio, devices, tts
 from assistant.speech.bargein import BARGE_IN, BargeIn
 from assistant.speech.commands import Commands
@@ -34,10 +35,31 @@ RATE = 16000
 # level of a laptop's own speakers heard by its own microphone.
 ECHO_VOLUME = 68
 ECHO_DELAY_MS = 30  # what module-loopback is asked for; it is subtracted from the figures
+# A long narration to say a command over (it takes over 20 s to say).
+LONG = ("Take a slow breath. Think of a moment this week when you felt trusted, and a "
+        "moment when you did not. Notice what was different between the two. Stay with "
+        "it for a while; there is no hurry. Let the details come back to you one by one: "
+        "the place, the people, the words, and how your body felt afterwards.")
 # The Korean test model knows no English command word: these Korean ones stand in (the
 # setting `commands` adds phrases the same way for a user). Its full recognizer hears
 # espeak-ng's "멈춰" as "넘치고", which is added for the half-duplex case.
 KOREAN_COMMANDS = {"stop": ["멈춰", "넘치고"], "help": ["도움말"], "skip": ["건너뛰기"]}
+
+
+def guide_texts(minutes: float | None = None) -> list[str]:
+    """What the bundled guide says, in order -- a whole session's narration, or about its
+    first `minutes` (at 150 words a minute)."""
+    guide = next(g for g in bundled() if g.id == "rebuilding-trust")
+    texts = [guide.intro, *(t for s in guide.steps
+                            for t in (s.title, s.say, *(p.ask for p in s.prompts))),
+             guide.outro]
+    words, kept = 0, []
+    for text in texts:
+        if minutes is not None and words > minutes * 150:
+            break
+        kept.append(text)
+        words += len(text.split())
+    return kept
 
 
 @contextmanager

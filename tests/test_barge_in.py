@@ -17,31 +17,20 @@ from pathlib import Path
 import pytest
 from echoroom import (
     KOREAN_COMMANDS,
+    LONG,
     EchoRoom,
     command_said,
     cut_short,
     echo_path,
+    guide_texts,
 )
 from sessions import Lines, spawn
 from spoken import run_args
 
-from assistant.guides.loader import bundled
 from assistant.messages import Msg
 
-LONG = ("Take a slow breath. Think of a moment this week when you felt trusted, and a "
-        "moment when you did not. Notice what was different between the two. Stay with "
-        "it for a while; there is no hurry. Let the details come back to you one by one: "
-        "the place, the people, the words, and how your body felt afterwards.")
 STOPS_WITHIN = 0.3  # seconds from the end of a command to the end of Reflect's voice
 SLACK = 0.3  # more on a loaded two-core CI machine; the bench reports the real figures
-
-
-def guide_texts() -> list[str]:
-    """Everything the bundled guide says, in order: a whole session's narration."""
-    guide = next(g for g in bundled() if g.id == "rebuilding-trust")
-    return [guide.intro, *(t for s in guide.steps
-                           for t in (s.title, s.say, *(p.ask for p in s.prompts))),
-            guide.outro]
 
 
 @pytest.fixture

@@ -58,9 +58,14 @@ class Playback:
 
     def loudest(self, start: float, end: float) -> float:
         """The loudest block that can echo into a microphone stretch from start to end."""
-        with self._lock:
-            return max((lv for at, lv in self._played
-                        if start - ECHO_TAIL <= at <= end + LEAD), default=0.0)
+        loudest = 0.0
+        with self._lock:  # newest first: only the last second or so is looked at
+            for at, played in reversed(self._played):
+                if at < start - ECHO_TAIL:
+                    break
+                if at <= end + LEAD:
+                    loudest = max(loudest, played)
+        return loudest
 
     def gain(self) -> float:
         with self._lock:
