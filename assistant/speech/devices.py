@@ -37,6 +37,11 @@ LOST_AFTER = 2.0  # seconds without a callback from a running stream: the device
 # speaker played a hole (5 plays in 90); with 0.2 s, none in 60. The first sound is no
 # later (the buffer is filled before the stream starts); Enter still cuts it at once.
 OUTPUT_LATENCY = 0.2
+# How much sound PortAudio takes the moment a stream starts: the buffer is filled (with
+# 0.2 s latency on PulseAudio, 0.25 s at once and 0.3 s within 22 ms, measured). A
+# streamed text starts once that much is made, or all of it: else the first words would
+# be followed by a hole.
+START_FILL = 0.3
 
 
 def sounddevice() -> ModuleType:
@@ -223,16 +228,24 @@ class Speaker:
         feed = _Feed(chunks)
         done = threading.Event()
         heard = [time.monotonic()]  # when the device last asked for sound
+        ends = [0.0]  # when the last sample handed on so far is heard
         tap = self.tap
 
         def callback(outdata: Any, frames: int, timing: Any, status: Any) -> None:
-            heard[0] = time.monotonic()
-            feed.take(outdata[:, 0])
-            if tap is not None:  # heard once what is queued before it has played
-                ahead = (timing.outputBufferDacTime - timing.currentTime
-                         if timing.outputBufferDacTime > 0 else OUTPUT_LATENCY)
-                tap(outdata[:, 0], heard[0] + max(0.0, ahead))
-            if feed.drained:
+            now = heard[0] = time.monotonic()
+            ahead = (timing.outputBufferDacTime - timing.currentTime
+                     if timing.outputBufferDacTime > 0 else OUTPUT_LATENCY)
+            out_at = now + max(0.0, ahead)  # when this block is heard
+            filled = feed.take(outdata[:, 0])
+            if filled:
+                ends[0] = out_at + filled / rate
+            if tap is not None:
+                tap(outdata[:, 0], out_at)
+            # Stopping drops what the device still holds (the last 0.25 s through
+            # PulseAudio: a short tone was never heard), so the stream plays silence
+            # until the last sound is out. That also keeps the microphone, opened again
+            # next, from hearing the end of Reflect's own voice.
+            if feed.drained and now >= ends[0]:
                 raise sd.CallbackStop
 
         try:
@@ -244,6 +257,8 @@ class Speaker:
             raise Unavailable(Msg.SPEAKER_UNAVAILABLE, reason=_reason(err)) from err
         stalled = False
         try:
+            feed.wait_for(START_FILL, rate, interrupt)
+            heard[0] = time.monotonic()
             stream.start()
             while not done.wait(0.02):
                 if interrupt is not None and interrupt.is_set():
@@ -252,10 +267,6 @@ class Speaker:
                 if time.monotonic() > heard[0] + LOST_AFTER:
                     stalled = True
                     raise DeviceLost("the speaker stopped taking sound")
-            # PortAudio is done once the last block is handed on; the sound is out only
-            # after the output latency. Waiting for it keeps the microphone, which is
-            # opened again next, from hearing the end of Reflect's own voice.
-            (interrupt or threading.Event()).wait(stream.latency)
             feed.check()
             return True
         except sd.PortAudioError as err:
@@ -276,6 +287,8 @@ class _Feed:
     def __init__(self, chunks: Iterator[np.ndarray]) -> None:
         self._queue: deque[np.ndarray] = deque()
         self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)
+        self._queued = 0  # samples
         self._ended = False
         self._stopped = False
         self._error: BaseException | None = None
@@ -285,17 +298,28 @@ class _Feed:
     def _pull(self, chunks: Iterator[np.ndarray]) -> None:
         try:
             for chunk in chunks:
-                with self._lock:
+                with self._changed:
                     self._queue.append(np.asarray(chunk, np.int16))
+                    self._queued += len(chunk)
+                    self._changed.notify_all()
                 if self._stopped:
                     return
         except BaseException as err:  # handed to the player's thread by check()
             self._error = err
         finally:
-            self._ended = True
+            with self._changed:
+                self._ended = True
+                self._changed.notify_all()
 
-    def take(self, out: np.ndarray) -> None:
-        """Fill `out` with what is queued, silence after it."""
+    def wait_for(self, seconds: float, rate: int, interrupt: threading.Event | None) -> None:
+        """Until `seconds` of sound are queued, all of it is, or `interrupt` is set."""
+        with self._changed:
+            while (self._queued < seconds * rate and not self._ended
+                   and not (interrupt is not None and interrupt.is_set())):
+                self._changed.wait(0.02)
+
+    def take(self, out: np.ndarray) -> int:
+        """Fill `out` with what is queued, silence after it; how many samples were sound."""
         filled = 0
         with self._lock:
             while filled < len(out) and self._queue:
@@ -307,7 +331,9 @@ class _Feed:
                     self._queue.popleft()
                 else:
                     self._queue[0] = chunk[n:]
+            self._queued -= filled
         out[filled:] = 0
+        return filled
 
     @property
     def drained(self) -> bool:

@@ -1,6 +1,6 @@
-"""Piper, a neural voice, as a Synthesizer (tts.py): a chunk of sound per sentence, handed
-on the moment it is made, so playing starts with the first sentence (or the first clause
-of a long one) and the rest follows while the speaker is busy.
+"""Piper, a neural voice, as a Synthesizer (tts.py): sound handed on a piece at a time the
+moment it is made (vits.py decodes each sentence in growing pieces), so playing starts
+about 0.1 s after the request and the rest follows while the speaker is busy.
 
 Piper (piper-tts, GPL-3.0) phonemizes with its own copy of espeak-ng's data and runs the
 voice -- an ONNX model with its .onnx.json, such as the official en_US-joe-medium -- with
@@ -34,6 +34,7 @@ from assistant.messages import Msg
 from assistant.speech.errors import NoSpeech
 from assistant.speech.nativelog import native_stderr_to_log
 from assistant.speech.tts import Sound
+from assistant.speech.vits import Model
 
 CALM_LENGTH = 1.25  # Piper's length scale when no rate is set: a little slower than its own
 NATURAL_WPM = 200.0  # words a minute Piper's voices speak at length scale 1 (joe: ~220)
@@ -44,12 +45,8 @@ PARAGRAPH_PAUSE = 0.9  # seconds added after a paragraph
 # onnxruntime's own log lines: "2026-12-01 10:00:00.000 [E:onnxruntime:, ...".
 ONNX_LINE = re.compile(rb"[\d\- :.]*\[[EWIF]:onnxruntime:")
 _PARAGRAPHS = re.compile(r"\n\s*\n")
-_SENTENCE = re.compile(r".+?[.!?](?=\s|$)")
-_CLAUSE = re.compile(r"[,;:](?=\s)")
-LONG_FIRST = 10  # words: a first sentence this long is said in two parts (see synthesize)
-MIN_CLAUSE = 4  # words the first part has at least
-WARM_UP = "Hello."
-RENDERING = 2  # how synthesize() shapes the sound (pauses, trims): part of the cache key
+WARM_UP = "Hello. Take a moment."  # a first piece and a second, longer one
+RENDERING = 3  # how synthesize() shapes the sound (pauses, trims): part of the cache key
 QUIET = 200  # int16: below this (-44 dBFS) a sample is the quiet before the first word
 LEAD_IN = 0.01  # seconds kept before the first sound, so its onset is not cut
 
@@ -72,27 +69,30 @@ class Piper:
             os.environ["ORT_DISABLE_TELEMETRY"] = "1"  # before onnxruntime starts: see above
             import onnxruntime
             from piper import PiperVoice
-            from piper.config import PiperConfig, SynthesisConfig
+            from piper.config import PiperConfig
 
             onnxruntime.disable_telemetry_events()
             # onnxruntime's threads (one a core) spin while they wait for work: on a busy
             # machine that takes the CPU the speaker, the recognizer and the next sentence
             # need. Sleeping instead, a narration's first clause was made in 0.27 s, not
-            # 0.42 s, on two cores shared with other programs. PiperVoice.load() takes no
-            # options, hence the session made here.
+            # 0.42 s, on two cores shared with other programs.
             options = onnxruntime.SessionOptions()
             options.add_session_config_entry("session.intra_op.allow_spinning", "0")
             with native_stderr_to_log("piper", ONNX_LINE):
+                # Piper's own voice object phonemizes; the model runs in halves (vits.py).
                 self._voice: Any = PiperVoice(
                     config=PiperConfig.from_dict(json.loads(config.read_text("utf-8"))),
-                    session=onnxruntime.InferenceSession(
-                        str(model), sess_options=options, providers=["CPUExecutionProvider"]))
+                    session=None)
+                self._model = Model(model, options)
         except Exception as err:  # no piper-tts, or a model file it cannot read
             raise NoSpeech(Msg.PIPER_UNAVAILABLE, voice=name, reason=_why(err)) from err
-        self._config = SynthesisConfig(length_scale=self._length, volume=volume,
-                                       normalize_audio=False)
-        self._rate = int(self._voice.config.sample_rate)
-        for _ in self._voice.synthesize(WARM_UP, self._config):
+        voice = self._voice.config
+        self._rate = int(voice.sample_rate)
+        self._scales = np.array([voice.noise_scale, self._length, voice.noise_w_scale],
+                                np.float32)
+        self._speaker = ({"sid": np.array([voice.default_speaker_id], np.int64)}
+                         if voice.num_speakers > 1 else {})  # as Piper picks a speaker
+        for _ in self.synthesize(WARM_UP):
             pass  # onnxruntime's first run is slow: not with the first words said
         stat = model.stat()
         self._file = f"{model.name}:{stat.st_size}:{stat.st_mtime_ns}"
@@ -105,60 +105,56 @@ class Piper:
                 f"file={self._file} length={self._length} volume={self._volume}")
 
     def synthesize(self, text: str) -> Iterator[Sound]:
-        """Sentence by sentence (Piper's own split), each the moment it is made, and the
-        pause after it (not after the last) as silence of its own right behind it: the
-        speaker has that pause to play, too, while the next sentence is made. A long first
-        sentence is said in two parts, split where its first clause ends, so the first
-        sound comes sooner (the comma's own pause joins them)."""
-        first = True
-        for part, pause in _parts(text):
-            sentences = sum(1 for phonemes in self._voice.phonemize(part) if phonemes)
-            for number, chunk in enumerate(self._voice.synthesize(part, self._config), 1):
-                pcm = chunk.audio_int16_array
-                yield Sound(_from_the_first_sound(pcm, self._rate) if first else pcm,
-                            self._rate)
-                first = False
-                after = SENTENCE_PAUSE if number < sentences else pause
+        """The text's sound as it is made, without the quiet Piper puts before its first
+        word (50 ms and more; now and then all but 20 ms of the first piece), and one
+        chunk at least (an empty one for a text with nothing to say)."""
+        quiet = True
+        for pcm in self._made(text):
+            if quiet:
+                pcm = _from_the_first_sound(pcm, self._rate)
+                quiet = not len(pcm)
+                if quiet:
+                    continue
+            yield Sound(pcm, self._rate)
+        if quiet:
+            yield Sound(np.zeros(0, np.int16), self._rate)
+
+    def _made(self, text: str) -> Iterator[np.ndarray]:
+        """Each sentence (Piper's own split) in pieces, each the moment it is made, and
+        the pause after it (not after the last) as silence of its own right behind it:
+        the speaker has that pause to play, too, while the next sentence is made."""
+        for paragraph, pause in _paragraphs(text):
+            sentences = [phonemes for phonemes in self._voice.phonemize(paragraph) if phonemes]
+            for number, phonemes in enumerate(sentences, 1):
+                ids = np.array([self._voice.phonemes_to_ids(phonemes)], np.int64)
+                for audio in self._model.sound({
+                        "input": ids, "input_lengths": np.array([ids.shape[1]], np.int64),
+                        "scales": self._scales, **self._speaker}):
+                    yield _int16(audio * self._volume)
+                after = SENTENCE_PAUSE if number < len(sentences) else pause
                 if after:
-                    yield Sound(np.zeros(int(after * self._rate), np.int16), self._rate)
+                    yield np.zeros(int(after * self._rate), np.int16)
 
     def close(self) -> None:
         """Nothing to let go: the voice is freed with this object."""
 
 
+def _int16(audio: np.ndarray) -> np.ndarray:
+    """Piper's float sound (-1 to 1) as int16 samples, as Piper converts it."""
+    return (np.clip(audio, -1.0, 1.0) * 32767).astype(np.int16)
+
+
 def _from_the_first_sound(pcm: np.ndarray, rate: int) -> np.ndarray:
-    """A text's first sentence without the quiet Piper puts before it (50 ms and more):
-    the voice starts the moment it is asked to."""
+    """`pcm` from just before its first sound (nothing when it is all quiet): the voice
+    starts the moment it is asked to."""
     loud = np.flatnonzero(np.abs(pcm.astype(np.int32)) > QUIET)
-    start = max(0, int(loud[0]) - int(LEAD_IN * rate)) if len(loud) else 0
-    return pcm[start:]
+    return pcm[max(0, int(loud[0]) - int(LEAD_IN * rate)):] if len(loud) else pcm[:0]
 
 
-def _parts(text: str) -> list[tuple[str, float]]:
-    """`text` as the parts Piper says one after the other, each with the pause after its
-    last sentence: a paragraph each (none after the last), and a long first sentence's
-    first clause on its own (no pause after it)."""
+def _paragraphs(text: str) -> list[tuple[str, float]]:
+    """`text`'s paragraphs, each with the pause after it (none after the last)."""
     paragraphs = [" ".join(p.split()) for p in _PARAGRAPHS.split(text.strip()) if p.strip()]
-    parts = [(p, PARAGRAPH_PAUSE) for p in paragraphs[:-1]] + [(p, 0.0) for p in paragraphs[-1:]]
-    if parts:
-        head, rest = _first_clause(parts[0][0])
-        if rest:
-            parts[0:1] = [(head, 0.0), (rest, parts[0][1])]
-    return parts
-
-
-def _first_clause(text: str) -> tuple[str, str]:
-    """(the first clause, the rest) when the first sentence of `text` is long and has a
-    clause boundary (a comma, a semicolon, a colon) after a few words; else (text, "")."""
-    sentence = _SENTENCE.match(text)
-    first = sentence.group() if sentence else text
-    if len(first.split()) < LONG_FIRST:
-        return text, ""
-    for found in _CLAUSE.finditer(first):
-        head = text[:found.end()].strip()
-        if len(head.split()) >= MIN_CLAUSE:
-            return head, text[found.end():].strip()
-    return text, ""
+    return [(p, PARAGRAPH_PAUSE) for p in paragraphs[:-1]] + [(p, 0.0) for p in paragraphs[-1:]]
 
 
 def _version() -> str:
@@ -169,6 +165,6 @@ def _version() -> str:
 
 
 def _why(err: Exception) -> str:
-    """onnxruntime's long error text cut to its point ("Protobuf parsing failed")."""
+    """An engine's long error text cut to its point (onnxruntime's ends "...failed: why")."""
     text = str(err).strip() or type(err).__name__
     return text.rsplit("failed:", 1)[-1].strip().rstrip(".") if "failed:" in text else text
