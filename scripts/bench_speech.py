@@ -4,7 +4,8 @@ and how long the quiet between sentences is.
 Ways of speaking the same guide sentences, each in a fresh process, measured on the
 virtual sound card (a capture of the speaker's monitor tells when sound really comes out):
   piper prepared    Piper (the joe voice), texts rendered ahead by prepare(): playback only
-  piper streamed    Piper, nothing ahead: the first sentence plays while the rest is made
+  piper streamed    Piper, nothing ahead: a sentence plays from its first piece (vits.py)
+                    while the rest is made
   espeak prepared   espeak-ng through pyttsx3, rendered ahead
   espeak on demand  espeak-ng, rendered when say() is called (Reflect's voice before Piper)
   pyttsx3           the baseline: pyttsx3's own engine.say() + runAndWait(); on Linux it

