@@ -5,6 +5,7 @@ for the job order and for an engine that speaks by itself."""
 from __future__ import annotations
 
 import logging
+import os
 import stat
 import threading
 import time
@@ -268,10 +269,12 @@ class Pieces:
 
     def __init__(self) -> None:
         self.made: list[float] = []
+        self.niceness: list[int] = []  # of the thread each piece was made in
 
     def synthesize(self, text: str) -> Iterator[Sound]:
         for _ in range(30):
             self.made.append(time.monotonic())
+            self.niceness.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
             yield Sound(np.full(2205, 1000, np.int16), 22050)
 
     def close(self) -> None:
@@ -288,6 +291,8 @@ def test_a_streamed_text_is_made_only_a_little_ahead_of_the_speaker(monkeypatch)
     ahead = [(n + 1) * 0.1 - (made - synth.made[0]) for n, made in enumerate(synth.made)]
     assert max(ahead) < 0.5 + 0.1 + 0.1  # the limit, the piece that passed it, slack
     assert synth.made[-1] - synth.made[0] > 2.0  # not made all at once
+    # made ahead at a low priority: the speaker and the listener come first
+    assert set(synth.niceness[1:]) == {synth.niceness[0] + voice_module.BACKGROUND}
 
 
 def test_a_streamed_text_cut_short_is_still_made_whole_at_once(monkeypatch):

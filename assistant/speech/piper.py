@@ -72,12 +72,14 @@ class Piper:
             from piper.config import PiperConfig
 
             onnxruntime.disable_telemetry_events()
-            # onnxruntime's threads (one a core) spin while they wait for work: on a busy
-            # machine that takes the CPU the speaker, the recognizer and the next sentence
-            # need. Sleeping instead, a narration's first clause was made in 0.27 s, not
-            # 0.42 s, on two cores shared with other programs.
+            # One thread: onnxruntime's own (one a core, spinning while they wait) took the
+            # CPU the speaker's callback and the barge-in listener need, and made Reflect's
+            # own voice sound like a command to it now and then. Run in the calling thread,
+            # the synthesis made ahead has that thread's low priority (voice.py), and a
+            # first piece takes ~95 ms instead of ~60 ms (2 cores, idle).
             options = onnxruntime.SessionOptions()
-            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+            options.intra_op_num_threads = 1
+            options.inter_op_num_threads = 1
             with native_stderr_to_log("piper", ONNX_LINE):
                 # Piper's own voice object phonemizes; the model runs in halves (vits.py).
                 self._voice: Any = PiperVoice(

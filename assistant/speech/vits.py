@@ -9,7 +9,7 @@ frames and a few neighbours. So the graph is cut where the flow and the decoder 
 the front runs for the whole sentence -- the intonation and timing are the whole
 sentence's, as before -- and the flow and decoder run on pieces that grow (FIRST frames,
 then twice as many each time), each with the context either side it needs, which is
-made and dropped. The first 0.42 s of sound is ready about 80 ms after the request
+made and dropped. The first 0.42 s of sound is ready about 0.1 s after the request
 instead of 240, and the pieces join with no seam. Synthesis as a whole costs about a
 third more (0.08 of real time instead of 0.06).
 

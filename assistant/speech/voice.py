@@ -11,10 +11,13 @@ business: the cache is keyed by the synthesizer's identity.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import hashlib
 import json
 import logging
+import os
 import queue
+import sys
 import threading
 import time
 from collections import OrderedDict, deque
@@ -38,6 +41,7 @@ MEMORY = 64  # rendered texts kept in memory
 FIRST_RATE = 22050  # of tones and pauses before any speech was played (then: the speech's)
 FINISH_AFTER = 10.0  # seconds close() waits for a text being prepared to be kept
 AHEAD = 3.0  # seconds of sound a streamed text is made ahead of the speaker, at most
+BACKGROUND = 10  # niceness added to the threads that make speech ahead of time
 
 
 class Voice:
@@ -176,6 +180,7 @@ class Voice:
     def _prepare_waiting(self) -> None:
         """The preparer's thread: one waiting text after the other, never while a text
         to say now is being rendered."""
+        in_the_background()
         while True:
             with self._changed:
                 while not self._closed and (self._wanted or not self._waiting):
@@ -255,6 +260,7 @@ class Voice:
         played = threading.Event()  # the speaker is done with the text (or was cut short)
 
         def synthesize_the_rest() -> None:
+            in_the_background()
             pieces = [first]
             ahead, started = len(first.pcm) / first.rate, time.monotonic()
             try:
@@ -302,6 +308,16 @@ class Voice:
         if self.cache_dir is None:
             return None
         return self.cache_dir / cache_name(text, self.synthesizer.identity)
+
+
+def in_the_background() -> None:
+    """Lower this thread's priority (Linux: each thread has its own): speech made ahead
+    must never take the CPU from the speaker's callback or the microphone's listener."""
+    if sys.platform == "linux":
+        with contextlib.suppress(OSError):
+            thread = threading.get_native_id()
+            os.setpriority(os.PRIO_PROCESS, thread,
+                           os.getpriority(os.PRIO_PROCESS, thread) + BACKGROUND)
 
 
 def cache_name(text: str, identity: str) -> str:
