@@ -305,3 +305,15 @@ def test_a_streamed_text_cut_short_is_still_made_whole_at_once(monkeypatch):
     sound = voice.render("A long text.")  # remembered whole: made on, without waiting
     assert len(sound.pcm) == 30 * 2205 and time.monotonic() - cut < 1.0
     voice.close()
+
+
+def test_closing_waits_for_the_rest_of_a_streamed_text(monkeypatch):
+    """A thread left inside the engine when Python exits can abort it."""
+    monkeypatch.setattr(voice_module, "AHEAD", 0.5)
+    synth = Pieces()
+    voice = Voice(InRealTime(), Settings(), None, synth)
+    threading.Timer(0.3, voice.skip).start()
+    voice.say("A long text.")
+    voice.close()
+    assert len(synth.made) == 30 and not any(
+        t.name == "reflect-synthesize" and t.is_alive() for t in threading.enumerate())

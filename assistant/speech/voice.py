@@ -73,6 +73,7 @@ class Voice:
         self._closed = False
         self._changed = threading.Condition()
         self._preparer: threading.Thread | None = None
+        self._makers: list[threading.Thread] = []  # making the rest of streamed texts
 
     # --- what the session calls --------------------------------------------------
 
@@ -156,8 +157,10 @@ class Voice:
             self._done_wanting()
 
     def close(self) -> None:
-        """Drop the texts still waiting, let the one being prepared be kept, then close
-        the synthesizer."""
+        """Drop the texts still waiting, let the one being prepared and the rest of a
+        streamed text be made, then close the synthesizer (a thread left inside the
+        engine when Python exits can abort it: "terminate called without an active
+        exception")."""
         with self._changed:
             if self._closed:
                 return
@@ -165,8 +168,10 @@ class Voice:
             self._waiting.clear()
             self._changed.notify_all()
         atexit.unregister(self.close)
-        if self._preparer is not None and self._preparer is not threading.current_thread():
-            self._preparer.join(timeout=FINISH_AFTER)
+        deadline = time.monotonic() + FINISH_AFTER
+        for thread in [self._preparer, *self._makers]:
+            if thread is not None and thread is not threading.current_thread():
+                thread.join(timeout=max(0.0, deadline - time.monotonic()))
         self.synthesizer.close()
 
     def __enter__(self) -> Voice:
@@ -286,8 +291,10 @@ class Voice:
                 yield chunk
             future.result()  # a synthesis that failed half way raises here
 
-        threading.Thread(target=synthesize_the_rest, name="reflect-synthesize",
-                         daemon=True).start()
+        maker = threading.Thread(target=synthesize_the_rest, name="reflect-synthesize",
+                                 daemon=True)
+        self._makers = [*(t for t in self._makers if t.is_alive()), maker]
+        maker.start()
         self._rate = first.rate
         try:
             self.speaker.stream(pcm(), first.rate, self.interrupt)
