@@ -72,11 +72,11 @@ class Piper:
             from piper.config import PiperConfig
 
             onnxruntime.disable_telemetry_events()
-            # One thread: onnxruntime's own (one a core, spinning while they wait) took the
-            # CPU the speaker's callback and the barge-in listener need, and made Reflect's
-            # own voice sound like a command to it now and then. Run in the calling thread,
-            # the synthesis made ahead has that thread's low priority (voice.py), and a
-            # first piece takes ~95 ms instead of ~60 ms (2 cores, idle).
+            # One thread: onnxruntime's own (one a core, spinning while they wait) would
+            # take the CPU the speaker's callback and the barge-in listener need on a busy
+            # machine. Run in the calling thread, the synthesis made ahead has that
+            # thread's low priority (voice.py); a first piece takes ~95 ms instead of
+            # ~60 ms (2 cores, idle).
             options = onnxruntime.SessionOptions()
             options.intra_op_num_threads = 1
             options.inter_op_num_threads = 1
