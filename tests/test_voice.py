@@ -295,12 +295,18 @@ def test_a_streamed_text_is_made_only_a_little_ahead_of_the_speaker(monkeypatch)
     assert set(synth.niceness[1:]) == {synth.niceness[0] + voice_module.BACKGROUND}
 
 
-def test_a_streamed_text_cut_short_is_still_made_whole_at_once(monkeypatch):
+def cut_short(monkeypatch) -> tuple[Voice, Pieces]:
+    """A Voice that began to say a long streamed text and was cut short 0.3 s in."""
     monkeypatch.setattr(voice_module, "AHEAD", 0.5)
     synth = Pieces()
     voice = Voice(InRealTime(), Settings(), None, synth)
     threading.Timer(0.3, voice.skip).start()
     voice.say("A long text.")
+    return voice, synth
+
+
+def test_a_streamed_text_cut_short_is_still_made_whole_at_once(monkeypatch):
+    voice, _ = cut_short(monkeypatch)
     cut = time.monotonic()
     sound = voice.render("A long text.")  # remembered whole: made on, without waiting
     assert len(sound.pcm) == 30 * 2205 and time.monotonic() - cut < 1.0
@@ -309,11 +315,7 @@ def test_a_streamed_text_cut_short_is_still_made_whole_at_once(monkeypatch):
 
 def test_closing_waits_for_the_rest_of_a_streamed_text(monkeypatch):
     """A thread left inside the engine when Python exits can abort it."""
-    monkeypatch.setattr(voice_module, "AHEAD", 0.5)
-    synth = Pieces()
-    voice = Voice(InRealTime(), Settings(), None, synth)
-    threading.Timer(0.3, voice.skip).start()
-    voice.say("A long text.")
+    voice, synth = cut_short(monkeypatch)
     voice.close()
     assert len(synth.made) == 30 and not any(
         t.name == "reflect-synthesize" and t.is_alive() for t in threading.enumerate())

@@ -62,11 +62,16 @@ class Model:
         except Exception as err:  # a graph exported some other way: made whole, as Piper does
             log.info("the voice %s is made a sentence at a time: %s", path.name, err)
             self._front, self._stages = session(graph), []
+        # asked once, not for every piece
+        self._made_names = [o.name for o in self._front.get_outputs()]
+        self._takes = {i.name for i in self._front.get_inputs()}
+        self._latents = [stage.get_inputs()[0].name for stage, _ in self._stages]
 
     def sound(self, feed: dict[str, np.ndarray]) -> Iterator[np.ndarray]:
         """The sentence's sound (float, -1 to 1) in pieces, each as soon as it is made."""
-        names = [o.name for o in self._front.get_outputs()]
-        made = dict(zip(names, self._front.run(None, _for(self._front, feed)), strict=True))
+        names = self._made_names
+        taken = {name: value for name, value in feed.items() if name in self._takes}
+        made = dict(zip(names, self._front.run(None, taken), strict=True))
         if not self._stages:
             yield made[names[0]].squeeze()
             return
@@ -86,7 +91,7 @@ class Model:
         if count == 1:
             feed = {name: value[..., low:high] for name, value in made.items()}
         else:
-            feed = {stage.get_inputs()[0].name: self._span(count - 1, made, low, high, frames)}
+            feed = {self._latents[count - 1]: self._span(count - 1, made, low, high, frames)}
         out = stage.run(None, feed)[0]
         scale = out.shape[-1] // (high - low)  # samples a frame (1 for the flow)
         return out[..., (start - low) * scale:(end - low) * scale]
@@ -120,9 +125,3 @@ def _taken_by(graph: Any, prefix: str) -> list[str]:
         if live.intersection(node.input):
             live.update(node.output)
     return sorted(live & {name for node in nodes[first:] for name in node.input})
-
-
-def _for(session: Any, feed: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """The part of `feed` that `session` takes."""
-    names = {i.name for i in session.get_inputs()}
-    return {name: value for name, value in feed.items() if name in names}
