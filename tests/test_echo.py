@@ -148,6 +148,23 @@ def test_a_louder_echo_raises_the_gain() -> None:
     assert playback.gain() == pytest.approx(0.18, rel=0.05)
 
 
+def test_a_chunk_heard_in_a_pause_does_not_teach_the_gain() -> None:
+    """A chunk whose echo time holds a silent block (the pause after "Welcome.") hears
+    little of the loud block before it: learnt from, a few of those made the first gain
+    so low that the echo of the next words (at 0.3) passed for the user. Such chunks are
+    still own, and the gain is learnt from those heard while the sound went on."""
+    playback = playing(at=1.0)
+    playback.played(block(0.0), 1.1)  # the pause
+    for _ in range(3 * LEARN_FROM):
+        assert playback.own(chunk(0.0), 1.0, 1.0 + CHUNK)
+    assert playback.gain() == START_GAIN
+    speaking = playing(at=1.0)
+    for _ in range(LEARN_FROM):
+        assert speaking.own(chunk(0.3 * PLAYED), 1.0, 1.0 + CHUNK)
+    assert speaking.gain() == pytest.approx(0.3)
+    assert speaking.own(chunk(0.3 * PLAYED), 1.0, 1.0 + CHUNK)
+
+
 @pytest.mark.parametrize("late", [0.05, 0.5, 2.0])
 def test_a_block_older_than_the_tail_no_longer_echoes(late: float) -> None:
     """A chunk starting more than ECHO_TAIL after the block was heard cannot hold its

@@ -12,7 +12,8 @@ or without an echo canceller in the sound system: with one, the echo it leaves i
 the learnt gain small.
 
 The echo's gain (microphone level over playback level) is learnt while Reflect speaks,
-as a high percentile of the chunks taken for echo. Starting high (START_GAIN) it comes
+as a high percentile of the chunks taken for echo while the sound went on (not in its
+pauses). Starting high (START_GAIN) it comes
 down to the room's; a louder echo (the volume turned up) raises it, as each chunk up to
 MARGIN times the gain still counts; the user's speech, louder than that, never does.
 """
@@ -58,14 +59,18 @@ class Playback:
 
     def loudest(self, start: float, end: float) -> float:
         """The loudest block that can echo into a microphone stretch from start to end."""
-        loudest = 0.0
+        return self._levels(start, end)[0]
+
+    def _levels(self, start: float, end: float) -> tuple[float, float]:
+        """The loudest and the quietest block that can echo into start..end (0, 0: none)."""
+        levels = []
         with self._lock:  # newest first: only the last second or so is looked at
             for at, played in reversed(self._played):
                 if at < start - ECHO_TAIL:
                     break
                 if at <= end + LEAD:
-                    loudest = max(loudest, played)
-        return loudest
+                    levels.append(played)
+        return (max(levels), min(levels)) if levels else (0.0, 0.0)
 
     def gain(self) -> float:
         with self._lock:
@@ -76,12 +81,17 @@ class Playback:
     def own(self, pcm: bytes, start: float, end: float) -> bool:
         """Whether this microphone chunk, heard from `start` to `end`, may be nothing but
         Reflect's own voice coming back. Learns the echo's gain as it goes."""
-        played = self.loudest(start, end)
+        played, quietest = self._levels(start, end)
         if played < SILENT:
             return False
         heard = level(np.frombuffer(pcm, np.int16))
         own = heard <= MARGIN * self.gain() * played
-        if own:  # the user's speech never teaches it: their talk is no echo
+        # Only a chunk whose whole echo time was filled with sound teaches the gain: one
+        # heard in a pause (before the first word, between sentences) hears little or
+        # nothing of the loud block it is compared with, and a few of those pulled the
+        # first learnt gain so low that the echo of the next words passed for the user.
+        # The user's speech never teaches it either: their talk is no echo.
+        if own and quietest >= SILENT:
             with self._lock:
                 self._ratios.append(heard / played)
         return own
