@@ -19,6 +19,7 @@ from soundcheck import align, speech_span, wait_recorded, wait_until
 from assistant.errors import Unavailable
 from assistant.messages import Msg
 from assistant.speech import audio, devices
+from assistant.speech.tones import tone
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -166,8 +167,7 @@ def test_a_stream_whose_rest_comes_late_starts_with_enough_to_play_no_hole(
     def made_slowly():
         yield tone[:800]
         time.sleep(0.15)
-        # quiet after it: the speaker stops before its last 0.25 s is out (a known bug)
-        yield np.concatenate([tone[800:], np.zeros(rate // 2, np.int16)])
+        yield tone[800:]
 
     recording = tmp_path / "speaker.wav"
     recorder = virtual_audio.record_speaker(recording)
@@ -184,6 +184,42 @@ def test_a_stream_whose_rest_comes_late_starts_with_enough_to_play_no_hole(
     longest_quiet = np.diff(loud).max() / heard_rate  # a 440 Hz tone is loud every 2.3 ms
     assert longest_quiet < 0.01 and abs((loud[-1] - loud[0]) / heard_rate - 1.0) < 0.02, (
         longest_quiet, (loud[-1] - loud[0]) / heard_rate)
+
+
+def heard_seconds(pcm: np.ndarray, rate: int, hz: float) -> float:
+    """How long a tone of `hz` is loud in `pcm`, counted in 10 ms blocks."""
+    n = rate // 100
+    blocks = pcm[:len(pcm) // n * n].reshape(-1, n).astype(np.float64)
+    level = np.abs(blocks @ np.exp(-2j * np.pi * hz * np.arange(n) / rate)) / n
+    return float((level > 1000).sum()) / 100
+
+
+@pytest.mark.audio
+def test_the_end_of_a_sound_and_a_whole_tone_reach_the_speaker(
+        virtual_audio, sounddevice, tmp_path: Path):
+    """Stopping a stream drops what the device still holds; the last sound is played out
+    first (it was not: the last 0.25 s never reached the speaker, nor the listening
+    tone at all)."""
+    rate = 16000
+    t = np.arange(rate // 2) / rate
+    low, high = ((8000 * np.sin(2 * np.pi * hz * t)).astype(np.int16) for hz in (440, 1000))
+    recording = tmp_path / "speaker.wav"
+    recorder = virtual_audio.record_speaker(recording)
+    recording_since = time.monotonic()
+    try:
+        speaker = devices.Speaker(None)
+        assert speaker.play(np.concatenate([low, high]), rate)
+        assert speaker.play(tone("listening", rate), rate)
+        wait_recorded(recording, time.monotonic() - recording_since + 0.3)
+    finally:
+        recorder.terminate()
+        recorder.wait(timeout=10)
+    heard, heard_rate = audio.read_wav(recording)
+    assert heard_seconds(heard, heard_rate, 440) >= 0.48
+    assert heard_seconds(heard, heard_rate, 1000) >= 0.48  # the end of the first sound
+    loud = np.flatnonzero(np.abs(heard) > 1000)
+    last = loud[np.flatnonzero(np.diff(loud) > 0.05 * heard_rate)[-1] + 1:]  # the tone
+    assert (last[-1] - last[0]) / heard_rate >= 0.13  # 0.16 s with its fade in and out
 
 
 @pytest.mark.audio

@@ -228,16 +228,24 @@ class Speaker:
         feed = _Feed(chunks)
         done = threading.Event()
         heard = [time.monotonic()]  # when the device last asked for sound
+        ends = [0.0]  # when the last sample handed on so far is heard
         tap = self.tap
 
         def callback(outdata: Any, frames: int, timing: Any, status: Any) -> None:
-            heard[0] = time.monotonic()
-            feed.take(outdata[:, 0])
-            if tap is not None:  # heard once what is queued before it has played
-                ahead = (timing.outputBufferDacTime - timing.currentTime
-                         if timing.outputBufferDacTime > 0 else OUTPUT_LATENCY)
-                tap(outdata[:, 0], heard[0] + max(0.0, ahead))
-            if feed.drained:
+            now = heard[0] = time.monotonic()
+            ahead = (timing.outputBufferDacTime - timing.currentTime
+                     if timing.outputBufferDacTime > 0 else OUTPUT_LATENCY)
+            out_at = now + max(0.0, ahead)  # when this block is heard
+            filled = feed.take(outdata[:, 0])
+            if filled:
+                ends[0] = out_at + filled / rate
+            if tap is not None:
+                tap(outdata[:, 0], out_at)
+            # Stopping drops what the device still holds (the last 0.25 s through
+            # PulseAudio: a short tone was never heard), so the stream plays silence
+            # until the last sound is out. That also keeps the microphone, opened again
+            # next, from hearing the end of Reflect's own voice.
+            if feed.drained and now >= ends[0]:
                 raise sd.CallbackStop
 
         try:
@@ -259,10 +267,6 @@ class Speaker:
                 if time.monotonic() > heard[0] + LOST_AFTER:
                     stalled = True
                     raise DeviceLost("the speaker stopped taking sound")
-            # PortAudio is done once the last block is handed on; the sound is out only
-            # after the output latency. Waiting for it keeps the microphone, which is
-            # opened again next, from hearing the end of Reflect's own voice.
-            (interrupt or threading.Event()).wait(stream.latency)
             feed.check()
             return True
         except sd.PortAudioError as err:
@@ -314,8 +318,8 @@ class _Feed:
                    and not (interrupt is not None and interrupt.is_set())):
                 self._changed.wait(0.02)
 
-    def take(self, out: np.ndarray) -> None:
-        """Fill `out` with what is queued, silence after it."""
+    def take(self, out: np.ndarray) -> int:
+        """Fill `out` with what is queued, silence after it; how many samples were sound."""
         filled = 0
         with self._lock:
             while filled < len(out) and self._queue:
@@ -329,6 +333,7 @@ class _Feed:
                     self._queue[0] = chunk[n:]
             self._queued -= filled
         out[filled:] = 0
+        return filled
 
     @property
     def drained(self) -> bool:

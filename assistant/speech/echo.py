@@ -13,9 +13,9 @@ the learnt gain small.
 
 The echo's gain (microphone level over playback level) is learnt while Reflect speaks,
 as a high percentile of the chunks taken for echo while the sound went on (not in its
-pauses). Starting high (START_GAIN) it comes
-down to the room's; a louder echo (the volume turned up) raises it, as each chunk up to
-MARGIN times the gain still counts; the user's speech, louder than that, never does.
+pauses). Starting high (START_GAIN) it comes down to the room's; a louder echo (the
+volume turned up) raises it, as each chunk up to MARGIN times the gain still counts; the
+user's speech, louder than that, never does.
 """
 
 from __future__ import annotations
