@@ -13,7 +13,6 @@ import logging
 import queue
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -23,6 +22,7 @@ import numpy as np
 from assistant.errors import Unavailable, reason
 from assistant.messages import Msg
 from assistant.speech.audio import Resampler
+from assistant.speech.feed import Feed
 from assistant.speech.quiet import QUIET
 from assistant.speech.streams import DeviceLost
 
@@ -225,7 +225,7 @@ class Speaker:
     def stream(self, chunks: Iterator[np.ndarray], rate: int,
                interrupt: threading.Event | None = None) -> bool:
         sd = self._sd
-        feed = _Feed(chunks)
+        feed = Feed(chunks)
         done = threading.Event()
         heard = [time.monotonic()]  # when the device last asked for sound
         ends = [0.0]  # when the last sample handed on so far is heard
@@ -277,75 +277,6 @@ class Speaker:
 
     def close(self) -> None:
         pass
-
-
-class _Feed:
-    """Sound for a device callback, which must never wait: a thread pulls the chunks
-    (a synthesizer working ahead of the speaker) into a queue the callback takes from;
-    when it falls behind, the callback plays silence rather than wait."""
-
-    def __init__(self, chunks: Iterator[np.ndarray]) -> None:
-        self._queue: deque[np.ndarray] = deque()
-        self._lock = threading.Lock()
-        self._changed = threading.Condition(self._lock)
-        self._queued = 0  # samples
-        self._ended = False
-        self._stopped = False
-        self._error: BaseException | None = None
-        threading.Thread(target=self._pull, args=(chunks,), name="reflect-feed",
-                         daemon=True).start()
-
-    def _pull(self, chunks: Iterator[np.ndarray]) -> None:
-        try:
-            for chunk in chunks:
-                with self._changed:
-                    self._queue.append(np.asarray(chunk, np.int16))
-                    self._queued += len(chunk)
-                    self._changed.notify_all()
-                if self._stopped:
-                    return
-        except BaseException as err:  # handed to the player's thread by check()
-            self._error = err
-        finally:
-            with self._changed:
-                self._ended = True
-                self._changed.notify_all()
-
-    def wait_for(self, seconds: float, rate: int, interrupt: threading.Event | None) -> None:
-        """Until `seconds` of sound are queued, all of it is, or `interrupt` is set."""
-        with self._changed:
-            while (self._queued < seconds * rate and not self._ended
-                   and not (interrupt is not None and interrupt.is_set())):
-                self._changed.wait(0.02)
-
-    def take(self, out: np.ndarray) -> int:
-        """Fill `out` with what is queued, silence after it; how many samples were sound."""
-        filled = 0
-        with self._lock:
-            while filled < len(out) and self._queue:
-                chunk = self._queue[0]
-                n = min(len(chunk), len(out) - filled)
-                out[filled:filled + n] = chunk[:n]
-                filled += n
-                if n == len(chunk):
-                    self._queue.popleft()
-                else:
-                    self._queue[0] = chunk[n:]
-            self._queued -= filled
-        out[filled:] = 0
-        return filled
-
-    @property
-    def drained(self) -> bool:
-        return self._ended and not self._queue
-
-    def check(self) -> None:
-        """Raise what went wrong while making the sound (a synthesis that failed)."""
-        if self._error is not None:
-            raise self._error
-
-    def stop(self) -> None:
-        self._stopped = True
 
 
 _abandoned: list[Any] = []  # streams left to a stuck thread: never closed, never freed
