@@ -30,8 +30,9 @@ from assistant.messages import Msg
 from assistant.speech import audio, devices
 from assistant.speech.espeak import Espeak
 from assistant.speech.piper import PARAGRAPH_PAUSE, SENTENCE_PAUSE, Piper, length_scale
+from assistant.speech.rendercache import cache_name
 from assistant.speech.tts import Sound, espeak_voice_for, for_settings
-from assistant.speech.voice import Voice, cache_name
+from assistant.speech.voice import Voice
 
 GUIDE = guides.find("rebuilding-trust")
 INTRO = " ".join(GUIDE.intro.split())

@@ -12,9 +12,6 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import hashlib
-import json
-import logging
 import os
 import queue
 import sys
@@ -27,15 +24,11 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant import files
 from assistant.config import Settings
-from assistant.speech.audio import read_wav, wav_bytes
-from assistant.speech.errors import BadSoundFile
+from assistant.speech.rendercache import RenderCache
 from assistant.speech.streams import Sink
 from assistant.speech.tones import tone
 from assistant.speech.tts import Sound, SpeaksItself, Synthesizer
-
-log = logging.getLogger(__name__)
 
 MEMORY = 64  # rendered texts kept in memory
 FIRST_RATE = 22050  # of tones and pauses before any speech was played (then: the speech's)
@@ -58,11 +51,11 @@ class Voice:
                  synthesizer: Synthesizer) -> None:
         self.speaker = speaker
         self.settings = settings
-        self.cache_dir = cache_dir
         self.interrupt = threading.Event()
         self.hushed = threading.Event()  # set by hush(): nothing is said until it is cleared
         self.fallback = False  # True once the synthesizer had to speak by itself
         self.synthesizer = synthesizer
+        self._cache = RenderCache(cache_dir, synthesizer.identity)
         # Tones and pauses go at the rate of the speech, so that a speaker file (which
         # keeps the rate of its first sound) never resamples.
         self._rate = FIRST_RATE
@@ -92,7 +85,7 @@ class Voice:
                 self._wanted += 1
                 future, mine = self._claim(text)
             if mine:
-                cached = self._from_cache(text)
+                cached = self._cache.load(text)
                 if cached is None:
                     self._stream(future, text)  # gives the preparer back its turn
                     return
@@ -223,28 +216,15 @@ class Voice:
             self._forget(text, future)
 
     def _load_or_render(self, text: str) -> Sound:
-        return self._from_cache(text) or self._kept(text, _whole(
+        return self._cache.load(text) or self._kept(text, _whole(
             self.synthesizer.synthesize(text)))
 
-    def _from_cache(self, text: str) -> Sound | None:
-        cached = self._cache_path(text)
-        if cached is not None and cached.is_file():
-            try:
-                return Sound(*read_wav(cached))
-            except BadSoundFile:
-                log.warning("ignoring an unreadable cached rendering %s", cached)
-        return None
-
     def _kept(self, text: str, sound: Sound) -> Sound:
-        """`sound` written to the disk cache when `text` was prepared (guide text)."""
-        cached = self._cache_path(text)
+        """`sound`, written to the disk cache when `text` was prepared (guide text)."""
         with self._changed:
             keep = text in self._keep
-        if keep and cached is not None:
-            try:
-                _write_private(cached, sound)
-            except OSError as err:  # a full or read-only disk costs speed, not speech
-                log.warning("cannot keep rendered speech in %s: %s", cached.parent, err)
+        if keep:
+            self._cache.keep(text, sound)
         return sound
 
     def _stream(self, future: Future[Sound], text: str) -> None:
@@ -311,11 +291,6 @@ class Voice:
             if self._rendered.get(text) is future:
                 del self._rendered[text]
 
-    def _cache_path(self, text: str) -> Path | None:
-        if self.cache_dir is None:
-            return None
-        return self.cache_dir / cache_name(text, self.synthesizer.identity)
-
 
 def in_the_background() -> None:
     """Lower this thread's priority (Linux: each thread has its own): speech made ahead
@@ -327,20 +302,7 @@ def in_the_background() -> None:
                            os.getpriority(os.PRIO_PROCESS, thread) + BACKGROUND)
 
 
-def cache_name(text: str, identity: str) -> str:
-    """The file a rendering is kept in: one per text and synthesizer identity (engine,
-    version, voice, rate, volume), so a changed voice never plays a stale rendering."""
-    return hashlib.sha256(json.dumps([text, identity]).encode()).hexdigest() + ".wav"
-
-
 def _whole(chunks: Iterable[Sound]) -> Sound:
     """A text's chunks as one sound (playing each as it comes is for a streaming engine)."""
     parts = list(chunks)
     return Sound(np.concatenate([p.pcm for p in parts]), parts[0].rate)
-
-
-def _write_private(path: Path, sound: Sound) -> None:
-    """Write a cache file 0600 in 0700 folders, whole or not at all (a torn file is never
-    read, and no other user can plant one: its name is predictable)."""
-    files.private_dir(path.parent)
-    files.replace_private(path, wav_bytes(*sound))
