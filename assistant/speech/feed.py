@@ -15,9 +15,7 @@ import numpy as np
 
 
 class Feed:
-    """Sound for a device callback, which must never wait: a thread pulls the chunks
-    (a synthesizer working ahead of the speaker) into a queue the callback takes from;
-    when it falls behind, the callback plays silence rather than wait."""
+    """`chunks`, pulled by a thread of its own, for one stream's callback to take."""
 
     def __init__(self, chunks: Iterator[np.ndarray]) -> None:
         self._queue: deque[np.ndarray] = deque()

@@ -10,8 +10,9 @@ the front runs for the whole sentence -- the intonation and timing are the whole
 sentence's, as before -- and the flow and decoder run on pieces that grow (FIRST frames,
 then twice as many each time), each with the context either side it needs, which is
 made and dropped. The first 0.42 s of sound is ready about 0.1 s after the request
-instead of 240, and the pieces join with no seam. Synthesis as a whole costs about a
-third more (0.08 of real time instead of 0.06).
+instead of 0.24 s, and the pieces join with no seam. Synthesis as a whole costs more:
+0.11 of real time in `scripts/bench speech` (one onnxruntime thread, piper.py), against
+0.06 for the whole graph on two threads.
 
 The cuts are made in memory with the onnx package, as Piper itself edits its graphs
 (piper/patch_voice_with_alignment.py); nothing is written. A graph without those parts,
