@@ -27,7 +27,8 @@ if TYPE_CHECKING:
     from assistant.interrupts import StopRequest
     from assistant.journal import Journal, Record
     from assistant.speech.commands import Commands
-    from assistant.speech.vosk import SpeechModel, VoskRecognizer
+    from assistant.speech.recognizers import Model
+    from assistant.speech.stt import Recognizer
     from assistant.turns import Ear, Voice
 
 
@@ -117,7 +118,7 @@ def session_io(args: argparse.Namespace, settings: Settings, language: str,
         print(Msg.ENTER_HINT.format())
     unusable = threading.Event()  # the default model failed to load: typed answers
 
-    def recognizer() -> VoskRecognizer:
+    def recognizer() -> Recognizer:
         try:
             return model.recognizer()
         except ReflectError:
@@ -143,20 +144,20 @@ def session_io(args: argparse.Namespace, settings: Settings, language: str,
 
 
 def _speech_model(args: argparse.Namespace, settings: Settings,
-                  language: str) -> SpeechModel | ReflectError:
+                  language: str) -> Model | ReflectError:
     """The model to listen with, or why there is none. A model the user named is loaded
     now, so that one that cannot be used stops here with its sentence (exit 2); the default
     model loads in the background while the introduction is spoken, and a missing one
     means typed answers."""
     from assistant.models import resolve
-    from assistant.speech.vosk import SpeechModel
+    from assistant.speech.recognizers import open_model
 
     if args.model or settings.model:
-        model = SpeechModel(resolve(args.model, settings, language))
+        model = open_model(resolve(args.model, settings, language))
         model.load()
         return model
     try:
-        return SpeechModel(resolve(None, settings, language))
+        return open_model(resolve(None, settings, language))
     except ReflectError as err:
         return err
 

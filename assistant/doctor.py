@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from assistant import echopath, models, voices
+from assistant import echopath, models, voices, whispers
 from assistant.config import Settings, paths
 from assistant.errors import ReflectError, reason
 from assistant.messages import Msg
@@ -169,23 +169,24 @@ def check_model(settings: Settings, explicit: str | None = None) -> list[Result]
                else Msg.DOCTOR_MODEL_FIX_SETTING.format())
         return [*results, problem(Msg.DOCTOR_MODEL_UNUSABLE.format(
             path=err.fields.get("path"), origin=err.fields.get("origin")), fix)]
-    spoken = models.language_at(path)
+    spoken = (path.info.language if isinstance(path, whispers.Packaged)
+              else models.language_at(path))
     if spoken != "?" and models.primary(spoken) != models.primary(language):
         return [*results, problem(Msg.DOCTOR_MODEL_WRONG_LANGUAGE.format(
             path=path, spoken=spoken, guide=settings.guide, language=language),
             _get_model(language, settings))]
     try:
-        from assistant.speech.vosk import SpeechModel
+        from assistant.speech.recognizers import open_model
 
         started = time.monotonic()
-        model = SpeechModel(path)
+        model = open_model(path)  # a Whisper model's md5 is checked as it loads
         recognizer = model.recognizer(warm=False)
         recognizer.feed(bytes(2 * int(model.sample_rate * SILENCE_SECONDS)))
         recognizer.flush()
     except Exception as err:  # vosk raises bare Exceptions; any of them means no listening
-        return [*results, problem(Msg.DOCTOR_MODEL_BROKEN.format(path=path,
-                                                                 reason=reason(err)),
-                                  Msg.DOCTOR_MODEL_BROKEN_FIX.format())]
+        return [*results, problem(Msg.DOCTOR_MODEL_BROKEN.format(
+            path=getattr(path, "path", path), reason=reason(err)),
+            Msg.DOCTOR_MODEL_BROKEN_FIX.format())]
     return [*results, ok(Msg.DOCTOR_MODEL_OK, name=model.name, language=language,
                          seconds=time.monotonic() - started)]
 

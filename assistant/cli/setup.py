@@ -30,13 +30,14 @@ def download_model(args: argparse.Namespace) -> int:
     """Install a model by name or language. --optional is for scripts/run: silent when the
     model is there, and a failure is its one sentence only, exit 0: the session that follows
     says that it takes typed answers and how to get the model."""
-    from assistant import models
+    from assistant import models, whispers
     from assistant.config import load_settings, paths
 
     try:
         settings = load_settings()
         info = models.find(args.name)
-        covered = models.for_language(args.name) if info.name != args.name else None
+        covered = (models.for_language(args.name) or whispers.for_language(args.name)
+                   if info.name != args.name else None)
         if covered:
             if not args.optional:
                 print(Msg.MODEL_LANGUAGE_COVERED.format(language=args.name, name=covered.name,
@@ -60,16 +61,28 @@ def download_model(args: argparse.Namespace) -> int:
 
 
 def verify_models(args: argparse.Namespace) -> int:
-    from assistant import models
+    """Vosk folders checked for their layout, packaged Whisper models for their md5."""
+    from assistant import models, whispers
 
-    found = models.verify(args.name)
-    if not found:
+    packaged = [m for m in whispers.installed()
+                if args.name in (None, m.info.spec, m.name)]
+    found = [] if packaged and args.name else models.verify(args.name)
+    if not found and not packaged:
         print(Msg.MODELS_NONE_INSTALLED.format(name=models.DEFAULT_MODEL))
         return 0
+    bad = False
     for model, missing in found:
         line = Msg.MODEL_VERIFY_BAD if missing else Msg.MODEL_VERIFY_OK
         print(line.format(name=model.name, path=model.path, missing=missing))
-    if any(missing for _, missing in found):
+        bad = bad or bool(missing)
+    for whisper in packaged:
+        wrong = whispers.problem(whisper)
+        print(Msg.MODEL_VERIFY_DAMAGED.format(
+            name=whisper.info.spec, path=whisper.path, problem=wrong,
+            requirement=whisper.info.requirement) if wrong else Msg.MODEL_VERIFY_OK.format(
+            name=whisper.info.spec, path=whisper.path))
+        bad = bad or bool(wrong)
+    if bad:
         raise ReflectError(Msg.MODELS_VERIFY_FAILED)
     return 0
 
