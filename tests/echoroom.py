@@ -1,7 +1,8 @@
 """A room with an echo, on the virtual sound card: what Reflect plays comes back into its
 microphone (the speaker's monitor looped into the microphone feed at a realistic level and
 delay, by PulseAudio's module-loopback), and the real parts of listening while speaking --
-Voice, Speaker, MicStream, Silero, a grammar-restricted Vosk recognizer, BargeIn -- run
+Voice, Speaker, MicStream, Silero, a command recognizer (grammar-restricted Vosk, or
+Whisper in its command mode), BargeIn -- run
 in this process. Shared by the barge-in tests and `scripts/bench listen --only barge-in`.
 """
 
@@ -26,9 +27,9 @@ from assistant.speech import audio, devices, tts
 from assistant.speech.bargein import BARGE_IN, BargeIn
 from assistant.speech.commands import Commands
 from assistant.speech.echo import Playback
+from assistant.speech.recognizers import Model, open_model
 from assistant.speech.silero import Silero
 from assistant.speech.voice import Voice
-from assistant.speech.vosk import SpeechModel
 
 RATE = 16000
 # PulseAudio's volume percent is cubic: 68 % is 0.68^3 = 0.31 of the amplitude, -10 dB, the
@@ -92,7 +93,7 @@ class Narrated:
 class EchoRoom:
     """Reflect speaking with barge-in on (or off: `listening=False`), in the echo room."""
 
-    def __init__(self, model: Path, settings: Settings | None = None,
+    def __init__(self, model: Path | Model, settings: Settings | None = None,
                  listening: bool = True) -> None:
         self.settings = settings or Settings(tones=False)
         self.commands = Commands("en", KOREAN_COMMANDS)
@@ -104,7 +105,7 @@ class EchoRoom:
         self.source.start()
         self.source.hold()
         grammar = self.commands.phrases(BARGE_IN)
-        speech = SpeechModel(model)
+        speech = open_model(model) if isinstance(model, Path) else model
         self.barge_in: BargeIn | None = None
         if listening:
             self.barge_in = BargeIn(self.source, lambda: speech.recognizer(grammar=grammar),

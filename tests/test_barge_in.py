@@ -14,6 +14,7 @@ import subprocess
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 from echoroom import (
     KOREAN_COMMANDS,
@@ -28,9 +29,14 @@ from sessions import Lines, spawn
 from spoken import run_args
 
 from assistant.messages import Msg
+from assistant.speech import audio
+
+RATE = 16000
 
 STOPS_WITHIN = 0.3  # seconds from the end of a command to the end of Reflect's voice
 SLACK = 0.3  # more on a loaded two-core CI machine; the bench reports the real figures
+# Whisper is asked at the command's first pause and takes ~0.3 s (a 30 s window each time)
+WHISPER_STOPS_WITHIN = 0.6
 
 
 @pytest.fixture
@@ -57,6 +63,67 @@ def test_a_command_over_the_narration_cuts_it_short(virtual_audio, ko_model: Pat
     assert narrated.hushed and narrated.command == "stop"
     assert stopped < STOPS_WITHIN + SLACK, stopped
     assert narrated.seconds < 10  # LONG takes over 20 s to say
+
+
+@pytest.fixture(scope="module")
+def joe_says(joe, tmp_path_factory: pytest.TempPathFactory):
+    """An English command said by the Piper joe voice, as command_said makes one."""
+    from assistant.speech.piper import Piper
+
+    piper = Piper(joe.name, joe.model, joe.config)
+
+    def make(text: str) -> tuple[Path, np.ndarray]:
+        sounds = list(piper.synthesize(text))
+        pcm = audio.resample(np.concatenate([s.pcm for s in sounds]), sounds[0].rate, RATE)
+        wav = tmp_path_factory.mktemp("joe") / "command.wav"
+        quiet = np.zeros(RATE // 5, np.int16)
+        audio.write_wav(wav, np.concatenate([quiet, pcm, quiet]), RATE)
+        return wav, pcm
+    return make
+
+
+@pytest.fixture(scope="module")
+def whisper_model():
+    from assistant import whispers
+    from assistant.speech.recognizers import open_model
+
+    return open_model(whispers.find(whispers.CATALOGUE[0]))
+
+
+@pytest.mark.parametrize("said,command", [("Stop.", "stop"), ("Help.", "help"),
+                                          ("Repeat that.", "repeat")])
+def test_an_english_command_over_the_narration_cuts_it_short_with_whisper(
+        virtual_audio, joe_says, whisper_model, tmp_path: Path, said: str,
+        command: str) -> None:
+    """Whisper, which no grammar holds to the command phrases, in its command mode, with
+    headphones (no echo path): the command is transcribed at its first pause and matched
+    whole. Through an echo without a canceller Whisper often hears the echo's words with
+    the command's, and `scripts/bench whisper` measures how often. tiny.en hears Piper's
+    "Skip." through the sound card as "Let's get." (and "Skip this one." as "Let's get
+    this one."): a known miss, in the note, not tested here."""
+    wav, pcm = joe_says(said)
+    room = EchoRoom(whisper_model)
+    try:
+        narrated, stopped = cut_short(room, virtual_audio, [LONG], wav, pcm, 5.0, tmp_path)
+    finally:
+        room.close()
+    assert narrated.hushed and narrated.command == command
+    assert stopped < WHISPER_STOPS_WITHIN + SLACK, stopped
+    assert narrated.seconds < 12  # LONG takes over 20 s to say
+
+
+def test_the_guide_over_its_echo_makes_no_whisper_command(virtual_audio,
+                                                          whisper_model) -> None:
+    """Reflect's own voice, heard back at -10 dB, is not a command to Whisper either (it
+    writes the echo's words, which are not one): the first three minutes of the guide."""
+    with echo_path(virtual_audio.pactl):
+        room = EchoRoom(whisper_model)
+        try:
+            narrated = room.narrate(guide_texts(minutes=3))
+        finally:
+            room.close()
+    assert not narrated.hushed and narrated.command is None
+    assert narrated.seconds > 120, narrated.seconds
 
 
 def test_a_whole_guide_narrated_over_its_echo_hears_no_command(echo_room: EchoRoom) -> None:

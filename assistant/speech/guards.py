@@ -5,11 +5,14 @@ Whisper is a language model over sound: given silence or noise it writes fluent 
 Three guards stand between it and the journal:
 - the recognizer only ever transcribes stretches the speech detector called speech
   (speech/whisper.py), and the ear drops words that fall outside them (take.py);
-- a segment Whisper itself thinks holds no speech is dropped -- its no-speech probability
-  over NO_SPEECH while its words are unlikely (mean log-probability under LOW_LOGPROB),
-  Whisper's own rule -- and so is one that compresses too well (a loop, COMPRESSION), and
-  one none of whose words Whisper believes (each under UNLIKELY: the "Yes." it writes for
-  a breath after a sentence, at 0.02);
+- a segment Whisper itself doubts holds speech is dropped: its no-speech probability over
+  NO_SPEECH while its words are unlikely (mean log-probability under LOW_LOGPROB) --
+  Whisper's own rule, made stricter here because it let the "Thank you." it writes over
+  the quiet after an answer through at 0.60 and -1.14 -- or, when none of its words does
+  Whisper believe (each under UNLIKELY), a no-speech probability over DOUBT (the "Yes."
+  and "Yeah." it wrote for breaths between sentences: 0.36 and 0.44, each word under
+  0.1; a real "Skip." said alone had 0.08, its word at 0.08 too). One that compresses
+  too well (a loop, COMPRESSION) goes as well;
 - a run of more than REPEATS copies of the same phrase in a row is cut to one copy.
 """
 
@@ -20,8 +23,9 @@ from typing import Protocol
 
 from assistant.turns import Word
 
-NO_SPEECH = 0.6
-LOW_LOGPROB = -1.0
+NO_SPEECH = 0.5
+LOW_LOGPROB = -0.8
+DOUBT = 0.2
 COMPRESSION = 2.4
 REPEATS = 3  # "no, no, no" is said; a fourth copy in a row is a loop
 LONGEST_PHRASE = 8  # words: longer loops are caught by COMPRESSION
@@ -44,7 +48,8 @@ def trusted(segment: Segment) -> bool:
     word probabilities -- a live transcript -- is judged on the rest)."""
     if segment.no_speech_prob > NO_SPEECH and segment.avg_logprob < LOW_LOGPROB:
         return False
-    if segment.words and all(w.probability < UNLIKELY for w in segment.words):
+    if segment.no_speech_prob > DOUBT and segment.words and all(
+            w.probability < UNLIKELY for w in segment.words):
         return False
     return segment.compression_ratio <= COMPRESSION
 

@@ -14,10 +14,7 @@ a pause is closed anyway: Whisper reads 30 s at a time.
 Every transcription costs at least ~0.3 s of both cores, however short the clip: the
 engine always encodes a 30 s window. So while an utterance is open the live line gets a
 quick transcript of it (greedy, no word times) only every PARTIAL_EVERY seconds of audio.
-A recognizer made for commands (`for_commands`, barge-in) has no detector of its own --
-its caller feeds it only what the user said and asks for `partial()` at each pause -- so
-it transcribes what it holds when asked, once at least AGAIN_AFTER more audio came, and
-never more than COMMAND_LONGEST of it (no command is that long).
+The barge-in watcher gets a recognizer of its own kind (whispercommands.py).
 
 The weights' md5 is checked before they load (whispers.py); the model is loaded from its
 package's folder with the Hugging Face hub off, so nothing is ever fetched.
@@ -28,8 +25,8 @@ from __future__ import annotations
 import os
 import threading
 from collections import deque
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -40,13 +37,14 @@ from assistant.speech.detect import SpeechDetector
 from assistant.turns import Word
 from assistant.whispers import Packaged, problem
 
+if TYPE_CHECKING:
+    from assistant.speech.whispercommands import CommandRecognizer
+
 RATE = 16000  # what Whisper hears
 PAUSE = 0.6  # seconds of no speech that close an utterance
 PAD = 0.25  # seconds of audio kept on each side of the speech
 LONGEST = 25.0  # seconds: an utterance this long is closed without a pause
 PARTIAL_EVERY = 1.5  # seconds of new audio between two live transcripts
-AGAIN_AFTER = 0.2  # seconds of new audio before a command recognizer transcribes again
-COMMAND_LONGEST = 4.0  # seconds: a command recognizer holding more transcribes nothing
 PROMPT_CHARS = 200  # of the answer so far, given to Whisper as context
 BEAM = 5
 THREADS = 2
@@ -87,20 +85,26 @@ class WhisperModel:
                                    ) from err
             return self._model
 
-    def recognizer(self, warm: bool = True, grammar: object = None) -> WhisperRecognizer:
+    def recognizer(self, warm: bool = True, grammar: Sequence[str] | None = None
+                   ) -> WhisperRecognizer | CommandRecognizer:
         """A recognizer for answers; with `grammar` (the command phrases, which Whisper
-        cannot be held to) one for commands only, as `for_commands`."""
-        rec = WhisperRecognizer(self.load(), None if grammar is not None else self._detector())
+        cannot be held to) one for commands said over Reflect's voice."""
+        if grammar is not None:
+            from assistant.speech.whispercommands import CommandRecognizer
+
+            return CommandRecognizer(self.load())
+        rec = WhisperRecognizer(self.load(), self._detector())
         if warm:
-            rec.warm_up()
+            transcribe(rec.engine, np.random.default_rng(0).normal(
+                0.0, 0.01, RATE).astype(np.float32), 0.0, quick=True)  # the first is slow
         return rec
 
 
 class WhisperRecognizer:
-    """Implements stt.Recognizer with Whisper (see the module's docstring)."""
+    """Implements stt.Recognizer with Whisper for answers (see the module's docstring)."""
 
-    def __init__(self, model: Any, detector: SpeechDetector | None) -> None:
-        self._model = model
+    def __init__(self, engine: Any, detector: SpeechDetector) -> None:
+        self.engine = engine
         self._detector = detector
         self._samples = 0  # fed since it was made: the clock words are placed on
         self._before: deque[np.ndarray] = deque()  # the last PAD of audio, while closed
@@ -110,25 +114,14 @@ class WhisperRecognizer:
         self._shown_at = 0  # sample of the last live transcript
         self._shown: list[str] = []
         self._prompt = ""
-        self._done: tuple[int, list[Word]] = (-1, [])  # samples held, and their words
 
     @property
     def elapsed(self) -> float:
         return self._samples / RATE
 
-    @property
-    def for_commands(self) -> bool:
-        return self._detector is None
-
     def feed(self, pcm: bytes) -> list[Word] | None:
         chunk = np.frombuffer(pcm, np.int16)
         start, self._samples = self._samples, self._samples + len(chunk)
-        if self._detector is None:
-            if not self._open:
-                self._began = start
-            self._open.append(chunk)
-            self._spoke = self._samples
-            return None
         speech = self._detector.speech(pcm)
         if not self._open:
             if not speech:
@@ -149,85 +142,66 @@ class WhisperRecognizer:
             return self._close()
         if self._samples - self._shown_at >= PARTIAL_EVERY * RATE:
             self._shown_at = self._samples
-            self._shown = self._live()
+            clip, _ = self._clip()
+            self._shown = [w.text for w in transcribe(self.engine, clip, 0.0, quick=True)]
         return None
 
     def partial(self) -> list[str]:
-        if self._detector is None and self._open and (
-                self._samples - self._began - self._done[0] >= AGAIN_AFTER * RATE):
-            return [w.text for w in self._command()]
         return list(self._shown)
 
     def flush(self) -> list[Word]:
-        if self._detector is None:
-            words = self._command() if self._open else []
-            self.reset()
-            return words
         return self._close() if self._open else []
 
     def reset(self) -> None:
-        self._open, self._shown, self._prompt, self._done = [], [], "", (-1, [])
+        self._open, self._shown, self._prompt = [], [], ""
         self._before.clear()
-        if self._detector is not None:
-            self._detector.reset()
-
-    def warm_up(self) -> None:
-        """One transcription of quiet noise: CTranslate2's first call is several times
-        slower than the next ones."""
-        noise = np.random.default_rng(0).normal(0.0, 0.01, RATE).astype(np.float32)
-        self._transcribe(noise, 0.0, quick=True)
-
-    # --- transcribing ----------------------------------------------------------------
+        self._detector.reset()
 
     def _clip(self) -> tuple[np.ndarray, float]:
-        """The open utterance's audio up to PAD after its last speech, as Whisper takes
-        it, and where it begins on the clock."""
-        audio = np.concatenate(self._open)
-        end = min(len(audio), self._spoke - self._began + int(PAD * RATE))
-        return audio[:end].astype(np.float32) / 32768.0, self._began / RATE
+        """The open utterance's audio up to PAD after its last speech, and where it begins
+        on the clock."""
+        return clip_of(self._open, self._spoke - self._began), self._began / RATE
 
     def _close(self) -> list[Word]:
         clip, at = self._clip()
         self._open, self._shown = [], []
-        words = self._transcribe(clip, at)
+        words = transcribe(self.engine, clip, at, self._prompt[-PROMPT_CHARS:])
         if words:
             self._prompt = (self._prompt + " " + " ".join(w.text for w in words)).strip()
         return words
 
-    def _command(self) -> list[Word]:
-        """The words of what a command recognizer holds (again only when it grew)."""
-        held = self._samples - self._began
-        if held != self._done[0]:
-            words = [] if held > COMMAND_LONGEST * RATE else self._transcribe(*self._clip())
-            self._done = (held, words)
-        return self._done[1]
 
-    def _live(self) -> list[str]:
-        clip, _ = self._clip()
-        return [w.text for w in self._transcribe(clip, 0.0, quick=True)]
+def clip_of(chunks: Sequence[np.ndarray], spoke: int) -> np.ndarray:
+    """The chunks as the float audio Whisper takes, up to PAD after sample `spoke`."""
+    audio = np.concatenate(chunks)
+    return audio[:min(len(audio), spoke + int(PAD * RATE))].astype(np.float32) / 32768.0
 
-    def _transcribe(self, clip: np.ndarray, at: float, quick: bool = False) -> list[Word]:
-        """Whisper's trusted words of `clip`, placed on the clock from `at` (quick: the
-        greedy live transcript, without word times)."""
-        segments, _ = self._model.transcribe(
-            clip, language="en", beam_size=1 if quick else BEAM, word_timestamps=not quick,
-            without_timestamps=quick, condition_on_previous_text=False,
-            initial_prompt=self._prompt[-PROMPT_CHARS:] or None, vad_filter=False,
-            temperature=(0.0,) if quick else (0.0, 0.4, 0.8))
-        words: list[Word] = []
-        length = len(clip) / RATE
-        for segment in segments:
-            if not guards.trusted(segment):
-                continue
-            if quick:
-                words += [Word(t, at, at) for t in segment.text.split() if _spoken(t)]
-                continue
-            words += [Word(w.word.strip(), at + min(max(w.start, 0.0), length),
-                           at + min(max(w.end, 0.0), length), round(float(w.probability), 3))
-                      for w in segment.words or () if _spoken(w.word)]
-        return guards.unrepeated(words)
+
+def transcribe(engine: Any, clip: np.ndarray, at: float, prompt: str = "",
+               quick: bool = False) -> list[Word]:
+    """Whisper's trusted words of `clip`, placed on the clock from `at`, with `prompt`
+    (what was said before) as context; `quick`: the greedy live transcript, without word
+    times."""
+    segments, _ = engine.transcribe(
+        clip, language="en", beam_size=1 if quick else BEAM, word_timestamps=not quick,
+        without_timestamps=quick, condition_on_previous_text=False,
+        initial_prompt=prompt or None, vad_filter=False,
+        temperature=(0.0,) if quick else (0.0, 0.4, 0.8))
+    words: list[Word] = []
+    length = len(clip) / RATE
+    for segment in segments:
+        if not guards.trusted(segment):
+            continue
+        if quick:
+            words += [Word(t, at, at) for t in segment.text.split() if _spoken(t)]
+            continue
+        words += [Word(w.word.strip(), at + min(max(w.start, 0.0), length),
+                       at + min(max(w.end, 0.0), length), round(float(w.probability), 3))
+                  for w in segment.words or () if _spoken(w.word)]
+    return guards.unrepeated(words)
 
 
 def _spoken(token: str) -> bool:
     """A word, not a lone mark ("-", "...")."""
     return any(c.isalnum() for c in token)
+
