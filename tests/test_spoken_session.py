@@ -239,9 +239,14 @@ def test_a_microphone_lost_mid_answer_keeps_it_says_so_then_goes_on_typed(
 @pytest.mark.parametrize("missing", ["microphone", "default-model"])
 def test_without_a_microphone_or_model_the_session_goes_on_typed(
         cli, ko_model: Path, tmp_path: Path, virtual_audio, missing: str) -> None:
-    """No microphone, or no model installed for the guide's language (English here): one
-    sentence, and the session takes typed answers."""
-    args = ["run", str(GUIDE), "--speaker-file", str(tmp_path / "out.wav")]
+    """No microphone, or no model installed for the guide's language (German here: English
+    has Whisper): one sentence, and the session takes typed answers."""
+    guide = GUIDE
+    if missing == "default-model":
+        guide = tmp_path / "german.yaml"
+        guide.write_text(GUIDE.read_text("utf-8").replace("language: en", "language: de"),
+                         encoding="utf-8")
+    args = ["run", str(guide), "--speaker-file", str(tmp_path / "out.wav")]
     if missing == "microphone":
         args += ["--input-device", "no such microphone", "--model", str(ko_model)]
     done = cli(*args, input="first\n\nsecond\n\nthird\n\n")

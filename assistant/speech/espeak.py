@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 
 STUCK_AFTER = 10.0  # seconds (plus 10 ms a character) before a rendering counts as stuck
 T = TypeVar("T")
+DEFAULT_RATE = 175  # words a minute: espeak-ng's default
 Props = tuple[str, int, float]  # voice id, rate, volume: what the engine renders with
 
 
@@ -90,8 +91,10 @@ class Pyttsx3:
             self._synchronize = _espeak.Synchronize
             self.settle()
         engine = self._engine
-        self.defaults: Props = (engine.getProperty("voice") or "",
-                                engine.getProperty("rate") or 200, 1.0)
+        # espeak-ng's own default rate, named rather than read: the engine's answer
+        # depends on the process (under pytest it says 200, elsewhere 175), and the rate
+        # is part of a rendering's identity, which two processes must agree on.
+        self.defaults: Props = (engine.getProperty("voice") or "", DEFAULT_RATE, 1.0)
         self.voices = [VoiceInfo(str(v.id), str(v.name), list(v.languages or []))
                        for v in engine.getProperty("voices") or []]
 
