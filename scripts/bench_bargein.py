@@ -40,22 +40,28 @@ from echoroom import LONG, EchoRoom, command_said, cut_short, echo_path, guide_t
 from assistant.speech import echo  # noqa: E402
 
 
-def latency(room: EchoRoom, card: VirtualAudio, count: int, tmp: Path) -> None:
-    wav, pcm = command_said("멈춰", tmp)
+def latency(room: EchoRoom, card: VirtualAudio, count: int, tmp: Path,
+            command: tuple[Path, np.ndarray] | None = None, where: str = "echo at -10 dB",
+            goal_ms: int = 300, device: str = "mic") -> None:
+    """`count` stop commands (the Korean one, or `command`: its WAV and speech) said at
+    random moments of the narration: command end -> silent as `device` hears it (see
+    echoroom.cut_short), and how many were missed."""
+    wav, pcm = command or command_said("멈춰", tmp)
     rng = random.Random(0)
     stops, missed = [], 0
     for _ in range(count):
-        narrated, stopped = cut_short(room, card, [LONG], wav, pcm, rng.uniform(2.0, 8.0), tmp)
+        narrated, stopped = cut_short(room, card, [LONG], wav, pcm, rng.uniform(2.0, 8.0), tmp,
+                                      device)
         if narrated.command == "stop":
             stops.append(stopped)
         else:
             missed += 1
-    print(f"Latency ({count} commands over the narration, echo at -10 dB):")
+    print(f"Latency ({count} commands over the narration, {where}):")
     if stops:
         ms = 1000 * np.array(stops)
         print(f"  command end -> silent: median {np.median(ms):.0f} ms, p95 "
               f"{np.percentile(ms, 95):.0f} ms, silent before the command ended: "
-              f"{int(np.sum(ms == 0))}/{len(ms)} (goal: within 300 ms)")
+              f"{int(np.sum(ms == 0))}/{len(ms)} (goal: within {goal_ms} ms)")
     print(f"  missed: {missed}/{count}")
 
 

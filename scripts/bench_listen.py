@@ -41,6 +41,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -160,23 +161,29 @@ def make_voice(kind: str, settings: Settings, cache: Path) -> Any:
     return voice
 
 
-def between_answers(kind: str, model_path: Path, mic: Path, tmp: Path, read_back: bool = False
+def between_answers(kind: str, model_spec: str, mic: Path, tmp: Path, read_back: bool = False,
+                    realtime: bool = False, answer_silence: float = 1.5,
                     ) -> list[tuple[float, float]]:
     """(decision -> fsynced, fsynced -> sound) for each answer but the last (each answer,
-    when it is read back: then the sound is the read-back)."""
+    when it is read back: then the sound is the read-back). `model_spec` is what --model
+    takes (a Vosk folder or whisper:NAME); `realtime` paces the recording as a microphone
+    would, so an engine that works at pauses (Whisper) is measured as it runs."""
     from assistant.guides.loader import load
     from assistant.journal import Journal
+    from assistant.models import resolve
     from assistant.session import Answer, Session
     from assistant.speech.commands import Commands
+    from assistant.speech.detect import best
     from assistant.speech.ear import SpokenEar
-    from assistant.speech.vosk import SpeechModel
+    from assistant.speech.recognizers import open_model
 
-    settings = Settings(answer_silence=1.5, tones=False)
+    settings = Settings(answer_silence=answer_silence, tones=False)
     commands = Commands("en")
-    model = SpeechModel(model_path)
-    source = audio.MicFile(mic, model.sample_rate, realtime=False)
+    model = open_model(resolve(model_spec, settings, "en"))
+    source = audio.MicFile(mic, model.sample_rate, realtime=realtime)
     source.start()
-    ear = SpokenEar(source, model.recognizer, settings, commands.match)
+    ear = SpokenEar(source, model.recognizer, settings, commands.match,
+                    detector=best(model.sample_rate)[0])
     voice = make_voice(kind, settings, tmp / f"cache-{kind}")
     decided: list[float] = []
     saved: list[float] = []
@@ -339,7 +346,7 @@ def session_table(answers: list[np.ndarray], gap: float, after: str, model_path:
         for kind in VOICES:
             figures = [f for _ in range(runs)
                        for f in in_fresh_process("--between", kind, "--mic", str(mic),
-                                                 "--model", str(model_path), *more)]
+                                                 "--model", str(model_path), *more)["figures"]]
             rows[kind] = [f[1] for f in figures]
             print(f"{kind:<22}{ms([f[0] for f in figures]):>24}{ms(rows[kind]):>27}")
     for kind in ("prerender", "on-demand"):
@@ -348,13 +355,16 @@ def session_table(answers: list[np.ndarray], gap: float, after: str, model_path:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", type=Path, default=None)
+    parser.add_argument("--model", default=None,
+                        help="a Vosk model folder (or whisper:NAME for part 1)")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--first-speech", choices=["warm", "cold"], help=argparse.SUPPRESS)
     parser.add_argument("--sentence", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--between", choices=VOICES, help=argparse.SUPPRESS)
     parser.add_argument("--mic", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--read-back", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--realtime", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--answer-silence", type=float, default=1.5, help=argparse.SUPPRESS)
     parser.add_argument("--only", choices=["session", "read-back", "first-speech", "noise",
                                            "barge-in"], default=None)
     args = parser.parse_args()
@@ -362,14 +372,17 @@ def main() -> int:
         env = {k: v for k, v in os.environ.items() if k != "PULSE_SOURCE"}
         return subprocess.run([sys.executable, str(REPO / "scripts" / "bench_bargein.py")],
                               env=env).returncode
-    model_path = args.model or default_model()
+    model_path = Path(args.model) if args.model else default_model()
     if args.first_speech:
         print(json.dumps(first_speech(model_path, args.first_speech == "warm", args.sentence)))
         return 0
     if args.between:
         with tempfile.TemporaryDirectory(prefix="reflect-bench-") as name:
-            print(json.dumps(between_answers(args.between, model_path, args.mic, Path(name),
-                                             args.read_back)))
+            figures = between_answers(args.between, args.model or str(model_path), args.mic,
+                                      Path(name), args.read_back, args.realtime,
+                                      args.answer_silence)
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(json.dumps({"figures": figures, "peak_mb": peak}))
         return 0
     if args.only in (None, "session", "read-back"):
         require_aplay()

@@ -81,6 +81,25 @@ def echo_path(pactl: Any, volume: int = ECHO_VOLUME,
         pactl("unload-module", module)
 
 
+@contextmanager
+def overheard(pactl: Any, delay_ms: int = ECHO_DELAY_MS) -> Iterator[str]:
+    """With no echo path (headphones) the microphone never hears Reflect's voice, so when
+    it fell silent is measured on what someone beside the user would hear: the microphone
+    and the speaker mixed, each through a loopback of the same latency, into a sink of
+    its own. Yields the source to record."""
+    modules = [pactl("load-module", "module-null-sink", "sink_name=overheard",
+                     "rate=48000").strip()]
+    try:
+        for source in ("mic", "speaker.monitor"):
+            modules.append(pactl("load-module", "module-loopback", f"source={source}",
+                                 "sink=overheard", f"latency_msec={delay_ms}",
+                                 "source_dont_move=true", "sink_dont_move=true").strip())
+        yield "overheard.monitor"
+    finally:
+        for module in reversed(modules):
+            pactl("unload-module", module)
+
+
 @dataclass
 class Narrated:
     hushed: bool  # a command was heard: the voice was cut short
@@ -151,13 +170,16 @@ def command_said(text: str, tmp: Path) -> tuple[Path, np.ndarray]:
 
 
 def cut_short(room: EchoRoom, virtual_audio: Any, texts: Sequence[str], command: Path,
-              command_pcm: np.ndarray, after: float, tmp: Path) -> tuple[Narrated, float]:
+              command_pcm: np.ndarray, after: float, tmp: Path,
+              device: str = "mic") -> tuple[Narrated, float]:
     """Narrate `texts` and say the command `after` seconds in; what was narrated, and the
-    seconds from the end of the command's speech to the end of Reflect's voice, as the
-    microphone heard them (the echo path's delay taken off)."""
+    seconds from the end of the command's speech to the end of Reflect's voice, as
+    `device` heard them: the microphone (the echo path's delay taken off), or the source
+    `overheard` yields, where voice and command are equally late."""
+    late = ECHO_DELAY_MS / 1000 if device == "mic" else 0.0
     recording = tmp / "mic.wav"
     recorder = subprocess.Popen(
-        ["parecord", "--device=mic", "--file-format=wav", "--channels=1", f"--rate={RATE}",
+        ["parecord", f"--device={device}", "--file-format=wav", "--channels=1", f"--rate={RATE}",
          "--format=s16le", str(recording)], env=virtual_audio.env)
     try:
         timer = threading.Timer(after, lambda: virtual_audio.play_into_mic(command).wait())
@@ -173,7 +195,7 @@ def cut_short(room: EchoRoom, virtual_audio: Any, texts: Sequence[str], command:
     ended = at + int(np.flatnonzero(np.abs(command_pcm) > 300)[-1]) + 1  # its last sound
     # 0 when the voice was silent before the command ended (it is acted on at its first
     # pause once its words are whole)
-    return narrated, max(0.0, voice_ends(heard, ended) - ended / RATE - ECHO_DELAY_MS / 1000)
+    return narrated, max(0.0, voice_ends(heard, ended) - ended / RATE - late)
 
 
 def voice_ends(heard: np.ndarray, after: int, window: int = RATE // 100,

@@ -183,8 +183,10 @@ class BargeIn:
                     said = quiet = 0.0
                     if self._decided(_text(rec.flush())):
                         return
-                elif not user and self._decided(" ".join(rec.partial()), final=False):
-                    return  # a whole command already, and the user paused: act now
+                else:  # asked while the user speaks too: Whisper keeps transcribing then
+                    words = rec.partial()
+                    if not user and self._decided(" ".join(words), final=False):
+                        return  # a whole command already, and the user paused: act now
             finally:
                 with self._changed:
                     self._reading = False

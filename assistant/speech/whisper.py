@@ -178,15 +178,16 @@ def clip_of(chunks: Sequence[np.ndarray], spoke: int) -> np.ndarray:
 
 
 def transcribe(engine: Any, clip: np.ndarray, at: float, prompt: str = "",
-               quick: bool = False) -> list[Word]:
+               quick: bool = False, tokens: int | None = None) -> list[Word]:
     """Whisper's trusted words of `clip`, placed on the clock from `at`, with `prompt`
     (what was said before) as context; `quick`: the greedy live transcript, without word
-    times."""
+    times. `tokens` caps what is written, with no retry at a higher temperature: a command
+    is a few words, and over a fragment or noise the retries ran for up to 3 s."""
     segments, _ = engine.transcribe(
         clip, language="en", beam_size=1 if quick else BEAM, word_timestamps=not quick,
         without_timestamps=quick, condition_on_previous_text=False,
-        initial_prompt=prompt or None, vad_filter=False,
-        temperature=(0.0,) if quick else (0.0, 0.4, 0.8))
+        initial_prompt=prompt or None, vad_filter=False, max_new_tokens=tokens,
+        temperature=(0.0,) if quick or tokens else (0.0, 0.4, 0.8))
     words: list[Word] = []
     length = len(clip) / RATE
     for segment in segments:

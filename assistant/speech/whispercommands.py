@@ -14,7 +14,9 @@ has ended. A transcription takes ~0.3 s of both cores, longer than a chunk, so i
 a thread of its own: `partial()` starts one of what is held, once AGAIN_AFTER more audio
 came than the last one had, and returns the words of the newest one finished, while the
 watcher goes on reading the microphone (it would fall behind and drop the command
-otherwise). `flush()` waits for the words of all that is held. Nothing past
+otherwise); the watcher asks while the user speaks too, so a transcription is under way
+when they pause. `flush()` waits for the words of all that is held (but the pause at its
+end, FLUSH_TAIL). Nothing past
 COMMAND_LONGEST is transcribed: no command is that long, and talk in the room costs
 nothing then.
 """
@@ -34,6 +36,10 @@ log = logging.getLogger(__name__)
 
 AGAIN_AFTER = 0.2  # seconds of new audio before it transcribes again
 COMMAND_LONGEST = 4.0  # seconds: holding more, it transcribes nothing
+COMMAND_TOKENS = 12  # the longest command phrase is a few tokens; more is not a command
+# flush() keeps the newest transcription when it had all but this much of what is held:
+# the watcher flushes after QUIET_END (0.4 s) without speech, so the rest is that pause
+FLUSH_TAIL = 0.5
 
 
 class CommandRecognizer:
@@ -77,7 +83,9 @@ class CommandRecognizer:
             held = self._samples - self._began
             while self._busy:
                 self._done.wait()
-            if self._held and held <= COMMAND_LONGEST * RATE and self._heard[0] != held:
+            if self._heard[1] and held - self._heard[0] <= FLUSH_TAIL * RATE:
+                held = self._heard[0]  # it had the words; what came since is the pause
+            elif self._held and held <= COMMAND_LONGEST * RATE and self._heard[0] != held:
                 self._start(held)
                 while self._busy:
                     self._done.wait()
@@ -99,7 +107,7 @@ class CommandRecognizer:
 
     def _run(self, clip: np.ndarray, at: float, held: int, round_: int) -> None:
         try:
-            words = transcribe(self.engine, clip, at)
+            words = transcribe(self.engine, clip, at, tokens=COMMAND_TOKENS)
         except Exception as err:  # barge-in is a convenience: a failure never ends a session
             log.warning("transcribing a command said while speaking failed: %s", err)
             words = []
