@@ -109,8 +109,9 @@ def feed(rec, pcm: np.ndarray, silence: float) -> tuple[str, float, float, float
 
 def whole(engine, pcm: np.ndarray) -> tuple[str, float]:
     start = time.perf_counter()
-    segments, _ = engine.transcribe(pcm.astype(np.float32) / 32768.0, language="en",
-                                    beam_size=whisper.BEAM, condition_on_previous_text=False)
+    segments, _ = engine.model.transcribe(pcm.astype(np.float32) / 32768.0, language="en",
+                                          beam_size=whisper.BEAM,
+                                          condition_on_previous_text=False)
     return " ".join(s.text.strip() for s in segments), time.perf_counter() - start
 
 

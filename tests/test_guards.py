@@ -59,6 +59,22 @@ def test_three_copies_are_what_people_say() -> None:
     assert guards.unrepeated(said) == said
 
 
+def text(said: list[Word]) -> list[str]:
+    return [w.text for w in said]
+
+
+def test_a_command_looped_by_a_short_window_is_one_command() -> None:
+    assert text(guards.once(words("Done.", "Done.", "Done."))) == ["Done."]
+    assert text(guards.once(words("Move", "on.", "Move", "on.", "Move"))) == ["Move", "on."]
+    assert text(guards.once(words("What", "can", "I", "say?", "What"))) == [
+        "What", "can", "I", "say?"]
+
+
+def test_a_command_said_once_is_kept_whole() -> None:
+    for said in (words("Go", "back."), words("Back", "in."), words("Stop."), []):
+        assert guards.once(said) == said
+
+
 def test_written_words_are_kept_as_written() -> None:
     heard = words("It", "was", "cold,", "but", "bright.", "We", "walked.")
     assert written(heard) and not written(words("i", "think", "so"))

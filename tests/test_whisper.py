@@ -16,36 +16,26 @@ from assistant import whispers
 from assistant.errors import BadInput
 from assistant.speech.whisper import PAD, PAUSE, RATE, WhisperModel, WhisperRecognizer
 from assistant.speech.whispercommands import CommandRecognizer
+from assistant.turns import Word
 
 CHUNK = RATE // 10
-
-
-@dataclass
-class W:
-    word: str
-    start: float
-    end: float
-    probability: float = 0.9
-
-
-@dataclass
-class Seg:
-    text: str
-    words: list[W]
-    no_speech_prob: float = 0.05
-    avg_logprob: float = -0.2
-    compression_ratio: float = 1.2
+GLIMPSE = "(a glimpse)"
 
 
 @dataclass
 class Engine:
-    """Says "Hello there." for every clip; records the clips and prompts."""
+    """Says "Hello there." for every clip; records the clips and prompts (GLIMPSE for a
+    glimpse, which is never prompted)."""
 
     clips: list[tuple[float, str | None]] = field(default_factory=list)
 
-    def transcribe(self, clip: np.ndarray, **options):
-        self.clips.append((len(clip) / RATE, options.get("initial_prompt")))
-        return [Seg(" Hello there.", [W(" Hello", 0.3, 0.5), W(" there.", 0.5, 0.8)])], None
+    def words(self, clip: np.ndarray, at: float, prompt: str = "") -> list[Word]:
+        self.clips.append((len(clip) / RATE, prompt or None))
+        return [Word("Hello", at + 0.3, at + 0.5, 0.9), Word("there.", at + 0.5, at + 0.8, 0.9)]
+
+    def glimpse(self, clip: np.ndarray, at: float, tokens: int = 96) -> list[Word]:
+        self.clips.append((len(clip) / RATE, GLIMPSE))
+        return [Word("Hello", at, at), Word("there.", at, at)]
 
 
 class Scripted:
@@ -99,7 +89,7 @@ def test_the_next_utterance_is_prompted_with_the_answer_so_far_until_a_reset() -
     engine = Engine()
     rec = WhisperRecognizer(engine, Scripted({*range(5, 10), *range(20, 25)}))
     feed(rec, 40)
-    assert [prompt for _, prompt in engine.clips] == [None, "Hello there."]
+    assert [p for _, p in engine.clips if p != GLIMPSE] == [None, "Hello there."]
     rec.reset()
     assert rec.partial() == [] and rec.flush() == []
 
@@ -110,7 +100,7 @@ def test_the_command_recognizer_transcribes_what_it_holds_when_flushed() -> None
     feed(rec, 8)
     words = rec.flush()
     assert [w.text for w in words] == ["Hello", "there."]
-    assert engine.clips[-1] == (pytest.approx(0.8), None)  # never prompted
+    assert engine.clips[-1] == (pytest.approx(0.8), GLIMPSE)  # quick, never prompted
     assert rec.flush() == []  # flushed: it holds nothing
 
 

@@ -13,7 +13,8 @@ Three guards stand between it and the journal:
   and "Yeah." it wrote for breaths between sentences: 0.36 and 0.44, each word under
   0.1; a real "Skip." said alone had 0.08, its word at 0.08 too). One that compresses
   too well (a loop, COMPRESSION) goes as well;
-- a run of more than REPEATS copies of the same phrase in a row is cut to one copy.
+- a run of more than REPEATS copies of the same phrase in a row is cut to one copy (and a
+  command, never said twice, to its first copy: `once`).
 """
 
 from __future__ import annotations
@@ -58,8 +59,8 @@ def _key(word: Word) -> str:
     return "".join(c for c in word.text.lower() if c.isalnum())
 
 
-def unrepeated(words: Sequence[Word]) -> list[Word]:
-    """`words` with every run of more than REPEATS copies of a phrase (1 to LONGEST_PHRASE
+def unrepeated(words: Sequence[Word], repeats: int = REPEATS) -> list[Word]:
+    """`words` with every run of more than `repeats` copies of a phrase (1 to LONGEST_PHRASE
     words, compared without case and punctuation) cut to its first copy."""
     out = list(words)
     keys = [_key(w) for w in out]
@@ -69,9 +70,20 @@ def unrepeated(words: Sequence[Word]) -> list[Word]:
             copies = 1
             while keys[i + copies * n:i + (copies + 1) * n] == keys[i:i + n]:
                 copies += 1
-            if copies > REPEATS:
+            if copies > repeats:
                 del out[i + n:i + copies * n]
                 del keys[i + n:i + copies * n]
                 break
         i += 1
     return out
+
+
+def once(words: Sequence[Word]) -> list[Word]:
+    """`words` cut to their first copy when they are one phrase said over and over, the
+    last copy perhaps cut short ("Move on. Move on. Move"): a loop of Whisper's, for text
+    that is never said twice in a row (a command)."""
+    keys = [_key(w) for w in words]
+    for n in range(1, len(keys)):
+        if all(keys[i] == keys[i - n] for i in range(n, len(keys))):
+            return list(words[:n])
+    return list(words)

@@ -11,10 +11,14 @@ Each utterance is prompted with the text of the ones before it in the same answe
 Whisper carries a sentence on across a pause. An utterance that runs past LONGEST without
 a pause is closed anyway: Whisper reads 30 s at a time.
 
-Every transcription costs at least ~0.3 s of both cores, however short the clip: the
-engine always encodes a 30 s window. So while an utterance is open the live line gets a
-quick transcript of it (greedy, no word times) only every PARTIAL_EVERY seconds of audio.
-The barge-in watcher gets a recognizer of its own kind (whispercommands.py).
+Whisper is asked two ways (Engine). An utterance's words are transcribed as faster-whisper
+does, in the 30 s window Whisper was trained on, beam searched, with word times: ~0.3 s
+of both cores however short the clip, paid once per utterance. A glimpse -- the live
+line's transcript of the open utterance every PARTIAL_EVERY seconds, and a command said
+over Reflect's voice (whispercommands.py) -- is encoded in a window only as long as the
+clip (at least GLIMPSE_WINDOW; CTranslate2 takes any length) and decoded greedily: "Stop."
+in 50 ms instead of 300. Whisper loops more often in a short window ("Done. Done. Done."),
+so a glimpse is cut at its repeats.
 
 The weights' md5 is checked before they load (whispers.py); the model is loaded from its
 package's folder with the Hugging Face hub off, so nothing is ever fetched.
@@ -26,6 +30,7 @@ import os
 import threading
 from collections import deque
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -44,7 +49,10 @@ RATE = 16000  # what Whisper hears
 PAUSE = 0.6  # seconds of no speech that close an utterance
 PAD = 0.25  # seconds of audio kept on each side of the speech
 LONGEST = 25.0  # seconds: an utterance this long is closed without a pause
-PARTIAL_EVERY = 1.5  # seconds of new audio between two live transcripts
+PARTIAL_EVERY = 1.0  # seconds of new audio between two live transcripts
+GLIMPSE_WINDOW = 5.0  # seconds: the shortest window a glimpse is encoded in
+GLIMPSE_TAIL = 1.0  # seconds of silence after a glimpse's clip: a window ends in quiet
+GLIMPSE_TOKENS = 96  # the live line shows the last few words of an utterance
 PROMPT_CHARS = 200  # of the answer so far, given to Whisper as context
 BEAM = 5
 THREADS = 2
@@ -60,11 +68,11 @@ class WhisperModel:
         self.path = packaged.path
         self.name = packaged.name
         self._detector = detector
-        self._model: Any = None
+        self._model: Engine | None = None
         self._lock = threading.Lock()
 
-    def load(self) -> Any:
-        """The faster_whisper.WhisperModel, loaded on first use once its weights are shown
+    def load(self) -> Engine:
+        """The engine, loaded on first use once its weights are shown
         whole; BadInput (exit 2) with one sentence when they are not."""
         with self._lock:
             if self._model is None:
@@ -74,11 +82,12 @@ class WhisperModel:
                                    problem=wrong, requirement=self.packaged.info.requirement)
                 os.environ["HF_HUB_OFFLINE"] = "1"  # a folder, never the hub
                 os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
-                from faster_whisper import WhisperModel as Engine
+                from faster_whisper import WhisperModel as FasterWhisper
 
                 try:
-                    self._model = Engine(str(self.path), device="cpu", compute_type="int8",
-                                         cpu_threads=THREADS, local_files_only=True)
+                    self._model = Engine(FasterWhisper(
+                        str(self.path), device="cpu", compute_type="int8",
+                        cpu_threads=THREADS, local_files_only=True))
                 except Exception as err:  # CTranslate2 raises RuntimeError on a bad folder
                     raise BadInput(Msg.WHISPER_DAMAGED, name=self.packaged.info.spec,
                                    problem=str(err), requirement=self.packaged.info.requirement
@@ -95,15 +104,15 @@ class WhisperModel:
             return CommandRecognizer(self.load())
         rec = WhisperRecognizer(self.load(), self._detector())
         if warm:
-            transcribe(rec.engine, np.random.default_rng(0).normal(
-                0.0, 0.01, RATE).astype(np.float32), 0.0, quick=True)  # the first is slow
+            rec.engine.glimpse(np.random.default_rng(0).normal(
+                0.0, 0.01, RATE).astype(np.float32), 0.0)  # the first is slow
         return rec
 
 
 class WhisperRecognizer:
     """Implements stt.Recognizer with Whisper for answers (see the module's docstring)."""
 
-    def __init__(self, engine: Any, detector: SpeechDetector) -> None:
+    def __init__(self, engine: Engine, detector: SpeechDetector) -> None:
         self.engine = engine
         self._detector = detector
         self._samples = 0  # fed since it was made: the clock words are placed on
@@ -143,7 +152,7 @@ class WhisperRecognizer:
         if self._samples - self._shown_at >= PARTIAL_EVERY * RATE:
             self._shown_at = self._samples
             clip, _ = self._clip()
-            self._shown = [w.text for w in transcribe(self.engine, clip, 0.0, quick=True)]
+            self._shown = [w.text for w in self.engine.glimpse(clip, 0.0)]
         return None
 
     def partial(self) -> list[str]:
@@ -165,7 +174,7 @@ class WhisperRecognizer:
     def _close(self) -> list[Word]:
         clip, at = self._clip()
         self._open, self._shown = [], []
-        words = transcribe(self.engine, clip, at, self._prompt[-PROMPT_CHARS:])
+        words = self.engine.words(clip, at, self._prompt[-PROMPT_CHARS:])
         if words:
             self._prompt = (self._prompt + " " + " ".join(w.text for w in words)).strip()
         return words
@@ -177,29 +186,66 @@ def clip_of(chunks: Sequence[np.ndarray], spoke: int) -> np.ndarray:
     return audio[:min(len(audio), spoke + int(PAD * RATE))].astype(np.float32) / 32768.0
 
 
-def transcribe(engine: Any, clip: np.ndarray, at: float, prompt: str = "",
-               quick: bool = False, tokens: int | None = None) -> list[Word]:
-    """Whisper's trusted words of `clip`, placed on the clock from `at`, with `prompt`
-    (what was said before) as context; `quick`: the greedy live transcript, without word
-    times. `tokens` caps what is written, with no retry at a higher temperature: a command
-    is a few words, and over a fragment or noise the retries ran for up to 3 s."""
-    segments, _ = engine.transcribe(
-        clip, language="en", beam_size=1 if quick else BEAM, word_timestamps=not quick,
-        without_timestamps=quick, condition_on_previous_text=False,
-        initial_prompt=prompt or None, vad_filter=False, max_new_tokens=tokens,
-        temperature=(0.0,) if quick or tokens else (0.0, 0.4, 0.8))
-    words: list[Word] = []
-    length = len(clip) / RATE
-    for segment in segments:
-        if not guards.trusted(segment):
-            continue
-        if quick:
-            words += [Word(t, at, at) for t in segment.text.split() if _spoken(t)]
-            continue
-        words += [Word(w.word.strip(), at + min(max(w.start, 0.0), length),
-                       at + min(max(w.end, 0.0), length), round(float(w.probability), 3))
-                  for w in segment.words or () if _spoken(w.word)]
-    return guards.unrepeated(words)
+@dataclass
+class Glimpsed:
+    """What guards.trusted judges of a glimpse (a guards.Segment without word times)."""
+
+    no_speech_prob: float
+    avg_logprob: float
+    compression_ratio: float
+    words: None = None
+
+
+class Engine:
+    """faster-whisper's model, asked the two ways of the module's docstring."""
+
+    def __init__(self, model: Any) -> None:
+        from faster_whisper.tokenizer import Tokenizer
+        from faster_whisper.transcribe import get_suppressed_tokens
+
+        self.model = model
+        self._tokens = Tokenizer(model.hf_tokenizer, model.model.is_multilingual,
+                                 task="transcribe", language="en")
+        self._start = [*self._tokens.sot_sequence, self._tokens.no_timestamps]
+        self._suppress = list(get_suppressed_tokens(self._tokens, [-1]))
+
+    def words(self, clip: np.ndarray, at: float, prompt: str = "") -> list[Word]:
+        """Whisper's trusted words of `clip` with their times, placed on the clock from
+        `at`, with `prompt` (what was said before) as context."""
+        segments, _ = self.model.transcribe(
+            clip, language="en", beam_size=BEAM, word_timestamps=True,
+            condition_on_previous_text=False, initial_prompt=prompt or None,
+            vad_filter=False, temperature=(0.0, 0.4, 0.8))
+        length = len(clip) / RATE
+        return guards.unrepeated([
+            Word(w.word.strip(), at + min(max(w.start, 0.0), length),
+                 at + min(max(w.end, 0.0), length), round(float(w.probability), 3))
+            for segment in segments if guards.trusted(segment)
+            for w in segment.words or () if _spoken(w.word)])
+
+    def glimpse(self, clip: np.ndarray, at: float, tokens: int = GLIMPSE_TOKENS
+                ) -> list[Word]:
+        """A quick transcript of `clip` in a window of its own length: at most `tokens`,
+        greedy, no word times (each word is placed at `at`)."""
+        from ctranslate2 import StorageView
+        from faster_whisper.audio import pad_or_trim
+        from faster_whisper.transcribe import get_compression_ratio
+
+        features = self.model.feature_extractor(clip)
+        frames = int(max(GLIMPSE_WINDOW * 100, features.shape[-1] + GLIMPSE_TAIL * 100))
+        features = pad_or_trim(features, min(frames, 3000))  # 100 frames a second
+        encoded = self.model.model.encode(
+            StorageView.from_array(np.ascontiguousarray(features[None])), to_cpu=False)
+        result = self.model.model.generate(
+            encoded, [self._start], beam_size=1, max_length=len(self._start) + tokens,
+            return_scores=True, return_no_speech_prob=True, suppress_blank=True,
+            suppress_tokens=self._suppress)[0]
+        text = self._tokens.decode([t for t in result.sequences_ids[0]
+                                    if t < self._tokens.eot])
+        if not guards.trusted(Glimpsed(result.no_speech_prob, result.scores[0],
+                                       get_compression_ratio(text))):
+            return []
+        return guards.unrepeated([Word(t, at, at) for t in text.split() if _spoken(t)])
 
 
 def _spoken(token: str) -> bool:

@@ -10,13 +10,14 @@ echo canceller make it reliable (the README says so; `scripts/bench whisper` mea
 
 The watcher feeds it only what the user said (from just before their first loud chunk)
 and asks for `partial()` at every pause, to act on a command before the user's utterance
-has ended. A transcription takes ~0.3 s of both cores, longer than a chunk, so it runs on
-a thread of its own: `partial()` starts one of what is held, once AGAIN_AFTER more audio
-came than the last one had, and returns the words of the newest one finished, while the
-watcher goes on reading the microphone (it would fall behind and drop the command
-otherwise); the watcher asks while the user speaks too, so a transcription is under way
-when they pause. `flush()` waits for the words of all that is held (but the pause at its
-end, FLUSH_TAIL). Nothing past
+has ended. Each transcription is a glimpse (whisper.py), cut at its first repeat ("Done.
+Done." is a loop of the short window, and no command is said twice). It takes 50-100 ms
+of both cores, longer than a chunk, so it runs on a thread of its own: `partial()` starts
+one of what is held, once AGAIN_AFTER more audio came than the last one had, and returns
+the words of the newest one finished, while the watcher goes on reading the microphone
+(it would fall behind and drop the command otherwise); the watcher asks while the user
+speaks too, so a transcription is under way when they pause. `flush()` waits for the
+words of all that is held (but the pause at its end, FLUSH_TAIL). Nothing past
 COMMAND_LONGEST is transcribed: no command is that long, and talk in the room costs
 nothing then.
 """
@@ -25,16 +26,16 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Any
 
 import numpy as np
 
-from assistant.speech.whisper import RATE, clip_of, transcribe
+from assistant.speech import guards
+from assistant.speech.whisper import RATE, Engine, clip_of
 from assistant.turns import Word
 
 log = logging.getLogger(__name__)
 
-AGAIN_AFTER = 0.2  # seconds of new audio before it transcribes again
+AGAIN_AFTER = 0.1  # seconds of new audio before it transcribes again
 COMMAND_LONGEST = 4.0  # seconds: holding more, it transcribes nothing
 COMMAND_TOKENS = 12  # the longest command phrase is a few tokens; more is not a command
 # flush() keeps the newest transcription when it had all but this much of what is held:
@@ -45,7 +46,7 @@ FLUSH_TAIL = 0.5
 class CommandRecognizer:
     """Implements stt.Recognizer for commands (see the module's docstring)."""
 
-    def __init__(self, engine: Any) -> None:
+    def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._samples = 0
         self._held: list[np.ndarray] = []
@@ -107,7 +108,7 @@ class CommandRecognizer:
 
     def _run(self, clip: np.ndarray, at: float, held: int, round_: int) -> None:
         try:
-            words = transcribe(self.engine, clip, at, tokens=COMMAND_TOKENS)
+            words = guards.once(self.engine.glimpse(clip, at, COMMAND_TOKENS))
         except Exception as err:  # barge-in is a convenience: a failure never ends a session
             log.warning("transcribing a command said while speaking failed: %s", err)
             words = []
