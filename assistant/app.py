@@ -24,11 +24,11 @@ from assistant.messages import Msg
 if TYPE_CHECKING:
     from assistant.config import Settings
     from assistant.guides import Guide
-    from assistant.interrupts import StopRequest
     from assistant.journal import Journal, Record
-    from assistant.speech.commands import Commands
-    from assistant.speech.recognizers import Model
-    from assistant.speech.stt import Recognizer
+    from assistant.speech.engines import Model
+    from assistant.speech.stt.recognizer import Recognizer
+    from assistant.terminal.interrupts import StopRequest
+    from assistant.text.commands import Commands
     from assistant.turns import Ear, Voice
 
 
@@ -52,31 +52,30 @@ def session_io(args: argparse.Namespace, settings: Settings, language: str,
     is an error before anything is written or said."""
     from contextlib import ExitStack
 
-    from assistant.terminal import ConsoleEar, ConsoleVoice
+    from assistant.terminal.console import ConsoleEar, ConsoleVoice
 
     def typed_ear(inp: TextIO = sys.stdin) -> ConsoleEar:
         return ConsoleEar(inp, commands=commands, stop=stop)
 
     if args.text:
         return SessionIO(ConsoleVoice(), typed_ear(), lambda: None)
-    from assistant.aloud import SpokenAndShown, printing_instead
     from assistant.config import paths
-    from assistant.speech import audio, devices
-    from assistant.speech.detect import best
-    from assistant.speech.ear import SpokenEar
-    from assistant.speech.echo import Playback
+    from assistant.speech.audio import devices, wavfiles
+    from assistant.speech.audio.streams import Source
+    from assistant.speech.engines import detector, for_settings
     from assistant.speech.errors import BadSoundFile
-    from assistant.speech.streams import Source
-    from assistant.speech.tts import for_settings
-    from assistant.speech.voice import Voice
-    from assistant.terminal import EnterKey, LiveLine
+    from assistant.speech.listening.ear import SpokenEar
+    from assistant.speech.listening.echo import Playback
+    from assistant.speech.tts.voice import Voice
+    from assistant.terminal.aloud import SpokenAndShown, printing_instead
+    from assistant.terminal.console import EnterKey, LiveLine
 
     model = _speech_model(args, settings, language)
     parts = ExitStack()
     voice: Voice | ConsoleVoice | SpokenAndShown = ConsoleVoice()
     playback = Playback()  # what the speaker played: barge-in's echo rule
     try:
-        speaker = (audio.SpeakerFile(Path(args.speaker_file)) if args.speaker_file
+        speaker = (wavfiles.SpeakerFile(Path(args.speaker_file)) if args.speaker_file
                    else devices.Speaker(settings.output_device,
                                         tap=playback.played if settings.barge_in else None))
         parts.callback(speaker.close)
@@ -98,7 +97,7 @@ def session_io(args: argparse.Namespace, settings: Settings, language: str,
         return typing_instead(model)
     try:
         source: Source = (
-            audio.MicFile(Path(args.mic_file), model.sample_rate, realtime=not args.fast)
+            wavfiles.MicFile(Path(args.mic_file), model.sample_rate, realtime=not args.fast)
             if args.mic_file else devices.MicStream(settings.input_device, model.sample_rate))
         source.start()
     except BadSoundFile:  # --mic-file cannot be read: bad input, not a missing part
@@ -128,16 +127,16 @@ def session_io(args: argparse.Namespace, settings: Settings, language: str,
     barge_in = None
     if (settings.barge_in and isinstance(source, devices.MicStream)
             and isinstance(voice, SpokenAndShown) and voice.spoken is not None):
-        from assistant.speech.bargein import BARGE_IN, BargeIn
+        from assistant.speech.listening.bargein import BARGE_IN, BargeIn
 
         grammar = commands.phrases(BARGE_IN)
         barge_in = BargeIn(source, lambda: model.recognizer(grammar=grammar),
-                           best(model.sample_rate)[0], playback, commands.match,
+                           detector(model.sample_rate)[0], playback, commands.match,
                            hush=voice.spoken.hush, unhush=voice.spoken.hushed.clear)
     ear = SpokenEar(source, recognizer, settings, commands.match, transcript=LiveLine(),
                     enter_pressed=enter, notice=lambda text: voice.say(text, "notice"),
                     fallback=lambda: typed_ear(keys.typed() if keys else sys.stdin),
-                    stop=stop, detector=best(model.sample_rate)[0], barge_in=barge_in)
+                    stop=stop, detector=detector(model.sample_rate)[0], barge_in=barge_in)
     parts.callback(ear.close)
     return SessionIO(voice, ear, parts.close,
                      lambda: None if unusable.is_set() else model.name)
@@ -149,8 +148,8 @@ def _speech_model(args: argparse.Namespace, settings: Settings,
     now, so that one that cannot be used stops here with its sentence (exit 2); the default
     model loads in the background while the introduction is spoken, and a missing one
     means typed answers."""
-    from assistant.models import resolve
-    from assistant.speech.recognizers import open_model
+    from assistant.assets.models import resolve
+    from assistant.speech.engines import open_model
 
     if args.model or settings.model:
         model = open_model(resolve(args.model, settings, language))
@@ -182,8 +181,8 @@ def _run_session(args: argparse.Namespace, settings: Settings, journal: Journal,
     `interrupts` describes from the first moment: while the parts are set up (a chosen
     model loads for seconds) too. A resumed session goes on from what its file holds once
     it is locked: another Reflect may have finished it meanwhile."""
-    from assistant.interrupts import StopRequest
     from assistant.session import Session
+    from assistant.terminal.interrupts import StopRequest
     from assistant.turns import Interrupted
 
     commands = commands_for(guide, settings)
@@ -227,7 +226,7 @@ def _run_session(args: argparse.Namespace, settings: Settings, journal: Journal,
 def commands_for(guide: Guide | None, settings: Settings) -> Commands:
     """The command phrases of the guide's language, with the guide's own and the user's
     (the `commands` setting) added; one that clashes is one sentence (exit 2)."""
-    from assistant.speech.commands import Commands
+    from assistant.text.commands import Commands
 
     extra: dict[str, list[str]] = {}
     for more in (guide.commands if guide else {}, settings.commands or {}):
@@ -240,8 +239,8 @@ def read_aloud(args: argparse.Namespace) -> int:
     """`reflect journal read SESSION`: each question and its answer, said with the voice
     of the session's language; Enter and the voice commands move through it."""
     from assistant import guides
-    from assistant.interrupts import StopRequest
-    from assistant.recital import Recital
+    from assistant.cli.recital import Recital
+    from assistant.terminal.interrupts import StopRequest
     from assistant.turns import Interrupted
 
     settings = session_settings(args)
@@ -281,7 +280,7 @@ def resume(args: argparse.Namespace) -> int:
     """`reflect resume [SESSION]`: the latest unfinished session, or the one named -- or
     the session that carries it on, when a later file does (its own file was lost while it
     ran, and what is at its path now may be an old copy), saying so."""
-    from assistant.terminal import tell_left_out
+    from assistant.terminal.console import tell_left_out
 
     settings = session_settings(args)
     journal = users_journal(settings.encrypt)
@@ -303,7 +302,7 @@ def users_journal(encrypt: bool = False) -> Journal:
     holds encrypted sessions or `encrypt` is asked for; says so when files that were open
     to others were made private again."""
     from assistant.journal import open_journal
-    from assistant.terminal import ask_passphrase
+    from assistant.terminal.console import ask_passphrase
 
     journal = open_journal(encrypt=encrypt, ask=ask_passphrase)
     if journal.repaired:

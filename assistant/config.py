@@ -145,7 +145,7 @@ def _expected(key: str) -> str:
     if key in CHOICES:
         text = Msg.EXPECT_ONE_OF.format(choices=", ".join(CHOICES[key]))
     elif kind is dict:
-        from assistant.speech.commands import NAMES
+        from assistant.text.commands import NAMES
 
         text = Msg.EXPECT_COMMANDS.format(names=", ".join(NAMES))
     else:
@@ -207,7 +207,7 @@ def _text(value: Any, text: str | None) -> str:
 def _phrases(value: Any, text: str | None) -> dict[str, list[str]] | None:
     """Command name -> extra phrases, from the file's mapping (a phrase or a list of them
     per name) or from the text form `skip=pass it, next one; stop=good night`."""
-    from assistant.speech.commands import NAMES, words
+    from assistant.text.commands import NAMES, words
 
     if text is not None:
         pairs = _phrase_pairs(text)
@@ -275,7 +275,7 @@ def _settings_mapping(path: Path) -> dict[Any, Any]:
     expanded into an error message once made a 300-byte file a 39 MB message)."""
     import yaml
 
-    from assistant import plainyaml  # here: `reflect --help` reads CHOICES without yaml
+    from assistant.text import plainyaml  # here: `reflect --help` reads CHOICES without yaml
 
     try:
         root, loader = plainyaml.compose(path.read_text(encoding="utf-8"), MAX_DEPTH)

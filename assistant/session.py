@@ -18,11 +18,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from assistant.draft import Draft
 from assistant.guides.schema import Choice, Guide, Step
 from assistant.messages import Msg
-from assistant.readable import SENTENCE_PAUSE, worth_reading_back
-from assistant.speech.commands import Commands, pick_option
+from assistant.text.commands import Commands, pick_option
+from assistant.text.draft import Draft
+from assistant.text.readable import SENTENCE_PAUSE, worth_reading_back
 from assistant.turns import (
     Answer,
     Command,

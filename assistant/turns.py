@@ -36,7 +36,7 @@ class Word:
 @dataclass(frozen=True)
 class Answer:
     """One finished answer, as heard or typed. A spoken one carries the recognizer's words
-    (`text` is them as heard; draft.py makes them readable)."""
+    (`text` is them as heard; text/draft.py makes them readable)."""
 
     text: str
     seconds: float
@@ -48,7 +48,7 @@ class Answer:
 
 @dataclass(frozen=True)
 class Command:
-    """A command spoken or typed as an utterance of its own (see speech/commands.py)."""
+    """A command spoken or typed as an utterance of its own (see text/commands.py)."""
 
     name: CommandName
     pending: str = ""  # answer text heard before the command, not yet saved
@@ -90,7 +90,7 @@ class Mark:
 class Interrupted(Exception):
     """A signal (Ctrl-C, SIGTERM, SIGHUP) asked the session to end. `heard` is the answer
     in progress when it came (set by the ear); `saved` and `notice` are set by whoever
-    saved it (see interrupts.py)."""
+    saved it (see terminal/interrupts.py)."""
 
     def __init__(self, signum: int) -> None:
         super().__init__(signal.Signals(signum).name)

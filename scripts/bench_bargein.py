@@ -3,7 +3,7 @@
 On the virtual sound card with an echo path (Reflect's voice comes back into the
 microphone at -10 dB, 30 ms late: tests/echoroom.py), the real Voice narrates the bundled
 guide with the real barge-in watcher listening (Silero, a grammar-restricted Vosk
-recognizer of the test model, the echo rule of speech/echo.py):
+recognizer of the test model, the echo rule of listening/echo.py):
 
 1. Latency: a command (espeak-ng's Korean "멈춰", a stop phrase added as a user would)
    played into the microphone at a random moment of a long narration, --commands times:
@@ -37,7 +37,7 @@ import numpy as np  # noqa: E402
 from conftest import VirtualAudio  # noqa: E402
 from echoroom import LONG, EchoRoom, command_said, cut_short, echo_path, guide_texts  # noqa: E402
 
-from assistant.speech import echo  # noqa: E402
+from assistant.speech.listening import echo  # noqa: E402
 
 
 def latency(room: EchoRoom, card: VirtualAudio, count: int, tmp: Path,

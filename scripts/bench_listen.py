@@ -58,7 +58,8 @@ os.environ.setdefault("PULSE_SOURCE", "speaker.monitor")  # the capture hears th
 import numpy as np
 
 from assistant.config import Settings
-from assistant.speech import audio, devices, tts
+from assistant.speech import engines
+from assistant.speech.audio import devices, wavfiles
 
 # Three questions in one step: after an answer is saved, the next sound is the question.
 GUIDE = """\
@@ -92,8 +93,8 @@ def default_model() -> Path:
 def korean(text: str, tmp: Path) -> np.ndarray:
     wav = tmp / "said.wav"
     subprocess.run(["espeak-ng", "-v", "ko", "-w", str(wav), text], check=True)
-    pcm, rate = audio.read_wav(wav)
-    return audio.resample(pcm, rate, RATE)
+    pcm, rate = wavfiles.read_wav(wav)
+    return wavfiles.resample(pcm, rate, RATE)
 
 
 # --- 1. between answers ------------------------------------------------------------------
@@ -150,12 +151,12 @@ class SayVoice:
 
 
 def make_voice(kind: str, settings: Settings, cache: Path) -> Any:
-    from assistant.speech.voice import Voice
+    from assistant.speech.tts.voice import Voice
 
     if kind == "say":
         return SayVoice()
     voice = Voice(devices.Speaker(None), settings, cache if kind == "prerender" else None,
-                  tts.for_settings(settings))
+                  engines.for_settings(settings))
     if kind == "on-demand":
         voice.prepare = lambda texts: None  # type: ignore[method-assign]
     return voice
@@ -168,22 +169,21 @@ def between_answers(kind: str, model_spec: str, mic: Path, tmp: Path, read_back:
     when it is read back: then the sound is the read-back). `model_spec` is what --model
     takes (a Vosk folder or whisper:NAME); `realtime` paces the recording as a microphone
     would, so an engine that works at pauses (Whisper) is measured as it runs."""
+    from assistant.assets.models import resolve
     from assistant.guides.loader import load
     from assistant.journal import Journal
-    from assistant.models import resolve
     from assistant.session import Answer, Session
-    from assistant.speech.commands import Commands
-    from assistant.speech.detect import best
-    from assistant.speech.ear import SpokenEar
-    from assistant.speech.recognizers import open_model
+    from assistant.speech.engines import detector, open_model
+    from assistant.speech.listening.ear import SpokenEar
+    from assistant.text.commands import Commands
 
     settings = Settings(answer_silence=answer_silence, tones=False)
     commands = Commands("en")
     model = open_model(resolve(model_spec, settings, "en"))
-    source = audio.MicFile(mic, model.sample_rate, realtime=realtime)
+    source = wavfiles.MicFile(mic, model.sample_rate, realtime=realtime)
     source.start()
     ear = SpokenEar(source, model.recognizer, settings, commands.match,
-                    detector=best(model.sample_rate)[0])
+                    detector=detector(model.sample_rate)[0])
     voice = make_voice(kind, settings, tmp / f"cache-{kind}")
     decided: list[float] = []
     saved: list[float] = []
@@ -231,7 +231,7 @@ def first_speech(model_path: Path, warm: bool, sentence: Path) -> dict[str, floa
     real time (0.1 s chunks; the recognizer's own processing times, measured, decide when
     each result is ready). Latencies: speech onset -> first partial words, and end of the
     sentence -> its final text."""
-    from assistant.speech.vosk import SpeechModel
+    from assistant.speech.stt.vosk import SpeechModel
 
     model = SpeechModel(model_path)
     rec = model.recognizer(warm=False)
@@ -239,7 +239,7 @@ def first_speech(model_path: Path, warm: bool, sentence: Path) -> dict[str, floa
     if warm:
         rec.warm_up()
     warm_seconds = time.perf_counter() - started
-    pcm, _ = audio.read_wav(sentence)
+    pcm, _ = wavfiles.read_wav(sentence)
     lead = int(RATE * LEAD)
     data = np.concatenate([np.zeros(lead, np.int16), pcm, np.zeros(RATE * 2, np.int16)])
     chunk = RATE // 10
@@ -286,9 +286,9 @@ def noise_table(sentences: list[np.ndarray], model_path: Path, tmp: Path) -> Non
     sys.path.insert(0, str(REPO / "tests"))
     from noisy import NOISES, Ending, Recording, hear, in_noise
 
-    from assistant.speech.detect import Loudness
-    from assistant.speech.silero import Silero
-    from assistant.speech.vosk import SpeechModel
+    from assistant.speech.listening.silero import Silero
+    from assistant.speech.listening.vad import Loudness
+    from assistant.speech.stt.vosk import SpeechModel
 
     rec = SpeechModel(model_path).recognizer()
     detectors = {"silero": lambda: Silero(RATE), "loudness": Loudness}
@@ -337,7 +337,7 @@ def session_table(answers: list[np.ndarray], gap: float, after: str, model_path:
     """Part 1 (or 3, with --read-back) for each voice, side by side with pyttsx3's say()."""
     mic = tmp / f"answers-{gap}.wav"
     quiet = np.zeros(int(RATE * gap), np.int16)
-    audio.write_wav(mic, np.concatenate([x for a in answers for x in (a, quiet)]), RATE)
+    wavfiles.write_wav(mic, np.concatenate([x for a in answers for x in (a, quiet)]), RATE)
     print(f"{'Read-back' if more else 'Between answers'} (median over answers x runs; "
           "tones off):")
     print(f"{'voice':<22}{'decision -> fsynced':>24}{'fsynced -> ' + after:>27}")
@@ -395,7 +395,7 @@ def main() -> int:
             session_table(answers, 6.5, "read-back", model_path, args.runs, tmp, "--read-back")
         if args.only in (None, "first-speech"):
             sentence = tmp / "first.wav"
-            audio.write_wav(sentence, answers[0], RATE)
+            wavfiles.write_wav(sentence, answers[0], RATE)
             cold, warm = ([in_fresh_process("--first-speech", mode, "--model", str(model_path),
                                             "--sentence", str(sentence))
                            for _ in range(args.runs)] for mode in ("cold", "warm"))

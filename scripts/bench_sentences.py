@@ -32,9 +32,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from assistant.readable import SENTENCE_PAUSE, UNSURE, sentences, worth_reading_back
-from assistant.speech import audio
-from assistant.speech.vosk import SpeechModel
+from assistant.speech.audio import wavfiles
+from assistant.speech.stt.vosk import SpeechModel
+from assistant.text.readable import SENTENCE_PAUSE, UNSURE, sentences, worth_reading_back
 
 SENTENCES = (
     "아침에 공원에서 산책을 했습니다", "친구와 전화로 이야기를 나눴어요",
@@ -53,8 +53,8 @@ def said(text: str, folder: Path) -> np.ndarray:
     """`text` by espeak-ng's Korean voice at RATE, without its quiet edges."""
     wav = folder / "said.wav"
     subprocess.run(["espeak-ng", "-v", "ko", "-w", str(wav), text], check=True)
-    pcm, rate = audio.read_wav(wav)
-    pcm = audio.resample(pcm, rate, RATE)
+    pcm, rate = wavfiles.read_wav(wav)
+    pcm = wavfiles.resample(pcm, rate, RATE)
     loud = np.flatnonzero(np.abs(pcm.astype(np.int32)) > 500)
     return pcm[loud[0]:loud[-1] + 1]
 

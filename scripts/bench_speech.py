@@ -4,7 +4,7 @@ and how long the quiet between sentences is.
 Ways of speaking the same guide sentences, each in a fresh process, measured on the
 virtual sound card (a capture of the speaker's monitor tells when sound really comes out):
   piper prepared    Piper (the joe voice), texts rendered ahead by prepare(): playback only
-  piper streamed    Piper, nothing ahead: a sentence plays from its first piece (vits.py)
+  piper streamed    Piper, nothing ahead: a sentence plays from its first piece (tts/vits.py)
                     while the rest is made
   espeak prepared   espeak-ng through pyttsx3, rendered ahead
   espeak on demand  espeak-ng, rendered when say() is called (Reflect's voice before Piper)
@@ -62,7 +62,8 @@ def measure(case: str, runs: int) -> list[dict[str, float]]:
     from bench_listen import Monitor  # the same speaker capture as the listening bench
 
     from assistant.config import Settings
-    from assistant.speech import devices, tts
+    from assistant.speech import engines
+    from assistant.speech.audio import devices
 
     monitor = Monitor()
     monitor.stream.start()
@@ -81,10 +82,10 @@ def measure(case: str, runs: int) -> list[dict[str, float]]:
             pyttsx.runAndWait()
         engine = "espeak"
     else:
-        from assistant.speech.voice import Voice
+        from assistant.speech.tts.voice import Voice
 
         settings = Settings(tones=False, voice=VOICE[engine])
-        voice = Voice(devices.Speaker(None), settings, None, tts.for_settings(settings))
+        voice = Voice(devices.Speaker(None), settings, None, engines.for_settings(settings))
         if case.endswith("prepared"):
             voice.prepare(texts)
             for text in texts:
@@ -121,8 +122,9 @@ def from_saved(runs: int) -> list[float]:
     from assistant.guides.loader import load
     from assistant.journal import Journal
     from assistant.session import Session
-    from assistant.speech import devices, tts
-    from assistant.speech.voice import Voice
+    from assistant.speech import engines
+    from assistant.speech.audio import devices
+    from assistant.speech.tts.voice import Voice
     from assistant.turns import Answer, Entry, Mark
 
     saved: list[float] = []
@@ -143,7 +145,7 @@ def from_saved(runs: int) -> list[float]:
                          "    say: A few questions.\n    prompts:\n" + asks, encoding="utf-8")
         settings = Settings(tones=False, voice=VOICE["piper"])
         voice = Voice(devices.Speaker(None), settings, Path(name) / "cache",
-                      tts.for_settings(settings))
+                      engines.for_settings(settings))
         monitor = Monitor()
         monitor.stream.start()
         with Journal(Path(name) / "journal").start("bench-questions") as writer:
@@ -168,14 +170,14 @@ def rendered(texts: list[str], engine: str) -> list:
     """Each text as the engine renders it (after the measurement: once pyttsx3 has
     rendered to a file, its say() would write files instead of speaking)."""
     from assistant.config import Settings
-    from assistant.speech import tts
+    from assistant.speech import engines
 
-    synthesizer = tts.for_settings(Settings(voice=VOICE[engine]))
+    synthesizer = engines.for_settings(Settings(voice=VOICE[engine]))
     return [whole(list(synthesizer.synthesize(text))) for text in texts]
 
 
 def whole(sounds: list) -> Any:
-    from assistant.speech.tts import Sound
+    from assistant.speech.tts.synthesizer import Sound
 
     return Sound(np.concatenate([s.pcm for s in sounds]), sounds[0].rate)
 
@@ -189,12 +191,12 @@ def real_time_factors(tmp: Path) -> dict[str, float]:
     """Synthesis time / speech length, for each engine, on the guide's intro."""
     from assistant import guides
     from assistant.config import Settings
-    from assistant.speech import tts
+    from assistant.speech import engines
 
     text = " ".join(guides.find("rebuilding-trust").intro.split())
     out = {}
     for engine in ("piper", "espeak"):
-        synthesizer = tts.for_settings(Settings(voice=VOICE[engine]))
+        synthesizer = engines.for_settings(Settings(voice=VOICE[engine]))
         synthesizer.synthesize("Warm up.").__next__()
         started = time.monotonic()
         sound = whole(list(synthesizer.synthesize(text)))

@@ -48,9 +48,10 @@ sys.path[:0] = [str(REPO), str(REPO / "tests")]
 import numpy as np  # noqa: E402
 from english import TWO_CITIES, Joe, human_reading, quiet, wer  # noqa: E402
 
-from assistant import voices, whispers  # noqa: E402
-from assistant.speech import audio, whisper  # noqa: E402
-from assistant.speech.recognizers import open_model  # noqa: E402
+from assistant.assets import voices, whispers  # noqa: E402
+from assistant.speech.audio import wavfiles  # noqa: E402
+from assistant.speech.engines import open_model  # noqa: E402
+from assistant.speech.stt import whisper, whisperengine  # noqa: E402
 
 ANSWERS = (
     ("I went for a long walk by the river this morning.", "It was cold, but the light on "
@@ -110,7 +111,7 @@ def feed(rec, pcm: np.ndarray, silence: float) -> tuple[str, float, float, float
 def whole(engine, pcm: np.ndarray) -> tuple[str, float]:
     start = time.perf_counter()
     segments, _ = engine.model.transcribe(pcm.astype(np.float32) / 32768.0, language="en",
-                                          beam_size=whisper.BEAM,
+                                          beam_size=whisperengine.BEAM,
                                           condition_on_previous_text=False)
     return " ".join(s.text.strip() for s in segments), time.perf_counter() - start
 
@@ -134,7 +135,7 @@ def accuracy(runs: int, vosk_path: Path | None) -> None:
           "on), RTF live line off, RTF whole file, longest feed s, end of answer to words s")
     flushes = []
     for name, pcm, reference in recordings:
-        seconds = len(pcm) / whisper.RATE
+        seconds = len(pcm) / whisperengine.RATE
         on, off, base = [], [], []
         for _ in range(runs):
             text, took, longest, flushed = feed(rec, pcm, 3.0)
@@ -168,7 +169,7 @@ def answers_file(path: Path, answers: list[list[np.ndarray]]) -> Path:
     for sentences in answers:
         for n, pcm in enumerate(sentences):
             parts += [pcm, quiet(0.8 if n < len(sentences) - 1 else 4.5)]
-    audio.write_wav(path, np.concatenate(parts), whisper.RATE)
+    wavfiles.write_wav(path, np.concatenate(parts), whisperengine.RATE)
     return path
 
 
@@ -178,11 +179,11 @@ def session(runs: int, vosk_path: Path, tmp: Path) -> None:
 
     joe = Joe(voices.named("en_US-joe-medium"))
     english = [[joe.says(s) for s in answer] for answer in LONG_ANSWERS]
-    seconds = [sum(len(p) for p in a) / whisper.RATE + 0.8 * (len(a) - 1) for a in english]
-    said = [audio.resample(*audio.read_wav(espeak_says(tmp / f"ko{n}.wav", s, "ko")),
-                           whisper.RATE) for n, s in enumerate(KOREAN_SENTENCES)]
+    seconds = [sum(len(p) for p in a) / whisperengine.RATE + 0.8 * (len(a) - 1) for a in english]
+    said = [wavfiles.resample(*wavfiles.read_wav(espeak_says(tmp / f"ko{n}.wav", s, "ko")),
+                           whisperengine.RATE) for n, s in enumerate(KOREAN_SENTENCES)]
     ko_answer = []  # the Korean sentences repeated to the length of an English answer
-    while sum(len(p) for p in ko_answer) / whisper.RATE + 0.8 * len(ko_answer) < seconds[0]:
+    while sum(len(p) for p in ko_answer) / whisperengine.RATE + 0.8 * len(ko_answer) < seconds[0]:
         ko_answer.append(said[len(ko_answer) % len(said)])
     cases = (("Whisper tiny.en (English)", "whisper:tiny.en", answers_file(tmp / "en.wav",
                                                                             english)),
@@ -227,7 +228,7 @@ def barge_in(count: int, tmp: Path) -> None:
     joe = Joe(voices.named("en_US-joe-medium"))
     pcm = joe.says("Stop.")
     wav = tmp / "stop.wav"
-    audio.write_wav(wav, np.concatenate([quiet(0.2), pcm, quiet(0.2)]), whisper.RATE)
+    wavfiles.write_wav(wav, np.concatenate([quiet(0.2), pcm, quiet(0.2)]), whisperengine.RATE)
     model = open_model(whispers.find(whispers.CATALOGUE[0]))
     model.recognizer()  # loaded and warmed, as the ear does while the introduction plays
     with sound_card():

@@ -253,7 +253,7 @@ def journal(reflect_home: Path):
 @pytest.fixture(scope="session")
 def joe():
     """The official en_US-joe-medium Piper voice, which scripts/setup installs."""
-    from assistant import voices
+    from assistant.assets import voices
 
     voice = voices.named("en_US-joe-medium")
     if voice is None:

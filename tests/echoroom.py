@@ -23,13 +23,14 @@ from soundcheck import align
 
 from assistant.config import Settings
 from assistant.guides.loader import bundled
-from assistant.speech import audio, devices, tts
-from assistant.speech.bargein import BARGE_IN, BargeIn
-from assistant.speech.commands import Commands
-from assistant.speech.echo import Playback
-from assistant.speech.recognizers import Model, open_model
-from assistant.speech.silero import Silero
-from assistant.speech.voice import Voice
+from assistant.speech import engines
+from assistant.speech.audio import devices, wavfiles
+from assistant.speech.engines import Model, open_model
+from assistant.speech.listening.bargein import BARGE_IN, BargeIn
+from assistant.speech.listening.echo import Playback
+from assistant.speech.listening.silero import Silero
+from assistant.speech.tts.voice import Voice
+from assistant.text.commands import Commands
 
 RATE = 16000
 # PulseAudio's volume percent is cubic: 68 % is 0.68^3 = 0.31 of the amplitude, -10 dB, the
@@ -119,7 +120,7 @@ class EchoRoom:
         self.playback = Playback()
         speaker = devices.Speaker(tap=self.playback.played)
         self.voice = Voice(speaker, self.settings, None,
-                           tts.for_settings(self.settings, "en"))
+                           engines.for_settings(self.settings, "en"))
         self.source = devices.MicStream(None, RATE)
         self.source.start()
         self.source.hold()
@@ -161,10 +162,10 @@ def command_said(text: str, tmp: Path) -> tuple[Path, np.ndarray]:
     little quiet around it) and as the samples of the speech itself."""
     from soundcheck import espeak_says
 
-    pcm, rate = audio.read_wav(espeak_says(tmp / "command-espeak.wav", text, "ko"))
-    pcm = audio.resample(pcm, rate, RATE)
+    pcm, rate = wavfiles.read_wav(espeak_says(tmp / "command-espeak.wav", text, "ko"))
+    pcm = wavfiles.resample(pcm, rate, RATE)
     wav = tmp / "command.wav"
-    audio.write_wav(wav, np.concatenate([np.zeros(RATE // 5, np.int16), pcm,
+    wavfiles.write_wav(wav, np.concatenate([np.zeros(RATE // 5, np.int16), pcm,
                                          np.zeros(RATE // 5, np.int16)]), RATE)
     return wav, pcm
 
@@ -190,7 +191,7 @@ def cut_short(room: EchoRoom, virtual_audio: Any, texts: Sequence[str], command:
     finally:
         recorder.terminate()
         recorder.wait(timeout=10)
-    heard, _ = audio.read_wav(recording)
+    heard, _ = wavfiles.read_wav(recording)
     at, _ = align(heard, command_pcm)
     ended = at + int(np.flatnonzero(np.abs(command_pcm) > 300)[-1]) + 1  # its last sound
     # 0 when the voice was silent before the command ended (it is acted on at its first

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from sessions import REPO
 
-from assistant.speech import audio
+from assistant.speech.audio import wavfiles
 
 RATE = 16000
 ASSETS = REPO / ".venv" / "test-assets"
@@ -64,21 +64,21 @@ def human_reading() -> np.ndarray:
             pytest.fail(f"could not fetch {WHEEL} for its recording: {done.stderr[-500:]}")
         with zipfile.ZipFile(wheels[-1]) as wheel:
             wav.write_bytes(wheel.read("moonshine_voice/assets/two_cities.wav"))
-    pcm, rate = audio.read_wav(wav)
-    return audio.resample(pcm, rate, RATE)
+    pcm, rate = wavfiles.read_wav(wav)
+    return wavfiles.resample(pcm, rate, RATE)
 
 
 class Joe:
     """Sentences said by the Piper joe voice, as 16 kHz int16."""
 
     def __init__(self, voice) -> None:
-        from assistant.speech.piper import Piper
+        from assistant.speech.tts.piper import Piper
 
         self._piper = Piper(voice.name, voice.model, voice.config)
 
     def says(self, text: str) -> np.ndarray:
         sounds = list(self._piper.synthesize(text))
-        return audio.resample(np.concatenate([s.pcm for s in sounds]), sounds[0].rate, RATE)
+        return wavfiles.resample(np.concatenate([s.pcm for s in sounds]), sounds[0].rate, RATE)
 
 
 def quiet(seconds: float) -> np.ndarray:
@@ -86,5 +86,5 @@ def quiet(seconds: float) -> np.ndarray:
 
 
 def write(path: Path, parts: list[np.ndarray]) -> Path:
-    audio.write_wav(path, np.concatenate(parts), RATE)
+    wavfiles.write_wav(path, np.concatenate(parts), RATE)
     return path

@@ -28,7 +28,7 @@ from sessions import REPO
 
 from assistant.journal import Entry, Journal, Mark, Record
 from assistant.journal.header import Header, split_front_matter
-from assistant.speech.audio import wav_bytes
+from assistant.speech.audio.wavfiles import wav_bytes
 
 T0 = datetime(2026, 11, 23, 21, 55, 0, tzinfo=timezone(timedelta(hours=1)))
 PASS = {"REFLECT_PASSPHRASE": "a long passphrase"}  # the environment scripts give

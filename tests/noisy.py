@@ -16,12 +16,12 @@ import numpy as np
 from spoken import RATE, trimmed
 
 from assistant.config import Settings
-from assistant.speech import audio
-from assistant.speech.commands import Commands
-from assistant.speech.detect import SpeechDetector
-from assistant.speech.ear import SpokenEar
-from assistant.speech.stt import Recognizer
-from assistant.speech.take import MARGIN
+from assistant.speech.audio import wavfiles
+from assistant.speech.listening.ear import SpokenEar
+from assistant.speech.listening.take import MARGIN
+from assistant.speech.listening.vad import SpeechDetector
+from assistant.speech.stt.recognizer import Recognizer
+from assistant.text.commands import Commands
 from assistant.turns import Answer
 
 NOISES = ("pink", "brown", "hum50", "hum100", "changing")
@@ -111,8 +111,8 @@ def hear(recording: Recording, rec: Recognizer, detector: SpeechDetector, silenc
          tmp: Path) -> Ending:
     """One answer heard from `recording` by the real SpokenEar with `rec` and `detector`."""
     wav = tmp / "noisy.wav"
-    audio.write_wav(wav, recording.pcm, RATE)
-    source = audio.MicFile(wav, RATE, realtime=False)
+    wavfiles.write_wav(wav, recording.pcm, RATE)
+    source = wavfiles.MicFile(wav, RATE, realtime=False)
     source.start()
     ear = SpokenEar(source, lambda: rec, Settings(answer_silence=silence, max_answer=120.0),
                     Commands("en").match, remind_after=None, detector=detector)

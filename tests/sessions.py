@@ -26,9 +26,9 @@ from typing import Any
 import pytest
 
 from assistant.config import paths
-from assistant.interrupts import SIGNALS
 from assistant.journal import Journal, Record
 from assistant.messages import Msg
+from assistant.terminal.interrupts import SIGNALS
 
 REPO = Path(__file__).resolve().parent.parent
 SAVED = Msg.TYPED_SAVED.format()

@@ -25,7 +25,7 @@ from soundcheck import espeak_says
 
 from assistant.guides.loader import load
 from assistant.messages import Msg
-from assistant.speech import audio
+from assistant.speech.audio import wavfiles
 
 GUIDE = REPO / "tests" / "data" / "three-questions.yaml"
 SILENCE = 1.5  # --answer-silence for these tests: short, yet longer than a breath
@@ -42,8 +42,8 @@ def questions() -> list[tuple[str, str]]:
 def said(tmp: Path, text: str, rate: int = RATE) -> np.ndarray:
     """`text` said by espeak-ng's Korean voice (the test model's language), as int16 at
     `rate`."""
-    pcm, src = audio.read_wav(espeak_says(tmp / "said.wav", text, "ko"))
-    return audio.resample(pcm, src, rate)
+    pcm, src = wavfiles.read_wav(espeak_says(tmp / "said.wav", text, "ko"))
+    return wavfiles.resample(pcm, src, rate)
 
 
 def speech_seconds(pcm: np.ndarray) -> float:
@@ -86,7 +86,7 @@ def run_on_recording(cli: Callable[..., subprocess.CompletedProcess[str]], ko_mo
     """`reflect run` with `pcm` as the microphone (--mic-file) and tmp/out.wav as the
     speaker, which must end well; `more` are further options (--fast)."""
     mic = tmp / "mic.wav"
-    audio.write_wav(mic, pcm, RATE)
+    wavfiles.write_wav(mic, pcm, RATE)
     done = cli(*run_args(ko_model, "--mic-file", str(mic), "--speaker-file",
                          str(tmp / "out.wav"), *more, guide=guide))
     assert done.returncode == 0, done.stderr
@@ -101,7 +101,7 @@ def answer_on_the_sound_card(ko_model: Path, tmp: Path, virtual_audio: Any,
     files = []
     for n, pcm in enumerate(answers):
         files.append(tmp / f"answer{n}.wav")
-        audio.write_wav(files[-1], np.concatenate([quiet(0.3), pcm, quiet(0.3)]), RATE)
+        wavfiles.write_wav(files[-1], np.concatenate([quiet(0.3), pcm, quiet(0.3)]), RATE)
     proc = spawn(run_args(ko_model), text=True, stdin=subprocess.DEVNULL,
                  stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:

@@ -1,4 +1,4 @@
-"""audio.py: WAV files, resampling, and the files standing in for the microphone and the
+"""wavfiles.py: WAV files, resampling, and the files standing in for the microphone and the
 speaker, as unit tests (no sound device)."""
 
 from __future__ import annotations
@@ -14,17 +14,17 @@ import pytest
 from soundcheck import peak_freq, sine
 
 from assistant.messages import Msg
-from assistant.speech import audio
+from assistant.speech.audio import wavfiles
+from assistant.speech.audio.streams import EndOfInput
 from assistant.speech.errors import BadSoundFile
-from assistant.speech.streams import EndOfInput
 
 # --- WAV files ---------------------------------------------------------------------
 
 
 def test_wav_round_trip(tmp_path: Path):
     pcm = sine(440, 16000, 0.5)
-    audio.write_wav(tmp_path / "a.wav", pcm, 16000)
-    back, rate = audio.read_wav(tmp_path / "a.wav")
+    wavfiles.write_wav(tmp_path / "a.wav", pcm, 16000)
+    back, rate = wavfiles.read_wav(tmp_path / "a.wav")
     assert rate == 16000 and back.dtype == np.int16
     assert np.array_equal(back, pcm)
 
@@ -40,7 +40,7 @@ def test_read_wav_mixes_stereo_down_and_scales_to_16_bit(tmp_path: Path, width: 
         w.setsampwidth(width)
         w.setframerate(8000)
         w.writeframes(raw.astype(dtype).tobytes())
-    mono, rate = audio.read_wav(tmp_path / "s.wav")
+    mono, rate = wavfiles.read_wav(tmp_path / "s.wav")
     expected = ((left.astype(np.int32) + right) / 2)
     assert rate == 8000 and len(mono) == len(left)
     assert np.max(np.abs(mono - expected)) <= (256 if width == 1 else 1)
@@ -50,11 +50,11 @@ def test_unreadable_wav_is_one_sentence_naming_the_file(tmp_path: Path):
     bad = tmp_path / "notes.wav"
     bad.write_text("not a sound")
     with pytest.raises(BadSoundFile) as err:
-        audio.read_wav(bad)
+        wavfiles.read_wav(bad)
     assert err.value.msg is Msg.BAD_WAV and str(bad) in str(err.value)
     assert err.value.exit_code == 1
     with pytest.raises(BadSoundFile, match=r"missing\.wav"):
-        audio.read_wav(tmp_path / "missing.wav")
+        wavfiles.read_wav(tmp_path / "missing.wav")
 
 
 # --- resampling --------------------------------------------------------------------
@@ -63,7 +63,7 @@ def test_unreadable_wav_is_one_sentence_naming_the_file(tmp_path: Path):
 @pytest.mark.parametrize(("src", "dst"), [(48000, 16000), (44100, 16000), (16000, 22050),
                                           (22050, 16000)])
 def test_resample_keeps_length_and_pitch(src: int, dst: int):
-    out = audio.resample(sine(440, src, 1.0), src, dst)
+    out = wavfiles.resample(sine(440, src, 1.0), src, dst)
     assert abs(len(out) - dst) <= 1
     assert abs(peak_freq(out, dst) - 440) < 2
     assert 0.45 * 32767 < np.abs(out[dst // 10:-dst // 10]).max() < 0.52 * 32767
@@ -71,14 +71,14 @@ def test_resample_keeps_length_and_pitch(src: int, dst: int):
 
 def test_resample_down_filters_what_the_lower_rate_cannot_hold():
     # 10 kHz at 48 kHz would fold to 6 kHz at 16 kHz without the low-pass.
-    out = audio.resample(sine(10000, 48000, 1.0), 48000, 16000)
+    out = wavfiles.resample(sine(10000, 48000, 1.0), 48000, 16000)
     assert np.abs(out[1000:-1000]).max() < 0.02 * 32767
 
 
 def test_streaming_resampler_has_no_seams_between_chunks():
     pcm = sine(300, 44100, 1.0)
-    whole = audio.resample(pcm, 44100, 16000)
-    resampler = audio.Resampler(44100, 16000)
+    whole = wavfiles.resample(pcm, 44100, 16000)
+    resampler = wavfiles.Resampler(44100, 16000)
     pieces = np.concatenate([resampler(pcm[i:i + 2205]) for i in range(0, len(pcm), 2205)])
     assert len(pieces) == len(whole)
     assert np.max(np.abs(pieces.astype(int) - whole)) <= 1
@@ -86,13 +86,13 @@ def test_streaming_resampler_has_no_seams_between_chunks():
 
 def test_same_rate_is_untouched():
     pcm = sine(440, 16000, 0.1)
-    assert np.array_equal(audio.resample(pcm, 16000, 16000), pcm)
+    assert np.array_equal(wavfiles.resample(pcm, 16000, 16000), pcm)
 
 
 # --- a recording as the microphone -------------------------------------------------
 
 
-def read_all(source: audio.MicFile) -> bytes:
+def read_all(source: wavfiles.MicFile) -> bytes:
     out = b""
     with pytest.raises(EndOfInput):
         while True:
@@ -102,8 +102,8 @@ def read_all(source: audio.MicFile) -> bytes:
 
 def test_mic_file_resamples_and_ends(tmp_path: Path):
     pcm = sine(440, 22050, 1.05)
-    audio.write_wav(tmp_path / "memo.wav", pcm, 22050)
-    mic = audio.MicFile(tmp_path / "memo.wav", 16000, realtime=False)
+    wavfiles.write_wav(tmp_path / "memo.wav", pcm, 22050)
+    mic = wavfiles.MicFile(tmp_path / "memo.wav", 16000, realtime=False)
     mic.start()
     data = np.frombuffer(read_all(mic), np.int16)
     assert abs(len(data) - 16800) <= 1 and abs(peak_freq(data, 16000) - 440) < 2
@@ -112,8 +112,8 @@ def test_mic_file_resamples_and_ends(tmp_path: Path):
 
 
 def test_mic_file_stands_still_while_held(tmp_path: Path):
-    audio.write_wav(tmp_path / "memo.wav", sine(440, 16000, 1.0), 16000)
-    mic = audio.MicFile(tmp_path / "memo.wav", 16000, realtime=False)
+    wavfiles.write_wav(tmp_path / "memo.wav", sine(440, 16000, 1.0), 16000)
+    mic = wavfiles.MicFile(tmp_path / "memo.wav", 16000, realtime=False)
     mic.start()
     first = mic.read(0.1)
     mic.hold()
@@ -124,8 +124,8 @@ def test_mic_file_stands_still_while_held(tmp_path: Path):
 
 
 def test_mic_file_in_real_time_is_paced_like_a_microphone(tmp_path: Path):
-    audio.write_wav(tmp_path / "memo.wav", sine(440, 16000, 0.5), 16000)
-    mic = audio.MicFile(tmp_path / "memo.wav", 16000, realtime=True)
+    wavfiles.write_wav(tmp_path / "memo.wav", sine(440, 16000, 0.5), 16000)
+    mic = wavfiles.MicFile(tmp_path / "memo.wav", 16000, realtime=True)
     started = time.monotonic()
     mic.start()
     assert mic.read(0.01) == b""  # the first 0.1 s has not been "recorded" yet
@@ -138,19 +138,19 @@ def test_mic_file_in_real_time_is_paced_like_a_microphone(tmp_path: Path):
 
 def test_speaker_file_appends_and_stays_a_valid_wav(tmp_path: Path):
     out = tmp_path / "spoken.wav"
-    sink = audio.SpeakerFile(out)
-    assert audio.read_wav(out)[0].size == 0  # valid even before anything is said
+    sink = wavfiles.SpeakerFile(out)
+    assert wavfiles.read_wav(out)[0].size == 0  # valid even before anything is said
     assert sink.play(sine(440, 22050, 0.5), 22050)
-    assert len(audio.read_wav(out)[0]) == 11025  # complete after each sound, not only at close
+    assert len(wavfiles.read_wav(out)[0]) == 11025  # complete after each sound, not only at close
     assert sink.play(sine(440, 16000, 0.5), 16000)  # another rate: converted to the first
     sink.close()
-    pcm, rate = audio.read_wav(out)
+    pcm, rate = wavfiles.read_wav(out)
     assert rate == 22050 and abs(len(pcm) - 22050) <= 1
 
 
 def test_speaker_file_in_a_missing_folder_is_one_sentence(tmp_path: Path):
     with pytest.raises(BadSoundFile) as err:
-        audio.SpeakerFile(tmp_path / "nowhere" / "spoken.wav")
+        wavfiles.SpeakerFile(tmp_path / "nowhere" / "spoken.wav")
     assert err.value.msg is Msg.WAV_WRITE_FAILED and err.value.exit_code == 1
 
 
@@ -163,11 +163,11 @@ def test_speaker_file_is_private_and_never_written_through_a_link(tmp_path: Path
     out.symlink_to(precious)
     before = os.umask(0)
     try:
-        sink = audio.SpeakerFile(out)
+        sink = wavfiles.SpeakerFile(out)
     finally:
         os.umask(before)
     sink.play(sine(440, 22050, 0.1), 22050)
     sink.close()
     assert precious.read_text() == "keep me"
     assert not out.is_symlink() and stat.S_IMODE(out.stat().st_mode) == 0o600
-    assert len(audio.read_wav(out)[0]) == 2205
+    assert len(wavfiles.read_wav(out)[0]) == 2205

@@ -30,7 +30,7 @@ from sessions import Lines, spawn
 from spoken import run_args
 
 from assistant.messages import Msg
-from assistant.speech import audio
+from assistant.speech.audio import wavfiles
 
 RATE = 16000
 
@@ -71,24 +71,24 @@ def test_a_command_over_the_narration_cuts_it_short(virtual_audio, ko_model: Pat
 @pytest.fixture(scope="module")
 def joe_says(joe, tmp_path_factory: pytest.TempPathFactory):
     """An English command said by the Piper joe voice, as command_said makes one."""
-    from assistant.speech.piper import Piper
+    from assistant.speech.tts.piper import Piper
 
     piper = Piper(joe.name, joe.model, joe.config)
 
     def make(text: str) -> tuple[Path, np.ndarray]:
         sounds = list(piper.synthesize(text))
-        pcm = audio.resample(np.concatenate([s.pcm for s in sounds]), sounds[0].rate, RATE)
+        pcm = wavfiles.resample(np.concatenate([s.pcm for s in sounds]), sounds[0].rate, RATE)
         wav = tmp_path_factory.mktemp("joe") / "command.wav"
         quiet = np.zeros(RATE // 5, np.int16)
-        audio.write_wav(wav, np.concatenate([quiet, pcm, quiet]), RATE)
+        wavfiles.write_wav(wav, np.concatenate([quiet, pcm, quiet]), RATE)
         return wav, pcm
     return make
 
 
 @pytest.fixture(scope="module")
 def whisper_model():
-    from assistant import whispers
-    from assistant.speech.recognizers import open_model
+    from assistant.assets import whispers
+    from assistant.speech.engines import open_model
 
     model = open_model(whispers.find(whispers.CATALOGUE[0]))
     model.recognizer()  # loaded and warmed, as the ear does while the introduction plays

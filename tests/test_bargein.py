@@ -1,11 +1,11 @@
-"""Barge-in (bargein.py), on fakes: a command said while Reflect speaks hushes the voice
+"""Barge-in (listening/bargein.py), on fakes: a command said while Reflect speaks hushes the voice
 and is handed to the ear; anything else -- answers, replies, Reflect's own echo, a long
 talk in the room -- is not; the watcher never reads when it should not, and a lost
 microphone or a broken recognizer stops it quietly.
 
 The source is a queue of chunks on a fake clock (each chunk moves it on by its length),
 the recognizer says what the test tells it once it was fed speech, the detector hears
-speech in any chunk that is not silent, and the echo rule is the real Playback (echo.py),
+speech in any chunk that is not silent, and the echo rule is the real Playback (listening/echo.py),
 told what the "speaker" plays as each chunk is read. No audio device, no vosk.
 """
 
@@ -21,12 +21,12 @@ import numpy as np
 import pytest
 
 from assistant.config import Settings
-from assistant.speech.bargein import LEAD_IN, LONGEST, QUIET_END, BargeIn
-from assistant.speech.commands import Commands
-from assistant.speech.ear import SpokenEar
-from assistant.speech.echo import KEEP, Playback
-from assistant.speech.streams import DeviceLost, EndOfInput
-from assistant.speech.stt import Word
+from assistant.speech.audio.streams import DeviceLost, EndOfInput
+from assistant.speech.listening.bargein import LEAD_IN, LONGEST, QUIET_END, BargeIn
+from assistant.speech.listening.ear import SpokenEar
+from assistant.speech.listening.echo import KEEP, Playback
+from assistant.speech.stt.recognizer import Word
+from assistant.text.commands import Commands
 from assistant.turns import Command
 
 RATE = 16000
@@ -70,7 +70,7 @@ class Clock:
 
 
 class FakeMic:
-    """A Source (streams.py): chunks queued by the test, each with what the speaker plays
+    """A Source (audio/streams.py): chunks queued by the test, each with what the speaker plays
     meanwhile (told to the Playback as the chunk is read). read() waits up to `timeout`
     for a chunk and gives b"" when none came; `error` is raised by every read once set."""
 
@@ -147,7 +147,7 @@ class FakeMic:
 
 
 class FakeRecognizer:
-    """A Recognizer (stt.py) that hears `says` in any utterance fed a chunk of speech
+    """A Recognizer (stt/recognizer.py) that hears `says` in any utterance fed a chunk of speech
     (anything not silent), and nothing in silence alone. Its partial() shows those words
     as soon as speech was fed when `partials` is set, else nothing (a slow recognizer)."""
 
@@ -473,7 +473,7 @@ def test_a_lost_microphone_stops_the_watcher_quietly(
         rig: Rig, error: Exception, caplog: pytest.LogCaptureFixture) -> None:
     """A source that fails: one read, no busy loop of failing reads, nothing raised or
     logged (the ear finds out when it listens); take() and close() still work."""
-    caplog.set_level(logging.DEBUG, logger="assistant.speech.bargein")
+    caplog.set_level(logging.DEBUG, logger="assistant.speech.listening.bargein")
     rig.mic.error = error
     rig.barge.watch()
     assert rig.mic.wait_reads(1)
@@ -492,7 +492,7 @@ def test_a_lost_microphone_stops_the_watcher_quietly(
 def test_a_recognizer_that_cannot_be_made_ends_barge_in_not_the_session(
         rig: Rig, caplog: pytest.LogCaptureFixture) -> None:
     """Barge-in is a convenience: its failure is logged once, take() still answers."""
-    caplog.set_level(logging.WARNING, logger="assistant.speech.bargein")
+    caplog.set_level(logging.WARNING, logger="assistant.speech.listening.bargein")
     rig.broken = True
     rig.barge.watch()
     rig.barge._thread.join(WAIT)

@@ -6,7 +6,7 @@ import pytest
 
 from assistant.errors import ReflectError
 from assistant.messages import Msg
-from assistant.speech.commands import NAMES, PHRASES, Commands, words
+from assistant.text.commands import NAMES, PHRASES, Commands, words
 
 
 @pytest.fixture(scope="module")

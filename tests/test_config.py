@@ -21,7 +21,7 @@ from assistant.config import (
 )
 from assistant.errors import EXIT_BAD_INPUT, ReflectError
 from assistant.messages import Msg
-from assistant.speech.commands import NAMES
+from assistant.text.commands import NAMES
 
 COMMANDS_EXPECTED = Msg.EXPECT_COMMANDS.format(names=", ".join(NAMES)) + ", or none"
 

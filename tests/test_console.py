@@ -8,9 +8,9 @@ from itertools import count
 
 import pytest
 
-from assistant.interrupts import StopRequest
 from assistant.messages import Msg
-from assistant.terminal import ConsoleEar, ConsoleVoice
+from assistant.terminal.console import ConsoleEar, ConsoleVoice
+from assistant.terminal.interrupts import StopRequest
 from assistant.turns import Answer, Command, Interrupted
 
 

@@ -18,7 +18,7 @@ from assistant.journal import Journal, crypto, open_journal
 from assistant.journal.crypto import Cipher, Keyring
 from assistant.journal.errors import DamagedHeader, WrongPassphrase
 from assistant.messages import Msg
-from assistant.terminal import ask_passphrase
+from assistant.terminal.console import ask_passphrase
 
 SECRET = "Unmistakable-secret-words"
 

@@ -1,5 +1,5 @@
-"""devices.py: the microphone and the speaker through sounddevice, on the real virtual
-sound card; and `reflect devices` / `reflect voices` (inventory.py) on the real PortAudio
+"""audio/devices.py: the microphone and the speaker through sounddevice, on the real virtual
+sound card; and `reflect devices` / `reflect voices` (assets/inventory.py) on the real PortAudio
 and espeak-ng."""
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from soundcheck import align, speech_span, wait_recorded, wait_until
 
 from assistant.errors import Unavailable
 from assistant.messages import Msg
-from assistant.speech import audio, devices
-from assistant.speech.tones import tone
+from assistant.speech.audio import devices, wavfiles
+from assistant.speech.tts.tones import tone
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -71,8 +71,8 @@ def test_mic_stream_hears_the_virtual_mic(virtual_audio, sounddevice, espeak_wav
     finally:
         mic.close()
     assert (mic._resampler is not None) == device_rate_refused
-    speech, rate = audio.read_wav(wav)
-    reference = audio.resample(speech, rate, 16000)
+    speech, rate = wavfiles.read_wav(wav)
+    reference = wavfiles.resample(speech, rate, 16000)
     offset, correlation = align(heard, reference)
     assert correlation > 0.95 and mic.overflows == 0
     first, last = speech_span(heard[offset:offset + len(reference)], 16000)
@@ -97,7 +97,8 @@ def test_mic_stream_drops_what_it_hears_while_held(virtual_audio, sounddevice, e
 
 LOSE_DEVICE = """
 import sys, time
-from assistant.speech import devices, streams
+from assistant.speech.audio import devices
+from assistant.speech.audio import streams
 mic = devices.MicStream(None, 16000)
 mic.start()
 print("open", flush=True)
@@ -126,7 +127,7 @@ def test_mic_stream_raises_device_lost_when_the_sound_server_goes(own_sound_card
 @pytest.mark.audio
 def test_speaker_plays_to_the_end_or_until_interrupted(virtual_audio, sounddevice, espeak_wav,
                                                        tmp_path: Path):
-    speech, rate = audio.read_wav(espeak_wav("One, two, three, four, five, six, seven."))
+    speech, rate = wavfiles.read_wav(espeak_wav("One, two, three, four, five, six, seven."))
     speaker = devices.Speaker(None)
     recording = tmp_path / "speaker.wav"
     recorder = virtual_audio.record_speaker(recording)
@@ -144,8 +145,8 @@ def test_speaker_plays_to_the_end_or_until_interrupted(virtual_audio, sounddevic
         recorder.terminate()
         recorder.wait(timeout=10)
     assert cut_after < 0.5 + 0.2 < len(speech) / rate
-    heard, heard_rate = audio.read_wav(recording)
-    reference = audio.resample(speech, rate, heard_rate)
+    heard, heard_rate = wavfiles.read_wav(recording)
+    reference = wavfiles.resample(speech, rate, heard_rate)
     offset, correlation = align(heard, reference)
     assert correlation > 0.95
     # The whole first sound arrived, then only about half a second of the second one.
@@ -178,7 +179,7 @@ def test_a_stream_whose_rest_comes_late_starts_with_enough_to_play_no_hole(
     finally:
         recorder.terminate()
         recorder.wait(timeout=10)
-    heard, heard_rate = audio.read_wav(recording)
+    heard, heard_rate = wavfiles.read_wav(recording)
     loud = np.flatnonzero(np.abs(heard) > 2000)
     assert len(loud), "nothing reached the speaker"
     longest_quiet = np.diff(loud).max() / heard_rate  # a 440 Hz tone is loud every 2.3 ms
@@ -214,7 +215,7 @@ def test_the_end_of_a_sound_and_a_whole_tone_reach_the_speaker(
     finally:
         recorder.terminate()
         recorder.wait(timeout=10)
-    heard, heard_rate = audio.read_wav(recording)
+    heard, heard_rate = wavfiles.read_wav(recording)
     assert heard_seconds(heard, heard_rate, 440) >= 0.48
     assert heard_seconds(heard, heard_rate, 1000) >= 0.48  # the end of the first sound
     loud = np.flatnonzero(np.abs(heard) > 1000)
@@ -232,7 +233,7 @@ def test_speaker_that_cannot_open_is_one_sentence(sounddevice):
 def test_no_sound_server_at_all_is_said_in_plain_words(tmp_path: Path) -> None:
     """Without any sound device PortAudio says "Error querying device -1"; the user reads
     that no device was found (in a fresh process: PortAudio lists devices once)."""
-    code = ("import numpy as np\nfrom assistant.speech import devices\n"
+    code = ("import numpy as np\nfrom assistant.speech.audio import devices\n"
             "try:\n    devices.Speaker(None).play(np.zeros(100, np.int16), 16000)\n"
             "except Exception as err:\n    print(err)\n")
     env = {**os.environ, "PULSE_SERVER": f"unix:{tmp_path}/none"}

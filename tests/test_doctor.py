@@ -11,8 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from assistant import doctor, echopath, voices
+from assistant.assets import voices
+from assistant.cli import doctor
 from assistant.config import Settings, paths
+from assistant.speech.listening import echopath
 
 KO_GUIDE = """\
 id: ko-check

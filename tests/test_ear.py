@@ -21,13 +21,13 @@ import pytest
 
 from assistant.config import Settings
 from assistant.errors import ReflectError
-from assistant.interrupts import StopRequest
 from assistant.messages import Msg
-from assistant.speech.commands import Commands
-from assistant.speech.ear import SpokenEar
-from assistant.speech.streams import DeviceLost, EndOfInput
-from assistant.speech.stt import Word
-from assistant.terminal import EnterKey, LiveLine
+from assistant.speech.audio.streams import DeviceLost, EndOfInput
+from assistant.speech.listening.ear import SpokenEar
+from assistant.speech.stt.recognizer import Word
+from assistant.terminal.console import EnterKey, LiveLine
+from assistant.terminal.interrupts import StopRequest
+from assistant.text.commands import Commands
 from assistant.turns import Answer, Command, Interrupted
 
 RATE = 16000
@@ -39,7 +39,7 @@ NOISE = np.random.default_rng(0).normal(0.0, 3000.0, int(RATE * CHUNK)).astype(n
 
 
 class FakeRecognizer:
-    """A Recognizer (stt.py) answering from a script on its own clock.
+    """A Recognizer (stt/recognizer.py) answering from a script on its own clock.
 
     `events` are (time, kind, payload): kind "partial" (text) shows from that time until
     the next final; kind "final" (a list of (word, start, end, conf)) closes the utterance

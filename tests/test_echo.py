@@ -1,4 +1,4 @@
-"""The echo rule of barge-in (echo.py): which microphone chunks may be nothing but
+"""The echo rule of barge-in (listening/echo.py): which microphone chunks may be nothing but
 Reflect's own voice coming back from the speakers, on made-up levels and times.
 
 A chunk that is "own" is never taken for the user's speech, so a wrong "own" makes a
@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from assistant.speech.echo import (
+from assistant.speech.listening.echo import (
     ECHO_TAIL,
     FORGET_AFTER,
     LEAD,

@@ -1,10 +1,10 @@
-"""endpoint.py: the end-of-answer rules, on made-up utterance timings and a fake clock."""
+"""listening/endpoint.py: the end-of-answer rules, on made-up utterance timings and a fake clock."""
 
 from __future__ import annotations
 
 import pytest
 
-from assistant.speech.endpoint import EndOfAnswer
+from assistant.speech.listening.endpoint import EndOfAnswer
 
 
 def test_thinking_time_before_the_first_word_is_free() -> None:

@@ -1,4 +1,4 @@
-"""espeak.py: espeak-ng through pyttsx3 as a Synthesizer -- real renderings for what the
+"""tts/espeak.py: espeak-ng through pyttsx3 as a Synthesizer -- real renderings for what the
 settings change and what is left behind; a fake Engine for the engine's failures."""
 
 from __future__ import annotations
@@ -14,25 +14,26 @@ from soundcheck import Played
 
 from assistant.config import Settings
 from assistant.messages import Msg
-from assistant.speech import espeak, tts
-from assistant.speech.audio import write_wav
+from assistant.speech import engines
+from assistant.speech.audio.wavfiles import write_wav
 from assistant.speech.errors import NoSpeech, UnknownVoice
-from assistant.speech.tones import tone
-from assistant.speech.tts import Sound, SpeaksItself
-from assistant.speech.voice import Voice
+from assistant.speech.tts import espeak, synthesizer
+from assistant.speech.tts.synthesizer import Sound, SpeaksItself
+from assistant.speech.tts.tones import tone
+from assistant.speech.tts.voice import Voice
 
 LONG = ("Take a slow breath. Think of a moment this week when you felt trusted, "
         "and a moment when you did not. Notice what was different between the two.")
 
 
-def rendered(synth: tts.Synthesizer, text: str) -> Sound:
+def rendered(synth: synthesizer.Synthesizer, text: str) -> Sound:
     [sound] = synth.synthesize(text)  # espeak-ng gives one chunk per text
     return sound
 
 
-def espeak_for(voice: str = "", **settings: object) -> tts.Synthesizer:
+def espeak_for(voice: str = "", **settings: object) -> synthesizer.Synthesizer:
     """espeak-ng as the settings choose it (`espeak:` asks for it by name)."""
-    return tts.for_settings(Settings(voice=f"espeak:{voice}", **settings))  # type: ignore[arg-type]
+    return engines.for_settings(Settings(voice=f"espeak:{voice}", **settings))  # type: ignore[arg-type]
 
 
 @pytest.mark.tts
@@ -44,7 +45,7 @@ def test_long_narrations_render_whole_at_the_first_try(capfd, caplog):
     guide = next(g for g in bundled() if g.id == "rebuilding-trust")
     texts = [guide.intro, *(step.say for step in guide.steps[:4])]
     synth = espeak_for()
-    with caplog.at_level(logging.DEBUG, logger="assistant.speech.espeak"):
+    with caplog.at_level(logging.DEBUG, logger="assistant.speech.tts.espeak"):
         for text in texts:
             pcm, rate = rendered(synth, text)
             words = len(text.split())
@@ -79,7 +80,7 @@ def test_a_late_espeak_thread_is_waited_for(caplog, monkeypatch):
 
     monkeypatch.setattr(_espeak, "Synth", late)
     slow = []
-    with caplog.at_level(logging.DEBUG, logger="assistant.speech.espeak"):
+    with caplog.at_level(logging.DEBUG, logger="assistant.speech.tts.espeak"):
         for text in texts:
             espeak.shared_renderer().call(busy)
             slow.append(len(rendered(synth, text).pcm))
@@ -176,7 +177,7 @@ def test_without_file_rendering_pyttsx3_speaks_by_itself_and_says_so(caplog):
     engine = FakeEngine(broken=True)
     sink = Played()
     voice = Voice(sink, Settings(), None, espeak.Espeak(make_engine=lambda: engine))
-    with caplog.at_level(logging.WARNING, logger="assistant.speech.espeak"):
+    with caplog.at_level(logging.WARNING, logger="assistant.speech.tts.espeak"):
         voice.say("Hello there.")
         voice.say("And again.")
     voice.close()
@@ -197,7 +198,7 @@ def test_a_stuck_rendering_is_ended_and_tried_again(monkeypatch, caplog):
     monkeypatch.setattr(espeak, "STUCK_AFTER", 0.2)
     engine = FakeEngine(stuck=1)
     synth = espeak.Espeak(make_engine=lambda: engine)
-    with caplog.at_level(logging.DEBUG, logger="assistant.speech.espeak"):
+    with caplog.at_level(logging.DEBUG, logger="assistant.speech.tts.espeak"):
         pcm, rate = rendered(synth, "Still there?")
     assert rendered(synth, "And now?")  # to a file, as before: no fallback
     synth.close()

@@ -16,7 +16,7 @@ from sessions import REPO, only_session, typed
 from assistant.journal import Journal, Note
 from assistant.journal.blocks import aside_shown
 from assistant.journal.export import markdown
-from assistant.printable import printable
+from assistant.terminal.printable import printable
 
 HOSTILE = ("title \x1b]0;owned\x07 clear \x1b[2J\x1b[H hidden\rshown NUL\x00 DEL\x7f "
            "C1 \x9b31m \x9d0;x\x9c bidi \u202eevil\u202c \u2066iso\u2069 \u200e\u200f\u061c\n"

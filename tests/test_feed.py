@@ -1,4 +1,4 @@
-"""The feed between a synthesizer and the speaker's callback (feed.py), without a device:
+"""The feed between a synthesizer and the speaker's callback (audio/feed.py), without a device:
 the callback's side never waits, plays silence when the sound is late, and knows how much
 of a block was sound; the player's side waits for enough to start, and hears of a failed
 synthesis."""
@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 
-from assistant.speech.feed import Feed
+from assistant.speech.audio.feed import Feed
 
 RATE = 16000
 

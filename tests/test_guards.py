@@ -1,12 +1,12 @@
-"""What Whisper makes up, kept out of an entry (speech/guards.py), and readable text for an
-engine that writes its own punctuation (readable.py). Pure logic."""
+"""What Whisper makes up, kept out of an entry (stt/guards.py), and readable text for an
+engine that writes its own punctuation (text/readable.py). Pure logic."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from assistant.readable import marked, readable, sentences, written
-from assistant.speech import guards
+from assistant.speech.stt import guards
+from assistant.text.readable import marked, readable, sentences, written
 from assistant.turns import Word
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from assistant import guides as guide
 from assistant.errors import EXIT_BAD_INPUT, ReflectError
-from assistant.speech.commands import Commands
+from assistant.text.commands import Commands
 
 GOOD = """\
 id: evening

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from assistant import guides as guide
-from assistant.speech.commands import pick_option
+from assistant.text.commands import pick_option
 
 BUNDLED = Path(guide.__file__).parent / "rebuilding-trust.yaml"
 ARC = ["what-betrayal-does", "slow-to-relearn", "honest-talk", "responsibility", "boundaries",

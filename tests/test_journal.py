@@ -27,7 +27,7 @@ from assistant.journal.errors import (
     Unreadable,
 )
 from assistant.messages import Msg
-from assistant.speech.audio import write_wav
+from assistant.speech.audio.wavfiles import write_wav
 
 
 def test_round_trip_keeps_every_field_and_the_design_layout(journal: Journal) -> None:

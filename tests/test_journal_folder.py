@@ -14,7 +14,7 @@ import pytest
 from journals import T0, entry, write_session
 from sessions import REPO
 
-from assistant import doctor
+from assistant.cli import doctor
 from assistant.config import paths
 from assistant.errors import ReflectError
 from assistant.journal import Journal

@@ -22,7 +22,7 @@ from sessions import QUESTIONS, Lines, Live, answered_up_to, only_session, spawn
 from assistant.config import paths
 from assistant.journal import Journal
 from assistant.messages import Msg
-from assistant.speech.audio import write_wav
+from assistant.speech.audio.wavfiles import write_wav
 
 
 @pytest.fixture

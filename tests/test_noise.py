@@ -18,8 +18,8 @@ import pytest
 from noisy import NOISES, hear, in_noise
 from spoken import KOREAN, RATE, said
 
-from assistant.speech.silero import Silero
-from assistant.speech.vosk import SpeechModel, VoskRecognizer
+from assistant.speech.listening.silero import Silero
+from assistant.speech.stt.vosk import SpeechModel, VoskRecognizer
 
 SILENCE = 3.0  # the default answer_silence
 CASES = [(kind, snr) for kind in NOISES for snr in (20, 10, 5)]

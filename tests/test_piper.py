@@ -24,15 +24,17 @@ from soundcheck import align, align_pieces, wait_recorded
 from spoken import GUIDE as GUIDE_FILE
 from spoken import RATE, run_args
 
-from assistant import guides, voices
+from assistant import guides
+from assistant.assets import voices
 from assistant.config import Settings
 from assistant.messages import Msg
-from assistant.speech import audio, devices
-from assistant.speech.espeak import Espeak
-from assistant.speech.piper import PARAGRAPH_PAUSE, SENTENCE_PAUSE, Piper, length_scale
-from assistant.speech.rendercache import cache_name
-from assistant.speech.tts import Sound, espeak_voice_for, for_settings
-from assistant.speech.voice import Voice
+from assistant.speech.audio import devices, wavfiles
+from assistant.speech.engines import espeak_voice_for, for_settings
+from assistant.speech.tts.espeak import Espeak
+from assistant.speech.tts.piper import PARAGRAPH_PAUSE, SENTENCE_PAUSE, Piper, length_scale
+from assistant.speech.tts.rendercache import cache_name
+from assistant.speech.tts.synthesizer import Sound
+from assistant.speech.tts.voice import Voice
 
 GUIDE = guides.find("rebuilding-trust")
 INTRO = " ".join(GUIDE.intro.split())
@@ -135,8 +137,8 @@ def test_what_reaches_the_virtual_speaker_is_the_rendered_voice(
         recorder.wait(timeout=10)
     played, rate = voice.render(QUESTION)  # from memory: the very PCM that was played
     voice.close()
-    heard, heard_rate = audio.read_wav(recording)
-    likeness, added = align_pieces(heard, audio.resample(played, rate, heard_rate),
+    heard, heard_rate = wavfiles.read_wav(recording)
+    likeness, added = align_pieces(heard, wavfiles.resample(played, rate, heard_rate),
                                    heard_rate)
     assert likeness > 0.95 and abs(added) < 0.05, (likeness, added)
 
@@ -195,8 +197,8 @@ def test_a_narration_streams_and_plays_with_no_gap_it_does_not_ask_for(
     voice.close()
     assert len(made) >= 8, len(made)
     assert heard_at and heard_at[0] < made[-1], (heard_at, made[0], made[-1])
-    heard, heard_rate = audio.read_wav(recording)
-    likeness, added = align_pieces(heard, audio.resample(played, rate, heard_rate),
+    heard, heard_rate = wavfiles.read_wav(recording)
+    likeness, added = align_pieces(heard, wavfiles.resample(played, rate, heard_rate),
                                    heard_rate)
     assert likeness > 0.95 and added < ADDED_AT_MOST, (likeness, added)
 
@@ -207,7 +209,7 @@ def test_a_narration_streams_and_plays_with_no_gap_it_does_not_ask_for(
 def spoken_session(cli, ko_model: Path, tmp_path: Path, env: dict[str, str] | None = None,
                    *more: str):
     mic = tmp_path / "answers.wav"
-    audio.write_wav(mic, np.zeros(RATE, np.int16), RATE)
+    wavfiles.write_wav(mic, np.zeros(RATE, np.int16), RATE)
     speaker = tmp_path / "speaker.wav"
     done = cli(*run_args(ko_model, "--mic-file", str(mic), "--fast", "--speaker-file",
                          str(speaker), *more), env=env)
@@ -250,7 +252,7 @@ def test_when_piper_cannot_speak_one_sentence_then_espeak(
     assert len(lines) == 1 and why in lines[0], done.stderr
     assert lines[0].startswith("The Piper voice ") and "espeak-ng speaks instead" in lines[0]
     assert rendered_by(reflect_home, KEPT, espeak_identity("en"))
-    pcm, rate = audio.read_wav(speaker)
+    pcm, rate = wavfiles.read_wav(speaker)
     assert len(pcm) / rate > 3.0 and np.abs(pcm).max() > 3000
     assert only_session().finished is False  # the recording ended: stopped, resumable
 
@@ -273,7 +275,7 @@ def test_a_korean_and_an_english_guide_in_one_run(cli, ko_model: Path, tmp_path:
     assert rendered_by(reflect_home, KEPT, piper(joe).identity)
     assert rendered_by(reflect_home, "오늘 무엇을 했어요?", espeak_identity("ko"))
     assert not rendered_by(reflect_home, "오늘 무엇을 했어요?", piper(joe).identity)
-    pcm, rate = audio.read_wav(tmp_path / "korean.wav")
+    pcm, rate = wavfiles.read_wav(tmp_path / "korean.wav")
     assert len(pcm) / rate > 2.0 and np.abs(pcm).max() > 3000
 
 
@@ -288,9 +290,9 @@ def test_a_voice_changed_between_two_runs_never_plays_an_old_rendering(
     assert cli("config", "set", "voice", "espeak:en").returncode == 0
     second, speaker = spoken_session(cli, ko_model, tmp_path)
     assert second.returncode == 0 and second.stderr == "", second.stderr
-    fresh, rate = audio.read_wav(
+    fresh, rate = wavfiles.read_wav(
         reflect_home / "cache" / "speech" / cache_name(KEPT, Espeak("en").identity))
-    heard, heard_rate = audio.read_wav(speaker)
+    heard, heard_rate = wavfiles.read_wav(speaker)
     offset, likeness = align(heard, fresh)
     assert heard_rate == rate and likeness > 0.99, likeness
     assert np.array_equal(heard[offset:offset + len(fresh)], fresh)
@@ -301,8 +303,8 @@ def test_a_voice_changed_between_two_runs_never_plays_an_old_rendering(
 
 PIPER_SPEAKS = """
 import sys, time
-from assistant import voices
-from assistant.speech.piper import Piper
+from assistant.assets import voices
+from assistant.speech.tts.piper import Piper
 joe = voices.named("en_US-joe-medium")
 engine = Piper(joe.name, joe.model, joe.config)
 for _ in range(3):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.printable import printable
+from assistant.terminal.printable import printable
 
 C0 = [c for c in map(chr, range(0x20)) if c not in "\t\n"]
 C1 = [chr(c) for c in range(0x80, 0xA0)]

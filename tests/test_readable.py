@@ -8,8 +8,8 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
-from assistant.draft import Draft
-from assistant.readable import UNSURE, marked, readable, sentences, worth_reading_back
+from assistant.text.draft import Draft
+from assistant.text.readable import UNSURE, marked, readable, sentences, worth_reading_back
 from assistant.turns import Answer, Command, Word
 
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from test_session import T0, World
 
+from assistant.cli.recital import LISTEN, Recital
 from assistant.messages import Msg
-from assistant.recital import LISTEN, Recital
-from assistant.speech.commands import Commands
+from assistant.text.commands import Commands
 from assistant.turns import Command, Entry, Heard
 
 

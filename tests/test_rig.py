@@ -1,7 +1,7 @@
 """The test rig itself: each real speech part works on this machine, through the virtual
 sound card that scripts/virtual-audio starts. The parts are used directly (sounddevice,
 pyttsx3, vosk), not through Reflect's streams or recognizer, so a failure here points at
-the machine; only the WAV and resampling helpers of assistant.speech.audio are borrowed."""
+the machine; only the WAV and resampling helpers of assistant.speech.audio.wavfiles are borrowed."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from soundcheck import align, speech_span, wait_recorded, wait_until
 
-from assistant.speech.audio import read_wav, resample, write_wav
+from assistant.speech.audio.wavfiles import read_wav, resample, write_wav
 
 
 @pytest.mark.audio

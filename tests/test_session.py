@@ -17,7 +17,7 @@ from assistant.guides.loader import Choice, Guide, Prompt, Step
 from assistant.journal import Entry, Mark, Record
 from assistant.messages import Msg
 from assistant.session import Session
-from assistant.speech.commands import Commands
+from assistant.text.commands import Commands
 from assistant.turns import Answer, Command, Heard, Interrupted
 
 GUIDE = Guide(

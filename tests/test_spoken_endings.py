@@ -29,7 +29,7 @@ from spoken import (
 )
 
 from assistant.messages import Msg
-from assistant.speech import audio
+from assistant.speech.audio import wavfiles
 
 # Vosk most often holds its utterance open for 10-19 s of silence after the one word 여기,
 # when it follows a warm-up or another answer (found by trying: most phrases close within
@@ -77,7 +77,7 @@ def test_a_signal_mid_answer_saves_the_words_on_the_live_line(
         ko_model: Path, tmp_path: Path, virtual_audio, signum: int) -> None:
     long_answer = np.concatenate([quiet(0.3), *(said(tmp_path, text) for text in KOREAN)])
     wav = tmp_path / "long-answer.wav"
-    audio.write_wav(wav, long_answer, RATE)
+    wavfiles.write_wav(wav, long_answer, RATE)
     terminal = Terminal()
     # A long answer_silence: only the signal can end this answer.
     args = run_args(ko_model)

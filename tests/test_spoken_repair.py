@@ -21,9 +21,9 @@ from spoken import GUIDE, KOREAN, SILENCE, quiet, run_on_recording, said
 from assistant.config import Settings, paths
 from assistant.journal import Journal
 from assistant.messages import Msg
-from assistant.speech import audio
-from assistant.speech.tts import for_settings
-from assistant.speech.voice import Voice
+from assistant.speech.audio import wavfiles
+from assistant.speech.engines import for_settings
+from assistant.speech.tts.voice import Voice
 
 SAID_AS = {"redo": "멈춰", "add": "계속"}  # what espeak-ng says ...
 HEARD_AS = {"redo": "넘치고", "add": "예속"}  # ... and what the Korean model hears
@@ -89,7 +89,7 @@ def test_journal_read_says_each_question_then_its_answer_in_order(
     done = cli("journal", "read", record.id, "--speaker-file", str(out), "--voice",
                "espeak:en-us", "--no-tones", input="")
     assert done.returncode == 0, done.stderr
-    pcm, _ = audio.read_wav(out)
+    pcm, _ = wavfiles.read_wav(out)
     # Each text rendered alone by the same voice is found in the recording, in order: the
     # waveform finds where, the loudness contour says it is that text. (espeak-ng's samples
     # differ a little from one rendering to the next, its contour does not.)

@@ -38,7 +38,7 @@ from spoken import (
 from assistant.config import Settings, paths
 from assistant.journal import Journal, Record
 from assistant.messages import Msg
-from assistant.speech import audio
+from assistant.speech.audio import wavfiles
 
 
 @pytest.fixture(scope="module")
@@ -125,7 +125,7 @@ def match(haystack: np.ndarray, needle: np.ndarray) -> float:
 def test_the_speaker_file_holds_the_questions(cli, ko_model: Path, tmp_path: Path,
                                               answers: list[np.ndarray]) -> None:
     run_on_recording(cli, ko_model, tmp_path, one_after_another(answers, lead=0), "--fast")
-    written, rate = audio.read_wav(tmp_path / "out.wav")
+    written, rate = wavfiles.read_wav(tmp_path / "out.wav")
     assert rate == 22050  # the rate the voice renders at: no resampling on the way
     assert_questions_in(written, rate, tmp_path)
 
@@ -135,8 +135,8 @@ def assert_questions_in(sound: np.ndarray, rate: int, tmp_path: Path) -> None:
     differs a little at every rendering, so a fresh one would not do), is found in
     `sound`; a sentence never said is not. (Measured: above 0.99 in a speaker file, and
     above 0.9 through the virtual speaker; below 0.2 for a sentence never said.)"""
-    from assistant.speech.tts import for_settings
-    from assistant.speech.voice import Voice
+    from assistant.speech.engines import for_settings
+    from assistant.speech.tts.voice import Voice
 
     engine = for_settings(Settings(), "en")
     made = []
@@ -151,12 +151,12 @@ def assert_questions_in(sound: np.ndarray, rate: int, tmp_path: Path) -> None:
         def close(self) -> None:
             engine.close()
 
-    with Voice(audio.SpeakerFile(tmp_path / "unused.wav"), Settings(),
+    with Voice(wavfiles.SpeakerFile(tmp_path / "unused.wav"), Settings(),
                paths().cache_dir / "speech", Counted()) as voice:  # type: ignore[arg-type]
         def rendered(text: str) -> np.ndarray:
             pcm, voice_rate = voice.render(text)
             assert len(pcm) > voice_rate // 2
-            return audio.resample(pcm, voice_rate, rate)
+            return wavfiles.resample(pcm, voice_rate, rate)
 
         for _, question in questions():
             assert match(sound, rendered(question)) > 0.9, question
@@ -182,7 +182,7 @@ def test_a_spoken_session_on_the_default_devices(ko_model: Path, tmp_path: Path,
         recorder.terminate()
         recorder.wait(timeout=10)
     assert_three_entries(only_session(), [speech_seconds(a) for a in answers])
-    reached, rate = audio.read_wav(heard_wav)
+    reached, rate = wavfiles.read_wav(heard_wav)
     assert rate == RATE  # parecord's rate (see conftest.VirtualAudio.record_speaker)
     assert_questions_in(reached, rate, tmp_path)  # the questions themselves, not just sound
 
@@ -196,7 +196,7 @@ def test_a_microphone_lost_mid_answer_keeps_it_says_so_then_goes_on_typed(
     saved as "device-lost", the user is told at once, and the rest is typed."""
     first = np.concatenate([quiet(0.3), answers[0], quiet(0.5), answers[1], answers[2]])
     wav = tmp_path / "long-answer.wav"
-    audio.write_wav(wav, first, RATE)
+    wavfiles.write_wav(wav, first, RATE)
     terminal = Terminal()  # the live line shows the words heard
     proc = spawn(run_args(ko_model), text=True, stdin=subprocess.PIPE, stdout=terminal.slave,
                  stderr=subprocess.PIPE, env={**own_sound_card.env, "COLUMNS": "400"})
@@ -258,7 +258,7 @@ def test_without_a_microphone_or_model_the_session_goes_on_typed(
         (step, text, "typed") for (step, _), text in zip(questions(), ("first", "second",
                                                                          "third"), strict=True)]
     assert record.model is None  # typed answers: no speech model is named
-    written, rate = audio.read_wav(tmp_path / "out.wav")
+    written, rate = wavfiles.read_wav(tmp_path / "out.wav")
     assert len(written) / rate > 3.0  # the questions were still spoken
 
 
@@ -290,7 +290,7 @@ def test_a_sound_file_that_cannot_be_used_is_one_sentence(cli, ko_model: Path, t
     bad = tmp_path / "not-there" / "x.wav"
     other = "--speaker-file" if option == "--mic-file" else "--mic-file"
     mic = tmp_path / "quiet.wav"
-    audio.write_wav(mic, quiet(0.5), RATE)
+    wavfiles.write_wav(mic, quiet(0.5), RATE)
     done = cli("run", str(GUIDE), "--model", str(ko_model), option, str(bad), other,
                str(tmp_path / "out.wav") if other == "--speaker-file" else str(mic))
     assert done.returncode != 0

@@ -1,4 +1,4 @@
-"""tones.py: the earcons."""
+"""tts/tones.py: the earcons."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from soundcheck import peak_freq
 
-from assistant.speech import tones
+from assistant.speech.tts import tones
 
 
 def test_tones_are_short_soft_and_fade_in_and_out():

@@ -24,11 +24,11 @@ NAME = "vosk-model-small-xx-0.1"
 MAKE_EVERYTHING = """
 import json, logging, os, sys
 os.umask(0)
-from assistant import models
+from assistant.assets import models
 from assistant.cli import main
 from assistant.config import Settings, paths
-from assistant.speech.tts import for_settings
-from assistant.speech.voice import Voice
+from assistant.speech.engines import for_settings
+from assistant.speech.tts.voice import Voice
 
 assert main(["config", "set", "rate", "150"]) == 0
 logging.getLogger("assistant.test").warning("a line for the log")

@@ -1,4 +1,4 @@
-"""A Piper voice run in stages (vits.py) on the real joe voice and real onnxruntime: the
+"""A Piper voice run in stages (tts/vits.py) on the real joe voice and real onnxruntime: the
 pieces it plays one after the other are the sentence the whole model makes.
 
 With the model's two noise scales at 0 it makes the same sound at every run, so the
@@ -16,8 +16,8 @@ import onnxruntime
 import pytest
 from piper import PiperVoice
 
-from assistant import voices
-from assistant.speech import vits
+from assistant.assets import voices
+from assistant.speech.tts import vits
 
 SENTENCE = ("Picture the next time the two of you meet, and what you hope will be "
             "different about the way you talk.")

@@ -1,4 +1,4 @@
-"""voice.py: playback, the speech cache and pre-rendering, on the real engine the settings
+"""tts/voice.py: playback, the speech cache and pre-rendering, on the real engine the settings
 choose (tts.for_settings: Piper's joe voice) and the virtual speaker; a fake Synthesizer
 for the job order and for an engine that speaks by itself."""
 
@@ -17,11 +17,12 @@ import pytest
 from soundcheck import Played, align_pieces, speech_span, wait_recorded
 
 from assistant.config import Settings
-from assistant.speech import audio, devices
-from assistant.speech import voice as voice_module
-from assistant.speech.tones import tone
-from assistant.speech.tts import Sound, SpeaksItself, for_settings
-from assistant.speech.voice import Voice
+from assistant.speech.audio import devices, wavfiles
+from assistant.speech.engines import for_settings
+from assistant.speech.tts import voice as voice_module
+from assistant.speech.tts.synthesizer import Sound, SpeaksItself
+from assistant.speech.tts.tones import tone
+from assistant.speech.tts.voice import Voice
 
 LONG = ("Take a slow breath. Think of a moment this week when you felt trusted, "
         "and a moment when you did not. Notice what was different between the two.")
@@ -59,8 +60,8 @@ def test_say_reaches_the_speaker(voices, virtual_audio, sounddevice, tmp_path: P
     finally:
         recorder.terminate()
         recorder.wait(timeout=10)
-    heard, heard_rate = audio.read_wav(recording)
-    reference = audio.resample(speech, rate, heard_rate)
+    heard, heard_rate = wavfiles.read_wav(recording)
+    reference = wavfiles.resample(speech, rate, heard_rate)
     # Piece by piece: a drop-out of a few ms on a busy machine put the whole-sound
     # correlation out of step (0.87); its length is checked on its own, below.
     likeness, _ = align_pieces(heard, reference, heard_rate)
@@ -112,7 +113,7 @@ def test_prepared_texts_are_cached_privately_and_nothing_else(voices, tmp_path: 
     assert len(files) == 2
     assert stat.S_IMODE(cache.stat().st_mode) == 0o700
     assert all(stat.S_IMODE(f.stat().st_mode) == 0o600 for f in files)
-    pcm, rate = audio.read_wav(files[0])
+    pcm, rate = wavfiles.read_wav(files[0])
     assert len(pcm) > 0.3 * rate
 
 
@@ -125,7 +126,7 @@ def test_a_later_run_speaks_from_the_cache(voices, tmp_path: Path):
     first.close()
     [cached] = cache.iterdir()
     marker = np.full(100, 1234, np.int16)
-    audio.write_wav(cached, marker, 22050)  # proves the next run reads this file
+    wavfiles.write_wav(cached, marker, 22050)  # proves the next run reads this file
     sink = Played()
     again = voices(sink, cache=cache)
     again.say("Welcome back.")
@@ -147,7 +148,7 @@ def test_cues_play_tones_unless_they_are_off(voices):
 @pytest.mark.tts
 def test_everything_said_goes_into_the_speaker_file(voices, tmp_path: Path):
     out = tmp_path / "spoken.wav"
-    voice = voices(audio.SpeakerFile(out))
+    voice = voices(wavfiles.SpeakerFile(out))
     voice.say("A part of the guide.", "narration")  # made as it is said: streamed
     for text in ("First question.", "Second question."):
         voice.render(text)  # made now: what is timed below is the speaker, not the engine
@@ -157,7 +158,7 @@ def test_everything_said_goes_into_the_speaker_file(voices, tmp_path: Path):
     voice.cue("listening")
     voice.say("Second question.", "question")
     assert time.monotonic() - started < 0.5  # written, not played: the pause alone is 2 s
-    pcm, rate = audio.read_wav(out)
+    pcm, rate = wavfiles.read_wav(out)
     expected = np.concatenate([voice.render("A part of the guide.")[0],
                                np.zeros(2 * rate, np.int16),
                                voice.render("First question.")[0],
@@ -172,7 +173,7 @@ def test_a_cache_that_cannot_be_written_costs_speed_not_speech(voices, tmp_path:
     blocked.write_text("a file where the cache folder should be")
     voice = voices(cache=blocked / "speech")
     voice.prepare(["Welcome."])
-    with caplog.at_level(logging.WARNING, logger="assistant.speech.voice"):
+    with caplog.at_level(logging.WARNING, logger="assistant.speech.tts.voice"):
         pcm, rate = voice.render("Welcome.")
     assert len(pcm) > 0.3 * rate and "cannot keep rendered speech" in caplog.text
 

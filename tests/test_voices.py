@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from servers import Server
 
-from assistant import voices
+from assistant.assets import voices
 from assistant.config import paths
 from assistant.errors import ReflectError
 from assistant.messages import Msg

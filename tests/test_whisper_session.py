@@ -139,10 +139,10 @@ def test_a_glimpse_hears_commands_as_the_full_window_does(joe_says: Joe) -> None
     in a 5 s window, cut at its first repeat) and as the ear hears an answer (the 30 s
     window, beam searched): the short window may cost a phrase or two, not more. Measured
     when it was chosen: 57 and 59 of 69 (the misses are tiny.en's, mostly the same)."""
-    from assistant import whispers
-    from assistant.speech import guards
-    from assistant.speech.commands import NAMES, PHRASES, REPLIES, Commands
-    from assistant.speech.recognizers import open_model
+    from assistant.assets import whispers
+    from assistant.speech.engines import open_model
+    from assistant.speech.stt import guards
+    from assistant.text.commands import NAMES, PHRASES, REPLIES, Commands
 
     engine = open_model(whispers.find(whispers.CATALOGUE[0])).recognizer().engine
     commands = Commands("en")

@@ -166,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         build_parser().print_help()
         return 0
-    from assistant import logs
+    from assistant.terminal import logs
 
     logs.setup(debug)
     try:
@@ -174,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
     except ReflectError as err:
         if args.debug:
             traceback.print_exc()
-        from assistant.printable import printable
+        from assistant.terminal.printable import printable
 
         print(printable(str(err)), file=sys.stderr)  # it may quote a file name or an answer
         return err.exit_code

@@ -8,7 +8,7 @@ import sys
 from assistant.app import users_journal
 from assistant.errors import BadInput, ReflectError
 from assistant.messages import Msg
-from assistant.terminal import tell_left_out
+from assistant.terminal.console import tell_left_out
 
 
 def list_sessions(args: argparse.Namespace) -> int:
@@ -26,7 +26,7 @@ def list_sessions(args: argparse.Namespace) -> int:
 
 def show(args: argparse.Namespace) -> int:
     from assistant.journal.export import readable, unsure_mark
-    from assistant.terminal import underlined
+    from assistant.terminal.console import underlined
 
     styled = underlined()
     record = users_journal().read(args.session)
@@ -48,7 +48,7 @@ def export(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from assistant.journal.export import FORMATS, write
-    from assistant.printable import printable
+    from assistant.terminal.printable import printable
 
     record = users_journal().read(args.session)
     text = FORMATS[args.format](record)
@@ -94,7 +94,7 @@ def passphrase(args: argparse.Namespace) -> int:
     REFLECT_NEW_PASSPHRASE); sessions it does not open, or open elsewhere, are named."""
     from assistant.config import paths
     from assistant.journal import Journal, crypto
-    from assistant.terminal import ask_passphrase
+    from assistant.terminal.console import ask_passphrase
 
     skipped: list[ReflectError] = []
     changed, already = Journal(paths().journal_dir).change_passphrase(

@@ -16,7 +16,7 @@ def _print_lines(lines: list[str]) -> None:
 
 
 def list_models(args: argparse.Namespace) -> int:
-    from assistant import models
+    from assistant.assets import models
 
     print(Msg.MODELS_LIST_HEADER.format())
     for name, language, size, state in models.listing():
@@ -30,7 +30,7 @@ def download_model(args: argparse.Namespace) -> int:
     """Install a model by name or language. --optional is for scripts/run: silent when the
     model is there, and a failure is its one sentence only, exit 0: the session that follows
     says that it takes typed answers and how to get the model."""
-    from assistant import models, whispers
+    from assistant.assets import models, whispers
     from assistant.config import load_settings, paths
 
     try:
@@ -62,7 +62,7 @@ def download_model(args: argparse.Namespace) -> int:
 
 def verify_models(args: argparse.Namespace) -> int:
     """Vosk folders checked for their layout, packaged Whisper models for their md5."""
-    from assistant import models, whispers
+    from assistant.assets import models, whispers
 
     packaged = [m for m in whispers.installed()
                 if args.name in (None, m.info.spec, m.name)]
@@ -88,21 +88,21 @@ def verify_models(args: argparse.Namespace) -> int:
 
 
 def remove_model(args: argparse.Namespace) -> int:
-    from assistant import models
+    from assistant.assets import models
 
     print(Msg.MODEL_REMOVED.format(name=args.name, path=models.remove(args.name)))
     return 0
 
 
 def devices(args: argparse.Namespace) -> int:
-    from assistant.inventory import device_lines
+    from assistant.assets.inventory import device_lines
 
     _print_lines(device_lines())
     return 0
 
 
 def voices(args: argparse.Namespace) -> int:
-    from assistant.inventory import voice_lines
+    from assistant.assets.inventory import voice_lines
 
     _print_lines(voice_lines())
     return 0
@@ -110,7 +110,7 @@ def voices(args: argparse.Namespace) -> int:
 
 def download_voice(args: argparse.Namespace) -> int:
     """A Piper voice from the official catalogue, checked and installed whole."""
-    from assistant import voices
+    from assistant.assets import voices
     from assistant.config import load_settings
 
     voice = voices.find(args.name)
@@ -124,14 +124,14 @@ def download_voice(args: argparse.Namespace) -> int:
 
 
 def remove_voice(args: argparse.Namespace) -> int:
-    from assistant import voices
+    from assistant.assets import voices
 
     print(Msg.VOICE_REMOVED.format(name=args.name, path=voices.remove(args.name)))
     return 0
 
 
 def doctor(args: argparse.Namespace) -> int:
-    from assistant import doctor
+    from assistant.cli import doctor
     from assistant.config import load_settings
 
     if doctor.run(load_settings(), lambda line: print(line, flush=True)):

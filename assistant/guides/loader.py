@@ -1,11 +1,10 @@
 """Loading guides: YAML turned into schema.py's dataclasses, checked on the way, so
 nothing else ever sees an unchecked guide; and finding a guide by id or path.
 
-The YAML is only *composed* by the strict loader of `assistant.plainyaml` (shared with the
-settings file), which refuses anchors and aliases and nesting deeper than a guide ever
-needs. Nothing is constructed from the tree until every tag has been checked, and text is
-taken from the scalars as written, so YAML's guesses (`no` -> False, `1.10` -> 1.1) never
-change a word.
+The YAML is only *composed* by the strict loader of text/plainyaml.py (shared with the
+settings file), which refuses anchors, aliases and nesting deeper than a guide needs.
+Nothing is constructed from the tree until every tag has been checked, and text is taken
+from the scalars as written: YAML's guesses (`no` -> False, `1.10` -> 1.1) change no word.
 """
 
 from __future__ import annotations
@@ -20,11 +19,12 @@ from pathlib import Path
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from assistant import config, plainyaml
+from assistant import config
 from assistant.errors import BadInput, ReflectError, reason
 from assistant.guides.schema import Choice, Guide, Prompt, Step
 from assistant.messages import Msg
-from assistant.speech.commands import NAMES
+from assistant.text import plainyaml
+from assistant.text.commands import NAMES
 
 MAX_BYTES = 1024 * 1024
 MAX_DEPTH = 16  # a guide needs 6 (steps > step > prompts > prompt > for > word)
@@ -152,7 +152,7 @@ def find(name_or_path: str) -> Guide:
     raise BadInput(Msg.GUIDE_UNKNOWN, name=name_or_path)
 
 
-# --- the node tree (composed by assistant.plainyaml) ------------------------------------
+# --- the node tree (composed by assistant.text.plainyaml) ------------------------------------
 
 _NULL, _INT, _FLOAT = plainyaml.NULL, plainyaml.INT, plainyaml.FLOAT
 

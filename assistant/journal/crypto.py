@@ -214,7 +214,7 @@ def reseal(lines: list[bytes], source: Cipher, source_id: str, target: Cipher,
 
 def passphrase_from_env(new: bool, env: str = PASSPHRASE_ENV) -> str:
     """The passphrase scripts and tests give in the environment variable `env`; the
-    journal's own default, since it never asks a question (the CLI asks, see terminal.py).
+    journal's own default, since it never asks a question (the CLI asks, see terminal/console.py).
     `new` is the asker's business (a new one is typed twice), not this one's."""
     given = os.environ.get(env)
     if given is None:

@@ -23,7 +23,7 @@ fallback parser takes "[today] " or "[monday] " too -- so an answer line that st
 when it saves, and an indented first line would split the entry then.
 
 Everything here is printed, or read with `cat`: characters a terminal would obey (ESC,
-CR, bidi overrides, see printable.py) are shown escaped in every line, the md and the txt,
+CR, bidi overrides, see terminal/printable.py) are shown escaped in every line, the md and the txt,
 whether they come from the user, a guide or a file name. The json keeps the exact text and
 writes them as JSON escapes (`\\u001b`), so it reads back as typed and is safe to print.
 """
@@ -42,8 +42,8 @@ from assistant.errors import BadInput, reason
 from assistant.journal.blocks import DASH, Block, Note, aside_shown
 from assistant.journal.record import Record, render_markdown
 from assistant.messages import Msg
-from assistant.printable import UNSAFE, printable
-from assistant.readable import marked
+from assistant.terminal.printable import UNSAFE, printable
+from assistant.text.readable import marked
 from assistant.turns import Entry, Mark
 
 _LINE_STARTING_WITH_BRACKET = re.compile(r"^(?=\[)", re.MULTILINE)  # after \n, as jrnl reads

@@ -26,7 +26,7 @@ import errno
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from assistant.errors import ReflectError
 from assistant.files import write_all
@@ -42,10 +42,20 @@ from assistant.turns import Entry, Mark
 if TYPE_CHECKING:
     from assistant.journal.crypto import Cipher
     from assistant.journal.record import Record
-    from assistant.journal.store import Journal
 
 _APPEND = os.O_WRONLY | os.O_APPEND | os.O_NOFOLLOW | os.O_CLOEXEC
 _ATTEMPTS = 5  # a path replaced again and again while it is opened: give up, say so
+
+
+class Home(Protocol):
+    """Where a session's file is made anew (the Journal, store.py): the writer is handed
+    it, so that it never reaches back into the journal it was made by."""
+
+    def continuation(self, data: bytes, session_id: str,
+                     cipher: Cipher | None) -> tuple[Path, int]: ...
+
+    def restated(self, path: Path, held: int, cipher: Cipher | None,
+                 **fields: str | None) -> int: ...
 
 
 class Writer:
@@ -53,7 +63,7 @@ class Writer:
     before returning. `path` and `id` name the file that holds the answers (a
     continuation, once the first file was lost)."""
 
-    def __init__(self, journal: Journal, path: Path, held: int, cipher: Cipher | None, *,
+    def __init__(self, journal: Home, path: Path, held: int, cipher: Cipher | None, *,
                  fresh: bool, recode: bool = False,
                  model: Callable[[], str | None] | None = None) -> None:
         self.id = path.stem

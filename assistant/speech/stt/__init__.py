@@ -1,0 +1,1 @@
+"""Speech to text: the Recognizer interface and its engines (Vosk, Whisper)."""
