@@ -63,12 +63,12 @@ class Writer:
     before returning. `path` and `id` name the file that holds the answers (a
     continuation, once the first file was lost)."""
 
-    def __init__(self, journal: Home, path: Path, held: int, cipher: Cipher | None, *,
+    def __init__(self, home: Home, path: Path, held: int, cipher: Cipher | None, *,
                  fresh: bool, recode: bool = False,
                  model: Callable[[], str | None] | None = None) -> None:
         self.id = path.stem
         self.path = path
-        self._journal = journal
+        self._home = home
         self._held: int | None = held  # read-only and locked: the session is ours
         self._fd: int | None = None  # for appending, opened at the first save
         self._cipher = cipher
@@ -121,7 +121,7 @@ class Writer:
         notice = None
         try:
             if self._model is not None:  # Journal.start says why
-                self._held = self._journal.restated(self.path, self._held, self._cipher,
+                self._held = self._home.restated(self.path, self._held, self._cipher,
                                                     model=self._model())
                 self._model = None
             if self._recode:
@@ -171,7 +171,7 @@ class Writer:
         locked descriptor (the file as this writer wrote it, wherever it is now)."""
         assert self._held is not None
         data = as_utf8(read_all(self._held))
-        path, held = self._journal.continuation(data, self.id, self._cipher)
+        path, held = self._home.continuation(data, self.id, self._cipher)
         lost = self.path
         self._release()
         self._held, self.path, self.id = held, path, path.stem

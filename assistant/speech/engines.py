@@ -31,9 +31,7 @@ Model = SpeechModel | WhisperModel
 def open_model(choice: Path | Packaged) -> Model:
     """The model for `choice`; loading waits for `load()` or the first recognizer."""
     if isinstance(choice, Packaged):
-        from assistant.speech.stt.whisperengine import RATE
-
-        return WhisperModel(choice, lambda: detector(RATE)[0])
+        return WhisperModel(choice, lambda: detector(WhisperModel.sample_rate)[0])
     return SpeechModel(choice)
 
 

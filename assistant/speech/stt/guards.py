@@ -59,8 +59,8 @@ def _key(word: Word) -> str:
     return "".join(c for c in word.text.lower() if c.isalnum())
 
 
-def unrepeated(words: Sequence[Word], repeats: int = REPEATS) -> list[Word]:
-    """`words` with every run of more than `repeats` copies of a phrase (1 to LONGEST_PHRASE
+def unrepeated(words: Sequence[Word]) -> list[Word]:
+    """`words` with every run of more than REPEATS copies of a phrase (1 to LONGEST_PHRASE
     words, compared without case and punctuation) cut to its first copy."""
     out = list(words)
     keys = [_key(w) for w in out]
@@ -70,7 +70,7 @@ def unrepeated(words: Sequence[Word], repeats: int = REPEATS) -> list[Word]:
             copies = 1
             while keys[i + copies * n:i + (copies + 1) * n] == keys[i:i + n]:
                 copies += 1
-            if copies > repeats:
+            if copies > REPEATS:
                 del out[i + n:i + copies * n]
                 del keys[i + n:i + copies * n]
                 break

@@ -92,9 +92,11 @@ class Engine:
         from faster_whisper.audio import pad_or_trim
         from faster_whisper.transcribe import get_compression_ratio
 
-        features = self.model.feature_extractor(clip)
-        frames = int(max(GLIMPSE_WINDOW * 100, features.shape[-1] + GLIMPSE_TAIL * 100))
-        features = pad_or_trim(features, min(frames, 3000))  # 100 frames a second
+        extractor = self.model.feature_extractor
+        per_second = extractor.nb_max_frames / extractor.chunk_length
+        features = extractor(clip)
+        frames = max(GLIMPSE_WINDOW * per_second, features.shape[-1] + GLIMPSE_TAIL * per_second)
+        features = pad_or_trim(features, int(min(frames, extractor.nb_max_frames)))
         encoded = self.model.model.encode(
             StorageView.from_array(np.ascontiguousarray(features[None])), to_cpu=False)
         result = self.model.model.generate(
