@@ -14,6 +14,7 @@ import pytest
 from assistant.speech.listening.echo import (
     ECHO_TAIL,
     FORGET_AFTER,
+    GUESS_FROM,
     LEAD,
     LEARN_FROM,
     MARGIN,
@@ -108,20 +109,43 @@ def test_the_loudest_block_that_can_echo_decides() -> None:
     assert playback.own(chunk(3000.0), 1.0, 1.1)  # 3000 <= 2 * 1.0 * 2000
 
 
-def test_the_learnt_gain_tells_a_moderate_user_from_a_quiet_echo() -> None:
-    """With an echo canceller the echo comes back at 0.1: once LEARN_FROM measurements
-    show it, a user at half the playback's level is the user's, which the assumed gain
-    of 1 took for echo; the quiet echo (and a quieter one) still counts as own."""
+def test_a_first_guess_of_the_gain_comes_within_a_few_chunks() -> None:
+    """With an echo canceller the echo comes back at 0.1: GUESS_FROM measurements of it
+    are enough for a user at half the playback's level to be the user's (a "stop" said in
+    the first second of the narration), which the assumed gain of 1 took for echo; the
+    quiet echo (and a quieter one) still counts as own."""
     playback = playing(at=1.0)
     echo, user = 0.1 * PLAYED, 0.5 * PLAYED
+    for _ in range(GUESS_FROM - 1):
+        assert playback.own(chunk(echo), 1.0, 1.0 + CHUNK)
+    assert playback.gain() == START_GAIN  # not guessed yet: too few measurements
+    assert playback.own(chunk(user), 1.0, 1.0 + CHUNK)  # still taken for echo
+    assert playback.gain() == pytest.approx(0.5)  # the loudest of the first few
+    for _ in range(GUESS_FROM):
+        assert playback.own(chunk(echo), 1.0, 1.0 + CHUNK)
+    assert playback.own(chunk(echo / 2), 1.0, 1.0 + CHUNK)
+
+
+def test_the_learnt_gain_outvotes_a_stray_loud_chunk() -> None:
+    """A user's onset taken for echo before the gain was known raises the first guess;
+    from LEARN_FROM measurements on a high percentile is the gain, and the user's 0.5,
+    1 in 20, no longer counts: a user at half the playback's level is the user's."""
+    playback = playing(at=1.0)
+    echo, user = 0.1 * PLAYED, 0.5 * PLAYED
+    assert playback.own(chunk(user), 1.0, 1.0 + CHUNK)
     for _ in range(LEARN_FROM - 1):
         assert playback.own(chunk(echo), 1.0, 1.0 + CHUNK)
-    assert playback.gain() == START_GAIN  # not learnt yet: too few measurements
-    assert playback.own(chunk(user), 1.0, 1.0 + CHUNK)  # measurement LEARN_FROM
-    assert playback.gain() == pytest.approx(0.1)  # a high percentile: the user's 0.5 is 1 in 20
+    assert playback.gain() == pytest.approx(0.1)
     assert not playback.own(chunk(user), 1.0, 1.0 + CHUNK)
     assert playback.own(chunk(echo), 1.0, 1.0 + CHUNK)
-    assert playback.own(chunk(echo / 2), 1.0, 1.0 + CHUNK)
+
+
+def test_a_first_guess_never_exceeds_the_assumed_gain() -> None:
+    """The user talking from the first word, taken for echo: the guess stays START_GAIN."""
+    playback = playing(at=1.0)
+    for _ in range(GUESS_FROM):
+        assert playback.own(chunk(1.5 * PLAYED), 1.0, 1.0 + CHUNK)
+    assert playback.gain() == START_GAIN
 
 
 def test_the_users_speech_never_teaches_the_gain() -> None:

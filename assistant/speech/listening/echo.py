@@ -12,10 +12,12 @@ or without an echo canceller in the sound system: with one, the echo it leaves i
 the learnt gain small.
 
 The echo's gain (microphone level over playback level) is learnt while Reflect speaks,
-as a high percentile of the chunks taken for echo while the sound went on (not in its
-pauses). Starting high (START_GAIN) it comes down to the room's; a louder echo (the
-volume turned up) raises it, as each chunk up to MARGIN times the gain still counts; the
-user's speech, louder than that, never does.
+from the chunks taken for echo while the sound went on (not in its pauses). Starting high
+(START_GAIN) it comes down to the room's within the first second of speech: the loudest
+of the first few measurements (GUESS_FROM), then a high percentile of them all (from
+LEARN_FROM on), which a stray loud chunk cannot move. A louder echo (the volume turned
+up) raises it, as each chunk up to MARGIN times the gain still counts; the user's speech,
+louder than that, never does.
 """
 
 from __future__ import annotations
@@ -29,7 +31,12 @@ ECHO_TAIL = 0.4  # seconds an echo may arrive after its sound was played (delay,
 LEAD = 0.1  # seconds the two clocks may be off the other way
 MARGIN = 2.0  # the user must be this many times louder than the loudest possible echo
 START_GAIN = 1.0  # assumed until it is learnt: the echo as loud as the sound played
-LEARN_FROM = 20  # measurements before the learnt gain is used
+# Measurements before the first guess of the gain replaces START_GAIN, about half a
+# second of speech. Twenty (as LEARN_FROM) took 2 to 3 s of espeak-ng's narration, and a
+# "stop" said before then was taken for echo at its onset: the recognizer heard only its
+# tail, through an echo canceller (which leaves an echo of 0.001) as well as without.
+GUESS_FROM = 5
+LEARN_FROM = 20  # measurements before a percentile of them is the gain
 KEEP = 200  # measurements kept to learn from (about ten seconds of microphone chunks)
 SILENT = 30.0  # RMS of int16 samples: quieter playback makes no echo worth counting
 FORGET_AFTER = 30.0  # seconds a played block is kept: the microphone may be read late
@@ -74,8 +81,10 @@ class Playback:
 
     def gain(self) -> float:
         with self._lock:
-            if len(self._ratios) < LEARN_FROM:
+            if len(self._ratios) < GUESS_FROM:
                 return START_GAIN
+            if len(self._ratios) < LEARN_FROM:
+                return min(START_GAIN, max(self._ratios))
             return float(np.percentile(self._ratios, 90))
 
     def own(self, pcm: bytes, start: float, end: float) -> bool:
