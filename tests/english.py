@@ -69,12 +69,13 @@ def human_reading() -> np.ndarray:
 
 
 class Joe:
-    """Sentences said by the Piper joe voice, as 16 kHz int16."""
+    """Sentences said by the Piper joe voice, as 16 kHz int16: steady, the same sound for
+    the same words in every run, so that what Whisper hears of them repeats too."""
 
     def __init__(self, voice) -> None:
         from assistant.speech.tts.piper import Piper
 
-        self._piper = Piper(voice.name, voice.model, voice.config)
+        self._piper = Piper(voice.name, voice.model, voice.config, steady=True)
 
     def says(self, text: str) -> np.ndarray:
         sounds = list(self._piper.synthesize(text))

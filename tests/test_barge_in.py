@@ -26,11 +26,11 @@ from echoroom import (
     guide_texts,
     overheard,
 )
+from english import Joe, quiet, write
 from sessions import Lines, spawn
 from spoken import run_args
 
 from assistant.messages import Msg
-from assistant.speech.audio import wavfiles
 
 RATE = 16000
 
@@ -71,16 +71,11 @@ def test_a_command_over_the_narration_cuts_it_short(virtual_audio, ko_model: Pat
 @pytest.fixture(scope="module")
 def joe_says(joe, tmp_path_factory: pytest.TempPathFactory):
     """An English command said by the Piper joe voice, as command_said makes one."""
-    from assistant.speech.tts.piper import Piper
-
-    piper = Piper(joe.name, joe.model, joe.config)
+    say = Joe(joe)
 
     def make(text: str) -> tuple[Path, np.ndarray]:
-        sounds = list(piper.synthesize(text))
-        pcm = wavfiles.resample(np.concatenate([s.pcm for s in sounds]), sounds[0].rate, RATE)
-        wav = tmp_path_factory.mktemp("joe") / "command.wav"
-        quiet = np.zeros(RATE // 5, np.int16)
-        wavfiles.write_wav(wav, np.concatenate([quiet, pcm, quiet]), RATE)
+        pcm = say.says(text)
+        wav = write(tmp_path_factory.mktemp("joe") / "command.wav", [quiet(0.2), pcm, quiet(0.2)])
         return wav, pcm
     return make
 

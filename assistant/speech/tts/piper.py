@@ -59,12 +59,15 @@ def length_scale(rate: int | None) -> float:
 
 class Piper:
     """A Synthesizer speaking with one Piper voice (`model` and its `config`), at `rate`
-    words a minute (None: a calm pace) and `volume` (0 to 1)."""
+    words a minute (None: a calm pace) and `volume` (0 to 1). VITS draws noise for the
+    timing and the sound of each sentence, so no two sayings are the same; `steady` draws
+    none, for tests and benchmarks whose figures must repeat from run to run."""
 
     def __init__(self, name: str, model: Path, config: Path, rate: int | None = None,
-                 volume: float = 1.0) -> None:
+                 volume: float = 1.0, *, steady: bool = False) -> None:
         self.name = name
         self._length = length_scale(rate)
+        self._steady = steady
         self._volume = volume
         try:
             os.environ["ORT_DISABLE_TELEMETRY"] = "1"  # before onnxruntime starts: see above
@@ -91,8 +94,9 @@ class Piper:
             raise NoSpeech(Msg.PIPER_UNAVAILABLE, voice=name, reason=_why(err)) from err
         voice = self._voice.config
         self._rate = int(voice.sample_rate)
-        self._scales = np.array([voice.noise_scale, self._length, voice.noise_w_scale],
-                                np.float32)
+        noise = 0.0 if steady else 1.0
+        self._scales = np.array([noise * voice.noise_scale, self._length,
+                                 noise * voice.noise_w_scale], np.float32)
         self._speaker = ({"sid": np.array([voice.default_speaker_id], np.int64)}
                          if voice.num_speakers > 1 else {})  # as Piper picks a speaker
         for _ in self.synthesize(WARM_UP):
@@ -105,7 +109,8 @@ class Piper:
         """A replaced voice file (another size or time), and a change in how Reflect
         shapes the sound (RENDERING), render afresh."""
         return (f"piper {_version()} rendering={RENDERING} voice={self.name} "
-                f"file={self._file} length={self._length} volume={self._volume}")
+                f"file={self._file} length={self._length} volume={self._volume}"
+                + (" steady" if self._steady else ""))
 
     def synthesize(self, text: str) -> Iterator[Sound]:
         """The text's sound as it is made, without the quiet Piper puts before its first
