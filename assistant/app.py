@@ -13,8 +13,8 @@ from __future__ import annotations
 import argparse
 import contextlib
 import sys
-import threading
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, TextIO
 
@@ -26,7 +26,6 @@ if TYPE_CHECKING:
     from assistant.guides import Guide
     from assistant.journal import Journal, Record
     from assistant.speech.engines import Model
-    from assistant.speech.stt.recognizer import Recognizer
     from assistant.terminal.interrupts import StopRequest
     from assistant.text.commands import Commands
     from assistant.turns import Ear, Voice
@@ -62,9 +61,9 @@ def session_io(args: argparse.Namespace, settings: Settings, language: str,
     from assistant.config import paths
     from assistant.speech.audio import devices, wavfiles
     from assistant.speech.audio.streams import Source
-    from assistant.speech.engines import detector, for_settings
+    from assistant.speech.duplex import Duplex
+    from assistant.speech.engines import for_settings
     from assistant.speech.errors import BadSoundFile
-    from assistant.speech.listening.ear import SpokenEar
     from assistant.speech.listening.echo import Playback
     from assistant.speech.tts.voice import Voice
     from assistant.terminal.aloud import SpokenAndShown, printing_instead
@@ -105,41 +104,16 @@ def session_io(args: argparse.Namespace, settings: Settings, language: str,
         raise
     except ReflectError as err:
         return typing_instead(err)
-    enter = threading.Event()
-    keys = None
-    if sys.stdin.isatty():
-        def pressed() -> None:
-            enter.set()
-            if isinstance(voice, SpokenAndShown):
-                voice.skip()
-
-        keys = EnterKey(sys.stdin, pressed)
+    duplex = Duplex(source, model, settings, commands, playback=playback,
+                    voice=voice.spoken if isinstance(voice, SpokenAndShown) else None,
+                    watch=settings.barge_in and isinstance(source, devices.MicStream),
+                    transcript=LiveLine(), notice=lambda text: voice.say(text, "notice"),
+                    typed=typed_ear, stop=stop,
+                    keyboard=partial(EnterKey, sys.stdin) if sys.stdin.isatty() else None)
+    if duplex.keyboard:
         print(Msg.ENTER_HINT.format())
-    unusable = threading.Event()  # the default model failed to load: typed answers
-
-    def recognizer() -> Recognizer:
-        try:
-            return model.recognizer()
-        except ReflectError:
-            unusable.set()
-            raise
-
-    barge_in = None
-    if (settings.barge_in and isinstance(source, devices.MicStream)
-            and isinstance(voice, SpokenAndShown) and voice.spoken is not None):
-        from assistant.speech.listening.bargein import BARGE_IN, BargeIn
-
-        grammar = commands.phrases(BARGE_IN)
-        barge_in = BargeIn(source, lambda: model.recognizer(grammar=grammar),
-                           detector(model.sample_rate)[0], playback, commands.match,
-                           hush=voice.spoken.hush, unhush=voice.spoken.hushed.clear)
-    ear = SpokenEar(source, recognizer, settings, commands.match, transcript=LiveLine(),
-                    enter_pressed=enter, notice=lambda text: voice.say(text, "notice"),
-                    fallback=lambda: typed_ear(keys.typed() if keys else sys.stdin),
-                    stop=stop, detector=detector(model.sample_rate)[0], barge_in=barge_in)
-    parts.callback(ear.close)
-    return SessionIO(voice, ear, parts.close,
-                     lambda: None if unusable.is_set() else model.name)
+    parts.callback(duplex.close)
+    return SessionIO(voice, duplex, parts.close, duplex.model_name)
 
 
 def _speech_model(args: argparse.Namespace, settings: Settings,

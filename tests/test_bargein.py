@@ -20,10 +20,8 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 
-from assistant.config import Settings
 from assistant.speech.audio.streams import DeviceLost, EndOfInput
 from assistant.speech.listening.bargein import LEAD_IN, LONGEST, QUIET_END, BargeIn
-from assistant.speech.listening.ear import SpokenEar
 from assistant.speech.listening.echo import KEEP, Playback
 from assistant.speech.stt.recognizer import Word
 from assistant.text.commands import Commands
@@ -603,22 +601,3 @@ def test_a_command_ending_in_the_chunk_being_read_at_take_is_kept(rig: Rig) -> N
     finally:
         mic.gate.set()
         barge.close()
-
-
-def test_the_ear_watches_again_after_handing_over_a_barge_in_command(rig: Rig) -> None:
-    """SpokenEar with barge-in: a command heard over the voice is the ear's next listen();
-    what Reflect says next can be barged in on too."""
-    ear = SpokenEar(rig.mic, lambda: FakeRecognizer(""), Settings(), Commands("en").match,
-                    barge_in=rig.barge, detector=FakeDetector())
-    try:
-        deadline = time.monotonic() + WAIT
-        while "release" not in rig.mic.calls and time.monotonic() < deadline:
-            time.sleep(0.01)  # the ear's warm-up thread starts the watch
-        rig.rec.says = "repeat"
-        rig.say()
-        assert rig.hushed.wait(WAIT)
-        assert ear.listen() == Command("repeat")
-        assert rig.unhushes == 1
-        assert not rig.mic.held  # watching again while Reflect repeats the question
-    finally:
-        ear.close()

@@ -15,6 +15,7 @@ from assistant.speech.listening.echo import (
     ECHO_TAIL,
     FORGET_AFTER,
     GUESS_FROM,
+    GUESS_ROOM,
     LEAD,
     LEARN_FROM,
     MARGIN,
@@ -111,18 +112,21 @@ def test_the_loudest_block_that_can_echo_decides() -> None:
 
 def test_a_first_guess_of_the_gain_comes_within_a_few_chunks() -> None:
     """With an echo canceller the echo comes back at 0.1: GUESS_FROM measurements of it
-    are enough for a user at half the playback's level to be the user's (a "stop" said in
-    the first second of the narration), which the assumed gain of 1 took for echo; the
-    quiet echo (and a quieter one) still counts as own."""
+    make a first guess of GUESS_ROOM times that, enough for a user at the playback's level
+    to be the user's (a "stop" said in the first second of the narration), which the
+    assumed gain of 1 took for echo; the quiet echo (and a quieter one) still counts as own."""
     playback = playing(at=1.0)
-    echo, user = 0.1 * PLAYED, 0.5 * PLAYED
+    echo, user = 0.1 * PLAYED, 1.0 * PLAYED
     for _ in range(GUESS_FROM - 1):
         assert playback.own(chunk(echo), 1.0, 1.0 + CHUNK)
     assert playback.gain() == START_GAIN  # not guessed yet: too few measurements
     assert playback.own(chunk(user), 1.0, 1.0 + CHUNK)  # still taken for echo
-    assert playback.gain() == pytest.approx(0.5)  # the loudest of the first few
+    playback = playing(at=1.0)
     for _ in range(GUESS_FROM):
         assert playback.own(chunk(echo), 1.0, 1.0 + CHUNK)
+    assert playback.gain() == pytest.approx(GUESS_ROOM * 0.1)
+    assert not playback.own(chunk(user), 1.0, 1.0 + CHUNK)
+    assert playback.own(chunk(echo), 1.0, 1.0 + CHUNK)
     assert playback.own(chunk(echo / 2), 1.0, 1.0 + CHUNK)
 
 

@@ -12,8 +12,7 @@ the words Vosk makes of it are dropped (listening/take.py has the rule).
 
 The ear keeps the source on hold except while it listens, so what Reflect says between
 two listen() calls is never taken for an answer, and a recording stands still meanwhile.
-With barge-in (listening/bargein.py, a live microphone only) a watcher has the source between two
-listen() calls instead, hearing commands only; listen() takes a command it heard first.
+Who else may have it then (the barge-in watcher) is speech/duplex.py's to decide.
 """
 
 from __future__ import annotations
@@ -28,7 +27,6 @@ from assistant.config import Settings
 from assistant.errors import ReflectError
 from assistant.messages import Msg
 from assistant.speech.audio.streams import DeviceLost, EndOfInput, Source
-from assistant.speech.listening.bargein import BargeIn
 from assistant.speech.listening.endpoint import REMIND_AFTER, EndOfAnswer
 from assistant.speech.listening.take import Take
 from assistant.speech.listening.vad import Loudness, SpeechDetector
@@ -75,8 +73,7 @@ class SpokenEar:
                  fallback: Callable[[], Ear] | None = None,
                  remind_after: float | None = REMIND_AFTER,
                  stop: StopRequest | None = None,
-                 detector: SpeechDetector | None = None,
-                 barge_in: BargeIn | None = None) -> None:
+                 detector: SpeechDetector | None = None) -> None:
         self.source = source
         self.settings = settings
         self.matcher = matcher
@@ -88,7 +85,6 @@ class SpokenEar:
         self.remind_after = remind_after
         self.stop = stop
         self.detector = detector or Loudness()
-        self.barge_in = barge_in
         self.decided_at: float | None = None  # clock() when the last answer was decided
         self._rec: Recognizer | None = None
         self._typed: Ear | None = None  # the fallback, once listening is impossible
@@ -105,21 +101,19 @@ class SpokenEar:
             self._rec = recognizer()
         except ReflectError as err:
             self._why_typed = f"{err} {Msg.TYPING_INSTEAD.format()}"
-            return
-        if self.barge_in is not None:  # commands are heard from the introduction on
-            self.barge_in.watch()
+
+    @property
+    def typing(self) -> bool:
+        """Listening proved impossible: answers are typed from now on."""
+        return self._typed is not None
 
     def listen(self, within: float | None = None) -> Heard | None:
-        self._wait_until_ready()
+        self.wait_until_ready()
         rec = self._rec
         if rec is None or self._why_typed is not None:  # no recognizer: _why_typed says why
             return self._go_typed(within)
         if self._ended:
             return Command("stop")
-        if self.barge_in is not None and (said := self.barge_in.take()) is not None:
-            self.decided_at = self.barge_in.heard_at  # said while Reflect spoke: cut short
-            self.barge_in.watch()  # while the session acts on it
-            return said
         if self.enter_pressed is not None:
             self.enter_pressed.clear()
         rec.reset()
@@ -138,10 +132,8 @@ class SpokenEar:
             raise
         finally:
             self.source.hold()
-            if self.barge_in is not None and self._typed is None:
-                self.barge_in.watch()
 
-    def _wait_until_ready(self) -> None:
+    def wait_until_ready(self) -> None:
         """The model loads in the background; a stop request is noticed while it does."""
         while self._warming is not None:
             self._warming.join(READ_TIMEOUT)
@@ -154,8 +146,6 @@ class SpokenEar:
         if self.source.overflows:
             log.warning("the microphone overflowed %d times: some audio was lost",
                         self.source.overflows)
-        if self.barge_in is not None:
-            self.barge_in.close()
         self.source.close()
 
     # --- one answer ------------------------------------------------------------
@@ -296,8 +286,6 @@ class SpokenEar:
         """When listening is impossible: say why (unless an answer carried it already),
         then take typed answers."""
         if self._typed is None:
-            if self.barge_in is not None:
-                self.barge_in.close()
             self.source.close()
             if self.fallback is None:
                 raise DeviceLost(self._why_typed)

@@ -13,11 +13,11 @@ the learnt gain small.
 
 The echo's gain (microphone level over playback level) is learnt while Reflect speaks,
 from the chunks taken for echo while the sound went on (not in its pauses). Starting high
-(START_GAIN) it comes down to the room's within the first second of speech: the loudest
-of the first few measurements (GUESS_FROM), then a high percentile of them all (from
-LEARN_FROM on), which a stray loud chunk cannot move. A louder echo (the volume turned
-up) raises it, as each chunk up to MARGIN times the gain still counts; the user's speech,
-louder than that, never does.
+(START_GAIN) it comes down towards the room's within the first second of speech: a first
+guess from a few measurements (GUESS_FROM) with room to spare, then a high percentile of
+them all (from LEARN_FROM on), which a stray loud chunk cannot move. A louder echo (the
+volume turned up) raises it, as each chunk up to MARGIN times the gain still counts; the
+user's speech, louder than that, never does.
 """
 
 from __future__ import annotations
@@ -36,6 +36,12 @@ START_GAIN = 1.0  # assumed until it is learnt: the echo as loud as the sound pl
 # "stop" said before then was taken for echo at its onset: the recognizer heard only its
 # tail, through an echo canceller (which leaves an echo of 0.001) as well as without.
 GUESS_FROM = 5
+# The first guess is the loudest of those few times this: a chunk is measured against the
+# loudest sound of its echo time, so a few of them run low (the loudest of five was under
+# half the gain learnt later, and the guide's own echo then cut it short after 1 s). Four
+# keeps an echo at -10 dB (0.3) at the assumed gain, and brings the echo an echo
+# canceller leaves (0.001 to 0.07) down far enough for a "stop" at the voice's level.
+GUESS_ROOM = 4.0
 LEARN_FROM = 20  # measurements before a percentile of them is the gain
 KEEP = 200  # measurements kept to learn from (about ten seconds of microphone chunks)
 SILENT = 30.0  # RMS of int16 samples: quieter playback makes no echo worth counting
@@ -84,7 +90,7 @@ class Playback:
             if len(self._ratios) < GUESS_FROM:
                 return START_GAIN
             if len(self._ratios) < LEARN_FROM:
-                return min(START_GAIN, max(self._ratios))
+                return min(START_GAIN, GUESS_ROOM * max(self._ratios))
             return float(np.percentile(self._ratios, 90))
 
     def own(self, pcm: bytes, start: float, end: float) -> bool:
