@@ -122,7 +122,7 @@ def _speech_model(args: argparse.Namespace, settings: Settings,
     now, so that one that cannot be used stops here with its sentence (exit 2); the default
     model loads in the background while the introduction is spoken, and a missing one
     means typed answers."""
-    from assistant.assets.models import resolve
+    from assistant.assets.modelchoice import resolve
     from assistant.speech.engines import open_model
 
     if args.model or settings.model:

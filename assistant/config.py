@@ -1,26 +1,30 @@
-"""Where Reflect keeps its files, and the user's settings.
+"""Where Reflect keeps its files, and the user's settings: each one's type, default, range
+and choices, and which value is in force (default < file < environment < option).
 
 `REFLECT_HOME` puts every file Reflect reads or writes under one directory (tests and
 portable installs use it); otherwise the platform's user directories are used
 (platformdirs gives the right XDG/macOS/Windows locations without hand-written rules).
+How a value is written as text is text/settingvalues.py's, and how the settings file is
+read and written text/settingsfile.py's; this module is their one public face.
 """
 
 from __future__ import annotations
 
 import difflib
 import os
-import re
-from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, get_origin, get_type_hints
+from typing import Any, get_origin, get_type_hints
 
-from assistant import files
-from assistant.errors import BadInput, ReflectError, reason
+from assistant.errors import BadInput
 from assistant.messages import Msg
+from assistant.text import settingvalues
+from assistant.text.commands import NAMES
+from assistant.text.settingvalues import show_value
 
-if TYPE_CHECKING:
-    from yaml import Mark
+__all__ = ["APP", "CHECKOUT", "CHOICES", "Paths", "Settings", "check_key", "env_name",
+           "load_settings", "parse_value", "paths", "read_settings_file", "save_setting",
+           "setting_keys", "settings_with_sources", "show_value"]
 
 APP = "reflect"
 CHECKOUT = Path(__file__).resolve().parent.parent
@@ -100,11 +104,6 @@ class Settings:
     voice_url: str = "https://huggingface.co/rhasspy/piper-voices/resolve/main"
 
 
-# --- the settings file, environment and options ------------------------------------
-
-_TRUE = {"true", "yes", "on", "1"}
-_FALSE = {"false", "no", "off", "0"}
-_NONE = {"", "none", "null", "default"}
 # Every number has a finite range, checked wherever it comes from: without one, `nan`, `inf`
 # or 1e308 seconds of silence never end an answer, and a rate espeak-ng cannot speak at
 # hangs pyttsx3.
@@ -122,10 +121,6 @@ _LIMITS: dict[str, tuple[float, float]] = {
 }
 # The values a text setting may take, checked wherever it comes from (options offer them).
 CHOICES: dict[str, tuple[str, ...]] = {"read_back": ("never", "unsure", "always")}
-# Splits the text form of `commands` (`skip=pass it, next one; stop=good night`), so a
-# phrase may not hold them; punctuation means nothing to the command matcher anyway.
-_SEPARATORS = re.compile("[,;=]")
-MAX_DEPTH = 4  # a mapping of values (2 levels); `commands` is a mapping of lists (4)
 
 
 def _kinds() -> dict[str, tuple[type, bool]]:
@@ -145,8 +140,6 @@ def _expected(key: str) -> str:
     if key in CHOICES:
         text = Msg.EXPECT_ONE_OF.format(choices=", ".join(CHOICES[key]))
     elif kind is dict:
-        from assistant.text.commands import NAMES
-
         text = Msg.EXPECT_COMMANDS.format(names=", ".join(NAMES))
     else:
         words = {bool: Msg.EXPECT_BOOL, int: Msg.EXPECT_INT, float: Msg.EXPECT_FLOAT,
@@ -169,77 +162,7 @@ def check_key(key: str, where: str, fix: str = "") -> str:
     close = difflib.get_close_matches(key, setting_keys(), n=1)
     hint = Msg.SETTING_HINT.format(key=close[0]) if close else ""
     raise BadInput(Msg.SETTING_UNKNOWN, key=key, where=where,
-                       keys=", ".join(setting_keys()), hint=hint, fix=fix)
-
-
-def _boolean(value: Any, text: str | None) -> bool:
-    if isinstance(value, bool):
-        return value
-    if text is not None and text.lower() in _TRUE | _FALSE:
-        return text.lower() in _TRUE
-    raise ValueError
-
-
-def _whole(value: Any, text: str | None) -> int:
-    parsed = int(text) if text is not None else value
-    if isinstance(parsed, bool) or not isinstance(parsed, int):  # YAML's true is an int
-        raise ValueError
-    return parsed
-
-
-def _number(value: Any, text: str | None) -> float:
-    parsed = float(text) if text is not None else value
-    if isinstance(parsed, bool) or not isinstance(parsed, (int, float)):
-        raise ValueError
-    return float(parsed)  # a 400-digit YAML int overflows here
-
-
-def _text(value: Any, text: str | None) -> str:
-    """Text; a bare YAML number is fine for a device index."""
-    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-        raise ValueError
-    parsed = text if text is not None else str(value)
-    if not parsed:
-        raise ValueError
-    return parsed
-
-
-def _phrases(value: Any, text: str | None) -> dict[str, list[str]] | None:
-    """Command name -> extra phrases, from the file's mapping (a phrase or a list of them
-    per name) or from the text form `skip=pass it, next one; stop=good night`."""
-    from assistant.text.commands import NAMES, words
-
-    if text is not None:
-        pairs = _phrase_pairs(text)
-    elif isinstance(value, dict):
-        pairs = [(name, [said] if isinstance(said, str) else said)
-                 for name, said in value.items()]
-    else:
-        raise ValueError
-    table: dict[str, list[str]] = {}
-    for name, said in pairs:
-        if name not in NAMES or not isinstance(said, list) or not said:
-            raise ValueError
-        for phrase in said:
-            if not isinstance(phrase, str) or not words(phrase) or _SEPARATORS.search(phrase):
-                raise ValueError
-        table.setdefault(name, []).extend(phrase.strip() for phrase in said)
-    return table or None
-
-
-def _phrase_pairs(text: str) -> list[tuple[str, Any]]:
-    """`skip=pass it, next one; stop=good night` as (name, phrases) pairs, unchecked."""
-    pairs = []
-    for part in text.split(";"):
-        name, equals, said = part.partition("=")
-        if not equals:
-            raise ValueError
-        pairs.append((name.strip(), said.split(",")))
-    return pairs
-
-
-_PARSERS: dict[type, Callable[[Any, str | None], Any]] = {
-    bool: _boolean, int: _whole, float: _number, str: _text, dict: _phrases}
+                   keys=", ".join(setting_keys()), hint=hint, fix=fix)
 
 
 def parse_value(key: str, value: Any, where: str, fix: str = "") -> Any:
@@ -248,13 +171,10 @@ def parse_value(key: str, value: Any, where: str, fix: str = "") -> Any:
     `nan` and `inf` included, text that is not one of its CHOICES -- is reported with the
     key, what is expected and `fix`, the way to put it right where it came from."""
     kind, optional = _kinds()[key]
-    text = value.strip() if isinstance(value, str) else None
     try:
-        if value is None or (optional and text is not None and text.lower() in _NONE):
-            if optional:
-                return None
-            raise ValueError
-        parsed = _PARSERS[kind](value, text)
+        parsed = settingvalues.typed(kind, optional, value)
+        if parsed is None:  # an optional setting left empty
+            return None
         if kind in (int, float):
             low, high = _LIMITS[key]
             if not low <= parsed <= high:  # nan is within no range, nor is inf
@@ -262,58 +182,19 @@ def parse_value(key: str, value: Any, where: str, fix: str = "") -> Any:
         if key in CHOICES and parsed not in CHOICES[key]:
             raise ValueError
     except (ValueError, OverflowError):
-        raise BadInput(Msg.SETTING_BAD_VALUE, key=key, value=value,
-                           where=where, expected=_expected(key), fix=fix) from None
+        raise BadInput(Msg.SETTING_BAD_VALUE, key=key, value=value, where=where,
+                       expected=_expected(key), fix=fix) from None
     return parsed
-
-
-def _settings_mapping(path: Path) -> dict[Any, Any]:
-    """The settings file as YAML left it (values unchecked); an absent file is an empty one.
-
-    It is read with the guides' strict loader: an anchor, an alias, a tag outside plain data
-    or deep nesting is refused with the line, before anything is built from it (an alias
-    expanded into an error message once made a 300-byte file a 39 MB message)."""
-    import yaml
-
-    from assistant.text import plainyaml  # here: `reflect --help` reads CHOICES without yaml
-
-    try:
-        root, loader = plainyaml.compose(path.read_text(encoding="utf-8"), MAX_DEPTH)
-        if loader.bad_tags:
-            node, tag = loader.bad_tags[0]
-            raise _not_plain(path, node.start_mark, Msg.SETTINGS_TAG.format(tag=tag))
-        raw = loader.construct_document(root) if root is not None else {}
-    except FileNotFoundError:
-        return {}
-    except OSError as err:
-        raise ReflectError(Msg.UNREADABLE_FILE, path=path, reason=reason(err)) from None
-    except plainyaml.Refused as err:
-        what = (Msg.SETTINGS_TOO_DEEP.format(depth=MAX_DEPTH) if err.too_deep
-                else Msg.SETTINGS_ALIAS.format())
-        raise _not_plain(path, err.mark, what) from None
-    except (yaml.YAMLError, UnicodeDecodeError, ValueError, OverflowError) as err:
-        # ValueError: a date such as 2024-13-45, or an int of more than 4300 digits
-        mark = getattr(err, "problem_mark", None)
-        line = Msg.SETTINGS_AT_LINE.format(line=mark.line + 1) if mark else ""
-        raise BadInput(Msg.SETTINGS_FILE_BROKEN, path=path,
-                           line=line) from None
-    if not isinstance(raw, dict):
-        raise BadInput(Msg.SETTINGS_FILE_BROKEN, path=path, line="")
-    return raw
-
-
-def _not_plain(path: Path, mark: Mark, what: str) -> ReflectError:
-    """The one sentence for YAML that Reflect does not read, naming the file and line."""
-    return BadInput(Msg.SETTINGS_NOT_PLAIN, path=path,
-                        line=mark.line + 1, what=what)
 
 
 def read_settings_file(path: Path | None = None) -> dict[str, Any]:
     """The settings file's values, checked."""
+    from assistant.text import settingsfile  # here: `reflect --help` reads CHOICES without yaml
+
     path = path or paths().settings_file
     where = str(path)
     checked = {}
-    for k, v in _settings_mapping(path).items():
+    for k, v in settingsfile.read(path).items():
         key = check_key(str(k), where, Msg.SETTING_FIX_UNKNOWN_IN_FILE.format(path=path))
         checked[key] = parse_value(key, v, where,
                                    Msg.SETTING_FIX_FILE.format(key=key, path=path))
@@ -352,35 +233,17 @@ def load_settings(overrides: dict[str, Any] | None = None) -> Settings:
     return settings_with_sources(overrides)[0]
 
 
-def show_value(value: Any) -> str:
-    """A value as `config set` would take it back: none, true/false, numbers, text, and
-    command phrases as `skip=pass it, next one; stop=good night`."""
-    if value is None:
-        return Msg.SETTING_NONE.format()
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dict):
-        return "; ".join(f"{name}={', '.join(said)}" for name, said in value.items())
-    return f"{value:g}" if isinstance(value, float) else str(value)
-
-
 def save_setting(key: str, text: str) -> Any:
     """Check and store one value in the settings file (0600 in a 0700 dir); returns it."""
+    from assistant.text import settingsfile
+
     where = Msg.SETTING_WHERE_COMMAND.format()
     key = check_key(key, where)
     value = parse_value(key, text, where)
     path = paths().settings_file
     # The rest of the file is kept as it is, unchecked: `config set` is how a bad value in
     # it gets fixed, so a bad value elsewhere must not stop it.
-    current = {k: v for k, v in _settings_mapping(path).items() if str(k) != key}
+    current = {k: v for k, v in settingsfile.read(path).items() if str(k) != key}
     current[key] = value
-    import yaml
-
-    data = yaml.safe_dump(current, sort_keys=False, allow_unicode=True).encode("utf-8")
-    try:
-        files.private_dir(path.parent)
-        files.replace_private(path, data)
-    except OSError as err:
-        raise ReflectError(Msg.SETTINGS_WRITE_FAILED, path=path,
-                           reason=reason(err)) from None
+    settingsfile.write(path, current)
     return value

@@ -169,7 +169,7 @@ def between_answers(kind: str, model_spec: str, mic: Path, tmp: Path, read_back:
     when it is read back: then the sound is the read-back). `model_spec` is what --model
     takes (a Vosk folder or whisper:NAME); `realtime` paces the recording as a microphone
     would, so an engine that works at pauses (Whisper) is measured as it runs."""
-    from assistant.assets.models import resolve
+    from assistant.assets.modelchoice import resolve
     from assistant.guides.loader import load
     from assistant.journal import Journal
     from assistant.session import Answer, Session

@@ -22,7 +22,7 @@ import numpy as np
 from soundcheck import align
 
 from assistant.config import Settings
-from assistant.guides.loader import bundled
+from assistant.guides.finder import bundled
 from assistant.speech import engines
 from assistant.speech.audio import devices, wavfiles
 from assistant.speech.engines import Model, open_model

@@ -40,7 +40,7 @@ def espeak_for(voice: str = "", **settings: object) -> synthesizer.Synthesizer:
 def test_long_narrations_render_whole_at_the_first_try(capfd, caplog):
     """pyttsx3 returns before espeak-ng has finished a long text; the renderer waits for
     espeak-ng, so the WAV is read whole, once, and never written into a removed folder."""
-    from assistant.guides.loader import bundled
+    from assistant.guides.finder import bundled
 
     guide = next(g for g in bundled() if g.id == "rebuilding-trust")
     texts = [guide.intro, *(step.say for step in guide.steps[:4])]

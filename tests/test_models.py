@@ -14,7 +14,7 @@ import pytest
 from servers import Server
 from sessions import spawn
 
-from assistant.assets import download, models
+from assistant.assets import download, modelchoice, modelinstall, models
 from assistant.config import Settings, load_settings, paths, save_setting
 from assistant.errors import ReflectError
 from assistant.messages import Msg
@@ -58,7 +58,7 @@ def leftovers() -> list[str]:
 
 def failure(info: models.ModelInfo, server: Server) -> ReflectError:
     with pytest.raises(ReflectError) as caught:
-        models.download(info, server.url, out=io.StringIO(), timeout=5)
+        modelinstall.download(info, server.url, out=io.StringIO(), timeout=5)
     assert leftovers() == [], "a failed download left a model or temp folder behind"
     return caught.value
 
@@ -66,18 +66,18 @@ def failure(info: models.ModelInfo, server: Server) -> ReflectError:
 def test_download_installs_a_verified_model(server: Server) -> None:
     server.body = build_zip(LAYOUT)
     out = io.StringIO()
-    path = models.download(entry(server.body), server.url, out=out, timeout=5)
+    path = modelinstall.download(entry(server.body), server.url, out=out, timeout=5)
     assert path == paths().models_dir / NAME
     assert (path / "am" / "final.mdl").read_bytes() == LAYOUT["am/final.mdl"]
     assert (path / "graph" / "HCLG.fst").read_bytes() == LAYOUT["graph/HCLG.fst"]
     assert leftovers() == [NAME]
-    assert not models.part_path(NAME, paths().models_dir).exists()
+    assert not modelinstall.part_path(NAME, paths().models_dir).exists()
     lines = out.getvalue().splitlines()
     assert lines[0].startswith(f"Downloading {NAME}")
     assert lines[-1].startswith("Downloaded 100%"), lines  # plain lines: not a terminal
     assert all("\r" not in line for line in lines)
     # installed models are found for their language
-    assert models.resolve(None, Settings(), "en") == path
+    assert modelchoice.resolve(None, Settings(), "en") == path
 
 
 def test_install_and_removal_are_on_disk_before_they_show(server: Server,
@@ -97,7 +97,7 @@ def test_install_and_removal_are_on_disk_before_they_show(server: Server,
     monkeypatch.setattr(os, "fsync", spy)
     models_dir = paths().models_dir
     server.body = build_zip(LAYOUT)
-    models.download(entry(server.body), server.url, out=io.StringIO(), timeout=5)
+    modelinstall.download(entry(server.body), server.url, out=io.StringIO(), timeout=5)
     unpacked = [p for p in synced if any(q.name.startswith(f".{NAME}.unpack-")
                                          for q in p.parents)]
     scratch = next(p for p in unpacked if p.parent.parent == models_dir)
@@ -105,7 +105,7 @@ def test_install_and_removal_are_on_disk_before_they_show(server: Server,
     assert made == {*LAYOUT, "am", "conf", "graph", "."}, made
     assert synced[-1] == models_dir
     synced.clear()
-    models.remove(NAME)
+    modelinstall.remove(NAME)
     assert models_dir in synced
 
 
@@ -117,7 +117,7 @@ def test_scratch_folders_of_a_killed_install_are_cleared_by_the_next(server: Ser
     other = models_dir / ".another-model.unpack-q"  # not this model's: left alone
     other.mkdir()
     server.body = build_zip(LAYOUT)
-    models.download(entry(server.body), server.url, out=io.StringIO(), timeout=5)
+    modelinstall.download(entry(server.body), server.url, out=io.StringIO(), timeout=5)
     assert sorted(p.name for p in models_dir.iterdir()) == [other.name, NAME]
 
 
@@ -127,7 +127,7 @@ def test_checksum_mismatch_deletes_the_file(server: Server) -> None:
     err = failure(bad, server)
     assert err.msg is Msg.DOWNLOAD_CHECKSUM_MISMATCH
     assert "md5" in str(err)
-    assert not models.part_path(NAME, paths().models_dir).exists()
+    assert not modelinstall.part_path(NAME, paths().models_dir).exists()
 
 
 def test_sha256_is_checked_too(server: Server) -> None:
@@ -142,12 +142,12 @@ def test_truncated_transfer_keeps_a_part_and_resumes(server: Server) -> None:
     server.cut_at = len(server.body) // 2
     err = failure(info, server)
     assert err.msg is Msg.DOWNLOAD_TRUNCATED
-    part = models.part_path(NAME, paths().models_dir)
+    part = modelinstall.part_path(NAME, paths().models_dir)
     assert part.stat().st_size == len(server.body) // 2
     # the next run asks only for the rest and installs
     server.cut_at = None
     out = io.StringIO()
-    path = models.download(info, server.url, out=out, timeout=5)
+    path = modelinstall.download(info, server.url, out=out, timeout=5)
     assert server.requests[-1] == f"bytes={len(server.body) // 2}-"
     assert "Going on from" in out.getvalue()
     assert layout_ok(path) and not part.exists()
@@ -158,13 +158,13 @@ def test_a_stalled_download_times_out_and_resumes(server: Server) -> None:
     info = entry(server.body)
     server.cut_at, server.stall = 100, 3.0
     with pytest.raises(ReflectError) as caught:
-        models.download(info, server.url, out=io.StringIO(), timeout=0.5)
+        modelinstall.download(info, server.url, out=io.StringIO(), timeout=0.5)
     # without the timeout the server's close after 3 s would read as a truncated file
     assert caught.value.msg is Msg.DOWNLOAD_NETWORK_FAILED
     assert leftovers() == []
-    assert models.part_path(NAME, paths().models_dir).stat().st_size == 100
+    assert modelinstall.part_path(NAME, paths().models_dir).stat().st_size == 100
     server.cut_at, server.stall = None, 0.0
-    assert layout_ok(models.download(info, server.url, out=io.StringIO(), timeout=5))
+    assert layout_ok(modelinstall.download(info, server.url, out=io.StringIO(), timeout=5))
     assert server.requests[-1] == "bytes=100-"
 
 
@@ -194,9 +194,9 @@ def test_a_whole_file_of_the_wrong_size_is_not_the_published_one(server: Server)
     assert err.msg is Msg.DOWNLOAD_SIZE_MISMATCH
     assert f"The file at {server.url}/{NAME}.zip is not the published model" in str(err)
     assert "it was deleted" in str(err) and "stopped early" not in str(err)
-    assert not models.part_path(NAME, paths().models_dir).exists()
+    assert not modelinstall.part_path(NAME, paths().models_dir).exists()
     server.body = full  # once the server has the right file, it downloads from the start
-    assert layout_ok(models.download(entry(full), server.url, out=io.StringIO(), timeout=5))
+    assert layout_ok(modelinstall.download(entry(full), server.url, out=io.StringIO(), timeout=5))
     assert server.requests == [None, None]
 
 
@@ -205,7 +205,7 @@ def test_a_whole_file_without_a_length_is_judged_the_same(server: Server) -> Non
     server.body, server.send_length = full[: len(full) // 2], False  # ends when it closes
     err = failure(entry(full), server)
     assert err.msg is Msg.DOWNLOAD_SIZE_MISMATCH
-    assert not models.part_path(NAME, paths().models_dir).exists()
+    assert not modelinstall.part_path(NAME, paths().models_dir).exists()
 
 
 def test_a_file_longer_than_published_is_not_read_to_its_end(server: Server) -> None:
@@ -213,14 +213,14 @@ def test_a_file_longer_than_published_is_not_read_to_its_end(server: Server) -> 
     server.body = full + bytes(4 * 1024 * 1024)
     err = failure(entry(full), server)
     assert err.msg is Msg.DOWNLOAD_SIZE_MISMATCH and "stopped early" not in str(err)
-    assert f"the published file is {models.human_size(len(full))}" in str(err)
-    assert models.human_size(len(server.body)) not in str(err)  # it stopped reading
-    assert not models.part_path(NAME, paths().models_dir).exists()
+    assert f"the published file is {download.human_size(len(full))}" in str(err)
+    assert download.human_size(len(server.body)) not in str(err)  # it stopped reading
+    assert not modelinstall.part_path(NAME, paths().models_dir).exists()
 
 
 def test_a_resumed_download_that_comes_out_the_wrong_size_is_dropped(server: Server) -> None:
     full = build_zip(LAYOUT)
-    part = models.part_path(NAME, paths().models_dir)
+    part = modelinstall.part_path(NAME, paths().models_dir)
     part.parent.mkdir(parents=True)
     part.write_bytes(full[:100])  # the start of the right file, from an earlier try
     server.body = full[:400]  # but the rest the server has ends too soon, and whole
@@ -232,12 +232,12 @@ def test_a_resumed_download_that_comes_out_the_wrong_size_is_dropped(server: Ser
 def test_a_server_that_ignores_range_starts_over(server: Server) -> None:
     server.body = build_zip(LAYOUT)
     info = entry(server.body)
-    part = models.part_path(NAME, paths().models_dir)
+    part = modelinstall.part_path(NAME, paths().models_dir)
     part.parent.mkdir(parents=True)
     part.write_bytes(b"stale bytes from another file")
     server.ranges = False
     out = io.StringIO()
-    path = models.download(info, server.url, out=out, timeout=5)
+    path = modelinstall.download(info, server.url, out=out, timeout=5)
     assert server.requests == ["bytes=29-"]
     assert "starts again" in out.getvalue()
     assert layout_ok(path)
@@ -245,10 +245,10 @@ def test_a_server_that_ignores_range_starts_over(server: Server) -> None:
 
 def test_a_part_longer_than_the_model_is_discarded(server: Server) -> None:
     server.body = build_zip(LAYOUT)
-    part = models.part_path(NAME, paths().models_dir)
+    part = modelinstall.part_path(NAME, paths().models_dir)
     part.parent.mkdir(parents=True)
     part.write_bytes(b"x" * (len(server.body) + 10))
-    assert layout_ok(models.download(entry(server.body), server.url, out=io.StringIO()))
+    assert layout_ok(modelinstall.download(entry(server.body), server.url, out=io.StringIO()))
     assert server.requests == [None]
 
 
@@ -262,7 +262,7 @@ def test_server_error_says_so_and_installs_nothing(server: Server) -> None:
 def test_unreachable_server_is_a_network_failure() -> None:
     info = entry(build_zip(LAYOUT))
     with pytest.raises(ReflectError) as caught:
-        models.download(info, "http://127.0.0.1:9/models", out=io.StringIO(), timeout=2)
+        modelinstall.download(info, "http://127.0.0.1:9/models", out=io.StringIO(), timeout=2)
     assert caught.value.msg is Msg.DOWNLOAD_NETWORK_FAILED
     assert leftovers() == []
 
@@ -273,7 +273,7 @@ def test_archive_escaping_the_target_is_refused(server: Server, member: str) -> 
     server.body = build_zip(files, root=None)
     err = failure(entry(server.body), server)
     assert err.msg is Msg.MODEL_UNSAFE_ARCHIVE and member in str(err)
-    assert not models.part_path(NAME, paths().models_dir).exists()
+    assert not modelinstall.part_path(NAME, paths().models_dir).exists()
     assert not (paths().models_dir.parent / "evil.txt").exists()
 
 
@@ -287,25 +287,25 @@ def test_archive_without_model_layout_is_refused(server: Server) -> None:
     server.body = build_zip({"README": b"not a model", "conf/mfcc.conf": b""})
     err = failure(entry(server.body), server)
     assert err.msg is Msg.MODEL_BAD_LAYOUT and "am/final.mdl" in str(err)
-    assert not models.part_path(NAME, paths().models_dir).exists()
+    assert not modelinstall.part_path(NAME, paths().models_dir).exists()
 
 
 def test_no_room_to_unpack_keeps_the_verified_part(server: Server,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     """The free-space figure is faked (this disk is large); the rest is real."""
     server.body = build_zip(LAYOUT)
-    monkeypatch.setattr(models.shutil, "disk_usage",
+    monkeypatch.setattr(modelinstall.shutil, "disk_usage",
                         lambda path: shutil_usage(total=10**9, used=10**9 - 100, free=100))
     err = failure(entry(server.body), server)
     assert err.msg is Msg.MODEL_NO_ROOM and "has only 100 bytes free" in str(err)
-    assert models.part_path(NAME, paths().models_dir).stat().st_size == len(server.body)
+    assert modelinstall.part_path(NAME, paths().models_dir).stat().st_size == len(server.body)
 
 
 def test_a_file_that_is_not_a_zip_is_refused(server: Server) -> None:
     server.body = b"<html>not found, but with status 200</html>"
     err = failure(entry(server.body), server)
     assert err.msg is Msg.MODEL_BAD_ARCHIVE
-    assert not models.part_path(NAME, paths().models_dir).exists()
+    assert not modelinstall.part_path(NAME, paths().models_dir).exists()
 
 
 def layout_ok(path: Path) -> bool:
@@ -328,37 +328,37 @@ def test_resolve_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     option, env, setting = (make_model(tmp_path / n) for n in ("option", "env", "setting"))
     save_setting("model", str(setting))
     monkeypatch.setenv("REFLECT_MODEL", str(env))
-    assert models.resolve(str(option), load_settings(), "en") == option
-    assert models.resolve(None, load_settings({"model": str(option)}), "en") == option
-    assert models.resolve(None, load_settings(), "en") == env
-    assert models.resolve(None, Settings(), "en") == env
+    assert modelchoice.resolve(str(option), load_settings(), "en") == option
+    assert modelchoice.resolve(None, load_settings({"model": str(option)}), "en") == option
+    assert modelchoice.resolve(None, load_settings(), "en") == env
+    assert modelchoice.resolve(None, Settings(), "en") == env
     monkeypatch.delenv("REFLECT_MODEL")
-    assert models.resolve(None, load_settings(), "en") == setting
+    assert modelchoice.resolve(None, load_settings(), "en") == setting
     # no explicit choice: the installed model for the guide's language, here the package
-    assert models.resolve(None, Settings(), "ko") == ko_model
-    assert models.resolve(None, Settings(), "ko-KR") == ko_model
+    assert modelchoice.resolve(None, Settings(), "ko") == ko_model
+    assert modelchoice.resolve(None, Settings(), "ko-KR") == ko_model
 
 
 def test_setting_may_name_an_installed_model() -> None:
     path = make_model(paths().models_dir / "vosk-model-small-de-0.15")
-    assert models.resolve(None, Settings(model="vosk-model-small-de-0.15"), "en") == path
-    assert models.resolve(None, Settings(), "de") == path
+    assert modelchoice.resolve(None, Settings(model="vosk-model-small-de-0.15"), "en") == path
+    assert modelchoice.resolve(None, Settings(), "de") == path
 
 
 def test_missing_language_names_the_model_and_command() -> None:
     with pytest.raises(ReflectError) as caught:
-        models.resolve(None, Settings(), "fr")
+        modelchoice.resolve(None, Settings(), "fr")
     text = str(caught.value)
     assert "reflect models download vosk-model-small-fr-0.22" in text
     with pytest.raises(ReflectError) as caught:
-        models.resolve(None, Settings(), "xx")
+        modelchoice.resolve(None, Settings(), "xx")
     assert caught.value.msg is Msg.MODEL_MISSING_UNLISTED
 
 
 def test_explicit_path_that_is_not_a_model(tmp_path: Path) -> None:
     (tmp_path / "conf").mkdir()
     with pytest.raises(ReflectError) as caught:
-        models.resolve(str(tmp_path), Settings(), "en")
+        modelchoice.resolve(str(tmp_path), Settings(), "en")
     assert caught.value.msg is Msg.MODEL_NOT_A_MODEL and "--model" in str(caught.value)
 
 
@@ -407,7 +407,7 @@ def test_download_through_the_cli(cli, server: Server) -> None:
     assert "is not the published model vosk-model-small-de-0.15" in done.stderr
     assert server.requests, "the --url address was used"
     assert leftovers() == []
-    assert not models.part_path("vosk-model-small-de-0.15", paths().models_dir).exists()
+    assert not modelinstall.part_path("vosk-model-small-de-0.15", paths().models_dir).exists()
 
 
 def test_download_optional_is_quiet_when_the_language_is_covered(cli, ko_model: Path) -> None:
@@ -466,7 +466,7 @@ def test_ctrl_c_during_a_download_installs_nothing_and_keeps_the_part(server: Se
 
     server.body = build_zip(LAYOUT, root="vosk-model-small-de-0.15")
     server.cut_at, server.stall = 100, 30.0
-    part = models.part_path("vosk-model-small-de-0.15", paths().models_dir)
+    part = modelinstall.part_path("vosk-model-small-de-0.15", paths().models_dir)
     proc = spawn(["models", "download", "de", "--url", server.url, "--optional"],
                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     for _ in range(200):

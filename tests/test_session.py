@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from assistant.errors import ReflectError
-from assistant.guides.loader import Choice, Guide, Prompt, Step
+from assistant.guides.schema import Choice, Guide, Prompt, Step
 from assistant.journal import Entry, Mark, Record
 from assistant.messages import Msg
 from assistant.session import Session

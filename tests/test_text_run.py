@@ -9,7 +9,7 @@ import pytest
 from sessions import only_session, typed
 
 from assistant.config import paths
-from assistant.guides.loader import find
+from assistant.guides.finder import find
 from assistant.journal import open_journal
 from assistant.messages import Msg
 

@@ -24,7 +24,7 @@ NAME = "vosk-model-small-xx-0.1"
 MAKE_EVERYTHING = """
 import json, logging, os, sys
 os.umask(0)
-from assistant.assets import models
+from assistant.assets import modelinstall, models
 from assistant.cli import main
 from assistant.config import Settings, paths
 from assistant.speech.engines import for_settings
@@ -35,7 +35,8 @@ logging.getLogger("assistant.test").warning("a line for the log")
 voice = Voice(None, Settings(), paths().cache_dir / "speech", for_settings(Settings()))
 voice.prepare(["Welcome back."])
 voice.render("Welcome back.")
-models.download(models.ModelInfo(**json.loads(sys.argv[1])), sys.argv[2], out=sys.stdout)
+modelinstall.download(models.ModelInfo(**json.loads(sys.argv[1])), sys.argv[2],
+                      out=sys.stdout)
 """
 
 

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from assistant.assets import models, voices, whispers
+from assistant.assets import installedmodels, modelchoice, models, voices, whispers
+from assistant.assets.download import human_size
 from assistant.config import Settings, paths
 from assistant.errors import ReflectError, reason
 from assistant.messages import Msg
@@ -160,8 +161,8 @@ def check_model(settings: Settings, explicit: str | None = None) -> list[Result]
     language, guide_problem = _guide_language(settings)
     results = [guide_problem] if guide_problem else []
     try:
-        path = models.resolve(explicit, settings, language)
-    except models.NoModel:
+        path = modelchoice.resolve(explicit, settings, language)
+    except modelchoice.NoModel:
         return [*results, problem(Msg.DOCTOR_MODEL_MISSING.format(language=language),
                                   _get_model(language, settings))]
     except ReflectError as err:
@@ -171,7 +172,7 @@ def check_model(settings: Settings, explicit: str | None = None) -> list[Result]
         return [*results, problem(Msg.DOCTOR_MODEL_UNUSABLE.format(
             path=err.fields.get("path"), origin=err.fields.get("origin")), fix)]
     spoken = (path.info.language if isinstance(path, whispers.Packaged)
-              else models.language_at(path))
+              else installedmodels.language_at(path))
     if spoken != "?" and models.primary(spoken) != models.primary(language):
         return [*results, problem(Msg.DOCTOR_MODEL_WRONG_LANGUAGE.format(
             path=path, spoken=spoken, guide=settings.guide, language=language),
@@ -239,7 +240,7 @@ def check_disk() -> Result:
     while not where.exists():
         where = where.parent
     free = shutil.disk_usage(where).free
-    size = models.human_size(free)
+    size = human_size(free)
     if free < LOW_DISK:
         return problem(Msg.DOCTOR_DISK_LOW.format(free=size, path=where),
                        Msg.DOCTOR_DISK_FIX.format(path=where))

@@ -16,10 +16,10 @@ def _print_lines(lines: list[str]) -> None:
 
 
 def list_models(args: argparse.Namespace) -> int:
-    from assistant.assets import models
+    from assistant.assets import installedmodels
 
     print(Msg.MODELS_LIST_HEADER.format())
-    for name, language, size, state in models.listing():
+    for name, language, size, state in installedmodels.listing():
         print("  " + Msg.MODELS_LIST_LINE.format(name=name, language=language, size=size,
                                                  state=state))
     print(Msg.MODELS_LIST_HINT.format())
@@ -30,13 +30,13 @@ def download_model(args: argparse.Namespace) -> int:
     """Install a model by name or language. --optional is for scripts/run: silent when the
     model is there, and a failure is its one sentence only, exit 0: the session that follows
     says that it takes typed answers and how to get the model."""
-    from assistant.assets import models, whispers
+    from assistant.assets import installedmodels, modelinstall, models, whispers
     from assistant.config import load_settings, paths
 
     try:
         settings = load_settings()
         info = models.find(args.name)
-        covered = (models.for_language(args.name) or whispers.for_language(args.name)
+        covered = (installedmodels.for_language(args.name) or whispers.for_language(args.name)
                    if info.name != args.name else None)
         if covered:
             if not args.optional:
@@ -48,7 +48,7 @@ def download_model(args: argparse.Namespace) -> int:
             if not args.optional:
                 print(Msg.MODEL_ALREADY_INSTALLED.format(name=info.name, path=target))
             return 0
-        path = models.download(info, args.url or settings.model_url)
+        path = modelinstall.download(info, args.url or settings.model_url)
     except Cancelled:
         raise  # Ctrl-C stops scripts/run too
     except ReflectError as err:
@@ -62,11 +62,11 @@ def download_model(args: argparse.Namespace) -> int:
 
 def verify_models(args: argparse.Namespace) -> int:
     """Vosk folders checked for their layout, packaged Whisper models for their md5."""
-    from assistant.assets import models, whispers
+    from assistant.assets import installedmodels, models, whispers
 
     packaged = [m for m in whispers.installed()
                 if args.name in (None, m.info.spec, m.name)]
-    found = [] if packaged and args.name else models.verify(args.name)
+    found = [] if packaged and args.name else installedmodels.verify(args.name)
     if not found and not packaged:
         print(Msg.MODELS_NONE_INSTALLED.format(name=models.DEFAULT_MODEL))
         return 0
@@ -88,9 +88,9 @@ def verify_models(args: argparse.Namespace) -> int:
 
 
 def remove_model(args: argparse.Namespace) -> int:
-    from assistant.assets import models
+    from assistant.assets import modelinstall
 
-    print(Msg.MODEL_REMOVED.format(name=args.name, path=models.remove(args.name)))
+    print(Msg.MODEL_REMOVED.format(name=args.name, path=modelinstall.remove(args.name)))
     return 0
 
 

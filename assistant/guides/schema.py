@@ -1,7 +1,7 @@
 """What a guide is, once loaded and checked: frozen dataclasses the session walks.
 
-Only loader.py builds them (from YAML it has validated), so nothing else ever sees an
-unchecked guide.
+Only build.py makes them (from YAML that checks.py has found no problem in), so nothing
+else ever sees an unchecked guide.
 """
 
 from __future__ import annotations
