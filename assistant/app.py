@@ -60,7 +60,9 @@ def session_io(args: argparse.Namespace, settings: Settings, language: str,
     if args.text:
         return SessionIO(ConsoleVoice(), typed_ear(), lambda: None)
     from assistant.config import paths
-    from assistant.speech.audio import devices, wavfiles
+    from assistant.speech.audio import wavfiles
+    from assistant.speech.audio.microphone import MicStream
+    from assistant.speech.audio.speaker import Speaker
     from assistant.speech.audio.streams import Source
     from assistant.speech.engines import detector, for_settings
     from assistant.speech.errors import BadSoundFile
@@ -76,8 +78,8 @@ def session_io(args: argparse.Namespace, settings: Settings, language: str,
     playback = Playback()  # what the speaker played: barge-in's echo rule
     try:
         speaker = (wavfiles.SpeakerFile(Path(args.speaker_file)) if args.speaker_file
-                   else devices.Speaker(settings.output_device,
-                                        tap=playback.played if settings.barge_in else None))
+                   else Speaker(settings.output_device,
+                                tap=playback.played if settings.barge_in else None))
         parts.callback(speaker.close)
         spoken = Voice(speaker, settings, paths().cache_dir / "speech", for_settings(
             settings, language, tell=lambda err: print(err, file=sys.stderr)))
@@ -98,7 +100,7 @@ def session_io(args: argparse.Namespace, settings: Settings, language: str,
     try:
         source: Source = (
             wavfiles.MicFile(Path(args.mic_file), model.sample_rate, realtime=not args.fast)
-            if args.mic_file else devices.MicStream(settings.input_device, model.sample_rate))
+            if args.mic_file else MicStream(settings.input_device, model.sample_rate))
         source.start()
     except BadSoundFile:  # --mic-file cannot be read: bad input, not a missing part
         parts.close()
@@ -125,7 +127,7 @@ def session_io(args: argparse.Namespace, settings: Settings, language: str,
             raise
 
     barge_in = None
-    if (settings.barge_in and isinstance(source, devices.MicStream)
+    if (settings.barge_in and isinstance(source, MicStream)
             and isinstance(voice, SpokenAndShown) and voice.spoken is not None):
         from assistant.speech.listening.bargein import BARGE_IN, BargeIn
 
