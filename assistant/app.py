@@ -59,7 +59,9 @@ def session_io(args: argparse.Namespace, settings: Settings, language: str,
     if args.text:
         return SessionIO(ConsoleVoice(), typed_ear(), lambda: None)
     from assistant.config import paths
-    from assistant.speech.audio import devices, wavfiles
+    from assistant.speech.audio import wavfiles
+    from assistant.speech.audio.microphone import MicStream
+    from assistant.speech.audio.speaker import Speaker
     from assistant.speech.audio.streams import Source
     from assistant.speech.duplex import Duplex
     from assistant.speech.engines import for_settings
@@ -75,8 +77,8 @@ def session_io(args: argparse.Namespace, settings: Settings, language: str,
     playback = Playback()  # what the speaker played: barge-in's echo rule
     try:
         speaker = (wavfiles.SpeakerFile(Path(args.speaker_file)) if args.speaker_file
-                   else devices.Speaker(settings.output_device,
-                                        tap=playback.played if settings.barge_in else None))
+                   else Speaker(settings.output_device,
+                                tap=playback.played if settings.barge_in else None))
         parts.callback(speaker.close)
         spoken = Voice(speaker, settings, paths().cache_dir / "speech", for_settings(
             settings, language, tell=lambda err: print(err, file=sys.stderr)))
@@ -97,7 +99,7 @@ def session_io(args: argparse.Namespace, settings: Settings, language: str,
     try:
         source: Source = (
             wavfiles.MicFile(Path(args.mic_file), model.sample_rate, realtime=not args.fast)
-            if args.mic_file else devices.MicStream(settings.input_device, model.sample_rate))
+            if args.mic_file else MicStream(settings.input_device, model.sample_rate))
         source.start()
     except BadSoundFile:  # --mic-file cannot be read: bad input, not a missing part
         parts.close()
@@ -106,7 +108,7 @@ def session_io(args: argparse.Namespace, settings: Settings, language: str,
         return typing_instead(err)
     duplex = Duplex(source, model, settings, commands, playback=playback,
                     voice=voice.spoken if isinstance(voice, SpokenAndShown) else None,
-                    watch=settings.barge_in and isinstance(source, devices.MicStream),
+                    watch=settings.barge_in and isinstance(source, MicStream),
                     transcript=LiveLine(), notice=lambda text: voice.say(text, "notice"),
                     typed=typed_ear, stop=stop,
                     keyboard=partial(EnterKey, sys.stdin) if sys.stdin.isatty() else None)

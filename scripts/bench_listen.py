@@ -60,6 +60,7 @@ import numpy as np
 from assistant.config import Settings
 from assistant.speech import engines
 from assistant.speech.audio import devices, wavfiles
+from assistant.speech.audio.speaker import Speaker
 
 # Three questions in one step: after an answer is saved, the next sound is the question.
 GUIDE = """\
@@ -155,7 +156,7 @@ def make_voice(kind: str, settings: Settings, cache: Path) -> Any:
 
     if kind == "say":
         return SayVoice()
-    voice = Voice(devices.Speaker(None), settings, cache if kind == "prerender" else None,
+    voice = Voice(Speaker(None), settings, cache if kind == "prerender" else None,
                   engines.for_settings(settings))
     if kind == "on-demand":
         voice.prepare = lambda texts: None  # type: ignore[method-assign]

@@ -63,7 +63,7 @@ def measure(case: str, runs: int) -> list[dict[str, float]]:
 
     from assistant.config import Settings
     from assistant.speech import engines
-    from assistant.speech.audio import devices
+    from assistant.speech.audio.speaker import Speaker
 
     monitor = Monitor()
     monitor.stream.start()
@@ -85,7 +85,7 @@ def measure(case: str, runs: int) -> list[dict[str, float]]:
         from assistant.speech.tts.voice import Voice
 
         settings = Settings(tones=False, voice=VOICE[engine])
-        voice = Voice(devices.Speaker(None), settings, None, engines.for_settings(settings))
+        voice = Voice(Speaker(None), settings, None, engines.for_settings(settings))
         if case.endswith("prepared"):
             voice.prepare(texts)
             for text in texts:
@@ -123,7 +123,7 @@ def from_saved(runs: int) -> list[float]:
     from assistant.journal import Journal
     from assistant.session import Session
     from assistant.speech import engines
-    from assistant.speech.audio import devices
+    from assistant.speech.audio.speaker import Speaker
     from assistant.speech.tts.voice import Voice
     from assistant.turns import Answer, Entry, Mark
 
@@ -144,7 +144,7 @@ def from_saved(runs: int) -> list[float]:
                          "intro: Questions in a row.\nsteps:\n  - id: day\n    title: The day\n"
                          "    say: A few questions.\n    prompts:\n" + asks, encoding="utf-8")
         settings = Settings(tones=False, voice=VOICE["piper"])
-        voice = Voice(devices.Speaker(None), settings, Path(name) / "cache",
+        voice = Voice(Speaker(None), settings, Path(name) / "cache",
                       engines.for_settings(settings))
         monitor = Monitor()
         monitor.stream.start()

@@ -24,7 +24,9 @@ from soundcheck import align
 from assistant.config import Settings
 from assistant.guides.finder import bundled
 from assistant.speech import engines
-from assistant.speech.audio import devices, wavfiles
+from assistant.speech.audio import wavfiles
+from assistant.speech.audio.microphone import MicStream
+from assistant.speech.audio.speaker import Speaker
 from assistant.speech.engines import Model, open_model
 from assistant.speech.listening.bargein import BARGE_IN, BargeIn
 from assistant.speech.listening.echo import Playback
@@ -118,10 +120,10 @@ class EchoRoom:
         self.settings = settings or Settings(tones=False)
         self.commands = Commands("en", KOREAN_COMMANDS)
         self.playback = Playback()
-        speaker = devices.Speaker(tap=self.playback.played)
+        speaker = Speaker(tap=self.playback.played)
         self.voice = Voice(speaker, self.settings, None,
                            engines.for_settings(self.settings, "en"))
-        self.source = devices.MicStream(None, RATE)
+        self.source = MicStream(None, RATE)
         self.source.start()
         self.source.hold()
         grammar = self.commands.phrases(BARGE_IN)

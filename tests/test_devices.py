@@ -1,6 +1,6 @@
-"""audio/devices.py: the microphone and the speaker through sounddevice, on the real virtual
-sound card; and `reflect devices` / `reflect voices` (assets/inventory.py) on the real PortAudio
-and espeak-ng."""
+"""audio/devices.py, microphone.py and speaker.py: finding a device, the microphone and the
+speaker through sounddevice, on the real virtual sound card; and `reflect devices` / `reflect
+voices` (assets/inventory.py) on the real PortAudio and espeak-ng."""
 
 from __future__ import annotations
 
@@ -19,6 +19,8 @@ from soundcheck import align, speech_span, wait_recorded, wait_until
 from assistant.errors import Unavailable
 from assistant.messages import Msg
 from assistant.speech.audio import devices, wavfiles
+from assistant.speech.audio.microphone import MicStream
+from assistant.speech.audio.speaker import Speaker
 from assistant.speech.tts.tones import tone
 
 REPO = Path(__file__).resolve().parent.parent
@@ -42,7 +44,7 @@ def test_find_device_by_name_or_index(sounddevice):
         assert f'"{spec}"' in str(err.value) and "reflect devices" in str(err.value)
 
 
-def capture_while_playing(mic: devices.MicStream, virtual_audio, wav: Path) -> np.ndarray:
+def capture_while_playing(mic: MicStream, virtual_audio, wav: Path) -> np.ndarray:
     """Play `wav` into the virtual mic while reading `mic`; returns what was read."""
     wait_until(lambda: virtual_audio.recording_clients() > 0)
     chunks = [mic.read(1.0)]  # a live mic: feed it once it really delivers sound
@@ -64,7 +66,7 @@ def test_mic_stream_hears_the_virtual_mic(virtual_audio, sounddevice, espeak_wav
         def refuse(*args, **kwargs):
             raise sounddevice.PortAudioError("Invalid sample rate")
         monkeypatch.setattr(sounddevice, "check_input_settings", refuse)
-    mic = devices.MicStream(None, 16000)
+    mic = MicStream(None, 16000)
     mic.start()
     try:
         heard = capture_while_playing(mic, virtual_audio, wav)
@@ -82,7 +84,7 @@ def test_mic_stream_hears_the_virtual_mic(virtual_audio, sounddevice, espeak_wav
 
 @pytest.mark.audio
 def test_mic_stream_drops_what_it_hears_while_held(virtual_audio, sounddevice, espeak_wav):
-    mic = devices.MicStream(None, 16000)
+    mic = MicStream(None, 16000)
     mic.start()
     try:
         mic.hold()
@@ -97,9 +99,9 @@ def test_mic_stream_drops_what_it_hears_while_held(virtual_audio, sounddevice, e
 
 LOSE_DEVICE = """
 import sys, time
-from assistant.speech.audio import devices
 from assistant.speech.audio import streams
-mic = devices.MicStream(None, 16000)
+from assistant.speech.audio.microphone import MicStream
+mic = MicStream(None, 16000)
 mic.start()
 print("open", flush=True)
 try:
@@ -128,7 +130,7 @@ def test_mic_stream_raises_device_lost_when_the_sound_server_goes(own_sound_card
 def test_speaker_plays_to_the_end_or_until_interrupted(virtual_audio, sounddevice, espeak_wav,
                                                        tmp_path: Path):
     speech, rate = wavfiles.read_wav(espeak_wav("One, two, three, four, five, six, seven."))
-    speaker = devices.Speaker(None)
+    speaker = Speaker(None)
     recording = tmp_path / "speaker.wav"
     recorder = virtual_audio.record_speaker(recording)
     recording_since = time.monotonic()
@@ -174,7 +176,7 @@ def test_a_stream_whose_rest_comes_late_starts_with_enough_to_play_no_hole(
     recorder = virtual_audio.record_speaker(recording)
     recording_since = time.monotonic()
     try:
-        assert devices.Speaker(None).stream(made_slowly(), rate)
+        assert Speaker(None).stream(made_slowly(), rate)
         wait_recorded(recording, time.monotonic() - recording_since + 0.3)
     finally:
         recorder.terminate()
@@ -208,7 +210,7 @@ def test_the_end_of_a_sound_and_a_whole_tone_reach_the_speaker(
     recorder = virtual_audio.record_speaker(recording)
     recording_since = time.monotonic()
     try:
-        speaker = devices.Speaker(None)
+        speaker = Speaker(None)
         assert speaker.play(np.concatenate([low, high]), rate)
         assert speaker.play(tone("listening", rate), rate)
         wait_recorded(recording, time.monotonic() - recording_since + 0.3)
@@ -226,15 +228,15 @@ def test_the_end_of_a_sound_and_a_whole_tone_reach_the_speaker(
 @pytest.mark.audio
 def test_speaker_that_cannot_open_is_one_sentence(sounddevice):
     with pytest.raises(Unavailable) as err:
-        devices.Speaker(None).play(np.zeros(100, np.int16), 12345678)
+        Speaker(None).play(np.zeros(100, np.int16), 12345678)
     assert err.value.msg is Msg.SPEAKER_UNAVAILABLE
 
 
 def test_no_sound_server_at_all_is_said_in_plain_words(tmp_path: Path) -> None:
     """Without any sound device PortAudio says "Error querying device -1"; the user reads
     that no device was found (in a fresh process: PortAudio lists devices once)."""
-    code = ("import numpy as np\nfrom assistant.speech.audio import devices\n"
-            "try:\n    devices.Speaker(None).play(np.zeros(100, np.int16), 16000)\n"
+    code = ("import numpy as np\nfrom assistant.speech.audio.speaker import Speaker\n"
+            "try:\n    Speaker(None).play(np.zeros(100, np.int16), 16000)\n"
             "except Exception as err:\n    print(err)\n")
     env = {**os.environ, "PULSE_SERVER": f"unix:{tmp_path}/none"}
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,

@@ -1,5 +1,6 @@
 """tts/espeak.py: espeak-ng through pyttsx3 as a Synthesizer -- real renderings for what the
-settings change and what is left behind; a fake Engine for the engine's failures."""
+settings change and what is left behind; a fake Engine for the engine's failures, which
+the engine's thread (tts/enginethread.py) handles."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from assistant.messages import Msg
 from assistant.speech import engines
 from assistant.speech.audio.wavfiles import write_wav
 from assistant.speech.errors import NoSpeech, UnknownVoice
-from assistant.speech.tts import espeak, synthesizer
+from assistant.speech.tts import enginethread, espeak, synthesizer
 from assistant.speech.tts.synthesizer import Sound, SpeaksItself
 from assistant.speech.tts.tones import tone
 from assistant.speech.tts.voice import Voice
@@ -45,7 +46,7 @@ def test_long_narrations_render_whole_at_the_first_try(capfd, caplog):
     guide = next(g for g in bundled() if g.id == "rebuilding-trust")
     texts = [guide.intro, *(step.say for step in guide.steps[:4])]
     synth = espeak_for()
-    with caplog.at_level(logging.DEBUG, logger="assistant.speech.tts.espeak"):
+    with caplog.at_level(logging.DEBUG, logger="assistant.speech.tts.enginethread"):
         for text in texts:
             pcm, rate = rendered(synth, text)
             words = len(text.split())
@@ -80,7 +81,7 @@ def test_a_late_espeak_thread_is_waited_for(caplog, monkeypatch):
 
     monkeypatch.setattr(_espeak, "Synth", late)
     slow = []
-    with caplog.at_level(logging.DEBUG, logger="assistant.speech.tts.espeak"):
+    with caplog.at_level(logging.DEBUG, logger="assistant.speech.tts.enginethread"):
         for text in texts:
             espeak.shared_renderer().call(busy)
             slow.append(len(rendered(synth, text).pcm))
@@ -129,7 +130,7 @@ def test_rendering_leaves_no_files_behind(tmp_path: Path, monkeypatch):
 
 
 class FakeEngine:
-    """An espeak.Engine that renders a short tone per text, or writes nothing when
+    """An enginethread.Engine that renders a short tone per text, or writes nothing when
     `broken` (a platform without files); its first `stuck` runs hang until end()."""
 
     ident = "fake engine 1"
@@ -137,13 +138,13 @@ class FakeEngine:
 
     def __init__(self, broken: bool = False, stuck: int = 0) -> None:
         self.broken, self.stuck = broken, stuck
-        self.voices: list[espeak.VoiceInfo] = []
+        self.voices: list[enginethread.VoiceInfo] = []
         self.rendered: list[str] = []
         self.spoken: list[str] = []
         self._pending: tuple[str, Path | None] = ("", None)
         self._ended = threading.Event()
 
-    def apply(self, props: espeak.Props) -> None:
+    def apply(self, props: enginethread.Props) -> None:
         pass
 
     def save(self, text: str, path: Path) -> None:
@@ -177,7 +178,7 @@ def test_without_file_rendering_pyttsx3_speaks_by_itself_and_says_so(caplog):
     engine = FakeEngine(broken=True)
     sink = Played()
     voice = Voice(sink, Settings(), None, espeak.Espeak(make_engine=lambda: engine))
-    with caplog.at_level(logging.WARNING, logger="assistant.speech.tts.espeak"):
+    with caplog.at_level(logging.WARNING, logger="assistant.speech.tts.enginethread"):
         voice.say("Hello there.")
         voice.say("And again.")
     voice.close()
@@ -195,10 +196,10 @@ def test_no_speech_engine_is_one_sentence():
 
 
 def test_a_stuck_rendering_is_ended_and_tried_again(monkeypatch, caplog):
-    monkeypatch.setattr(espeak, "STUCK_AFTER", 0.2)
+    monkeypatch.setattr(enginethread, "STUCK_AFTER", 0.2)
     engine = FakeEngine(stuck=1)
     synth = espeak.Espeak(make_engine=lambda: engine)
-    with caplog.at_level(logging.DEBUG, logger="assistant.speech.tts.espeak"):
+    with caplog.at_level(logging.DEBUG, logger="assistant.speech.tts.enginethread"):
         pcm, rate = rendered(synth, "Still there?")
     assert rendered(synth, "And now?")  # to a file, as before: no fallback
     synth.close()

@@ -14,8 +14,8 @@ from journals import T0, entry, read_copy, write_session
 from sessions import REPO, only_session, typed
 
 from assistant.journal import Journal, Note
-from assistant.journal.blocks import aside_shown
 from assistant.journal.export import markdown
+from assistant.journal.parse import aside_shown
 from assistant.terminal.printable import printable
 
 HOSTILE = ("title \x1b]0;owned\x07 clear \x1b[2J\x1b[H hidden\rshown NUL\x00 DEL\x7f "

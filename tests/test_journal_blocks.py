@@ -1,8 +1,8 @@
-"""The blocks of a session file (blocks.py) and their promises: nothing lost, nothing
-merged, never a crash on a damaged file -- a block cut short at any byte is set aside, a
-block edited by hand is kept -- and what the user types is never read as framing: answers
-holding metadata comments, headings, front-matter lines, carriage returns and NULs
-round-trip exactly, plaintext and sealed, whole or with a torn tail after them."""
+"""The blocks of a session file (blocks.py, parse.py) and their promises: nothing lost,
+nothing merged, never a crash on a damaged file -- a block cut short at any byte is set
+aside, a block edited by hand is kept -- and what the user types is never read as
+framing: answers holding metadata comments, headings, front-matter lines, carriage returns
+and NULs round-trip exactly, plaintext and sealed, whole or with a torn tail after them."""
 
 from __future__ import annotations
 
@@ -16,10 +16,11 @@ from journals import T0, entry, read_copy, write_session
 
 from assistant.errors import ReflectError
 from assistant.journal import Entry, Journal, Mark, Note, render_markdown
-from assistant.journal.blocks import entry_block, parse_body, render_block
+from assistant.journal.blocks import entry_block, render_block
 from assistant.journal.crypto import Cipher
 from assistant.journal.export import as_json, jrnl, markdown, readable
 from assistant.journal.header import split_front_matter
+from assistant.journal.parse import parse_body
 from assistant.messages import Msg
 
 # --- torn and damaged files ----------------------------------------------------------

@@ -28,7 +28,8 @@ from assistant import guides
 from assistant.assets import voices
 from assistant.config import Settings
 from assistant.messages import Msg
-from assistant.speech.audio import devices, wavfiles
+from assistant.speech.audio import wavfiles
+from assistant.speech.audio.speaker import Speaker
 from assistant.speech.engines import espeak_voice_for, for_settings
 from assistant.speech.tts.espeak import Espeak
 from assistant.speech.tts.piper import PARAGRAPH_PAUSE, SENTENCE_PAUSE, Piper, length_scale
@@ -126,7 +127,7 @@ def test_the_intro_and_a_question_are_speech_of_a_plausible_length(
 def test_what_reaches_the_virtual_speaker_is_the_rendered_voice(
         joe: voices.InstalledVoice, tmp_path: Path, virtual_audio, sounddevice) -> None:
     recording = tmp_path / "speaker.wav"
-    voice = Voice(devices.Speaker(None), Settings(tones=False), None, piper(joe))
+    voice = Voice(Speaker(None), Settings(tones=False), None, piper(joe))
     recorder = virtual_audio.record_speaker(recording)
     recording_since = time.monotonic()
     try:
@@ -184,7 +185,7 @@ def test_a_narration_streams_and_plays_with_no_gap_it_does_not_ask_for(
 
     listener = threading.Thread(target=listen, daemon=True)
     listener.start()
-    voice = Voice(devices.Speaker(None), Settings(tones=False), None, Timed())  # type: ignore[arg-type]
+    voice = Voice(Speaker(None), Settings(tones=False), None, Timed())  # type: ignore[arg-type]
     try:
         voice.say(NARRATION)
         wait_recorded(recording, time.monotonic() - recording_since + 0.3)

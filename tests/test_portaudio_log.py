@@ -11,6 +11,7 @@ import pytest
 from soundcheck import wait_until
 
 from assistant.speech.audio import devices
+from assistant.speech.audio.microphone import MicStream
 from assistant.speech.audio.streams import DeviceLost
 
 REPO = Path(__file__).resolve().parent.parent
@@ -37,7 +38,7 @@ def test_portaudio_notes_go_to_the_log_not_the_screen(own_sound_card, sounddevic
 
     for name, value in own_sound_card.vars.items():  # the stream opens on the private card
         monkeypatch.setenv(name, value)
-    mic = devices.MicStream(None, 16000)
+    mic = MicStream(None, 16000)
     mic.start()
     try:
         with caplog.at_level(logging.DEBUG, logger="assistant.speech.audio.portaudio_log"):

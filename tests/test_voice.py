@@ -1,6 +1,6 @@
-"""tts/voice.py: playback, the speech cache and pre-rendering, on the real engine the settings
-choose (tts.for_settings: Piper's joe voice) and the virtual speaker; a fake Synthesizer
-for the job order and for an engine that speaks by itself."""
+"""tts/voice.py and tts/renderahead.py: playback, the speech cache and pre-rendering, on the
+real engine the settings choose (tts.for_settings: Piper's joe voice) and the virtual
+speaker; a fake Synthesizer for the job order and for an engine that speaks by itself."""
 
 from __future__ import annotations
 
@@ -17,9 +17,10 @@ import pytest
 from soundcheck import Played, align_pieces, speech_span, wait_recorded
 
 from assistant.config import Settings
-from assistant.speech.audio import devices, wavfiles
+from assistant.speech.audio import wavfiles
+from assistant.speech.audio.speaker import Speaker
 from assistant.speech.engines import for_settings
-from assistant.speech.tts import voice as voice_module
+from assistant.speech.tts import renderahead
 from assistant.speech.tts.synthesizer import Sound, SpeaksItself
 from assistant.speech.tts.tones import tone
 from assistant.speech.tts.voice import Voice
@@ -48,7 +49,7 @@ def voices(tmp_path: Path):
 @pytest.mark.tts
 @pytest.mark.audio
 def test_say_reaches_the_speaker(voices, virtual_audio, sounddevice, tmp_path: Path):
-    voice = voices(devices.Speaker(None))
+    voice = voices(Speaker(None))
     text = "What would you like to say first?"
     speech, rate = voice.render(text)
     recording = tmp_path / "speaker.wav"
@@ -74,7 +75,7 @@ def test_say_reaches_the_speaker(voices, virtual_audio, sounddevice, tmp_path: P
 @pytest.mark.tts
 @pytest.mark.audio
 def test_enter_cuts_a_narration_short(voices, sounddevice):
-    voice = voices(devices.Speaker(None))
+    voice = voices(Speaker(None))
     speech, rate = voice.render(LONG)
     threading.Timer(0.4, voice.skip).start()
     started = time.monotonic()
@@ -283,7 +284,7 @@ class Pieces:
 
 
 def test_a_streamed_text_is_made_only_a_little_ahead_of_the_speaker(monkeypatch):
-    monkeypatch.setattr(voice_module, "AHEAD", 0.5)
+    monkeypatch.setattr(renderahead, "AHEAD", 0.5)
     synth, speaker = Pieces(), InRealTime()
     voice = Voice(speaker, Settings(), None, synth)
     voice.say("A long text.")
@@ -293,12 +294,12 @@ def test_a_streamed_text_is_made_only_a_little_ahead_of_the_speaker(monkeypatch)
     assert max(ahead) < 0.5 + 0.1 + 0.1  # the limit, the piece that passed it, slack
     assert synth.made[-1] - synth.made[0] > 2.0  # not made all at once
     # made ahead at a low priority: the speaker and the listener come first
-    assert set(synth.niceness[1:]) == {synth.niceness[0] + voice_module.BACKGROUND}
+    assert set(synth.niceness[1:]) == {synth.niceness[0] + renderahead.BACKGROUND}
 
 
 def cut_short(monkeypatch) -> tuple[Voice, Pieces]:
     """A Voice that began to say a long streamed text and was cut short 0.3 s in."""
-    monkeypatch.setattr(voice_module, "AHEAD", 0.5)
+    monkeypatch.setattr(renderahead, "AHEAD", 0.5)
     synth = Pieces()
     voice = Voice(InRealTime(), Settings(), None, synth)
     threading.Timer(0.3, voice.skip).start()

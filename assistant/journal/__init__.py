@@ -2,8 +2,8 @@
 block, optionally sealed with a passphrase. It asks no questions: a passphrase comes in
 as a callable (`open_journal(ask=...)`), else from the environment.
 
-- header, blocks: a session file's front matter, and its blocks written and read back
-  (the torn-tail rule)
+- header, blocks, parse, tail: a session file's front matter, its blocks written and read
+  back (the torn-tail rule), and where the next block goes
 - record, reading: a session read back (Record), and one file opened as a session
 - folder: the journal folder: which files are sessions, privacy, ids, links
 - store: the Journal: sessions started, read, listed, searched (search.py), deleted

@@ -39,7 +39,8 @@ from pathlib import Path
 
 from assistant import files
 from assistant.errors import BadInput, reason
-from assistant.journal.blocks import DASH, Block, Note, aside_shown
+from assistant.journal.blocks import DASH, Block, Note
+from assistant.journal.parse import aside_shown
 from assistant.journal.record import Record, render_markdown
 from assistant.messages import Msg
 from assistant.terminal.printable import UNSAFE, printable

@@ -16,9 +16,10 @@ from typing import NamedTuple
 from assistant import errors
 from assistant.errors import BadInput
 from assistant.journal import crypto
-from assistant.journal.blocks import Block, Note, parse_body, sealed_lines
+from assistant.journal.blocks import Block, Note, sealed_lines
 from assistant.journal.errors import DamagedHeader, NotASession, SealedWithAnother, Unreadable
 from assistant.journal.header import Header, as_utf8, is_session, split_front_matter
+from assistant.journal.parse import parse_body
 from assistant.journal.record import Record
 from assistant.messages import Msg
 from assistant.turns import Entry, Mark

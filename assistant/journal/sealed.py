@@ -8,9 +8,11 @@ header fields are carried over as they were.
 
 from __future__ import annotations
 
-from assistant.journal.blocks import Note, closing, note_block, parse_body, sealed_lines
+from assistant.journal.blocks import Note, note_block, sealed_lines
 from assistant.journal.crypto import HEADER_NOTE, Cipher, block_aad, reseal
 from assistant.journal.header import front_matter, session_fields, split_front_matter
+from assistant.journal.parse import parse_body
+from assistant.journal.tail import closing
 
 
 def encrypted(session_id: str, data: bytes, cipher: Cipher) -> bytes:

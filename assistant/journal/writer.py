@@ -31,11 +31,12 @@ from typing import TYPE_CHECKING, Protocol
 from assistant.errors import ReflectError
 from assistant.files import write_all
 from assistant.journal import reading
-from assistant.journal.blocks import entry_block, mark_block, resume_point
+from assistant.journal.blocks import entry_block, mark_block
 from assistant.journal.crypto import block_aad
 from assistant.journal.errors import write_reason
 from assistant.journal.header import as_utf8
 from assistant.journal.lock import read_all, same_file, same_inode
+from assistant.journal.tail import resume_point
 from assistant.messages import Msg
 from assistant.turns import Entry, Mark
 

@@ -1,4 +1,4 @@
-"""Sound handed from a synthesizer to a speaker's callback (devices.Speaker).
+"""Sound handed from a synthesizer to a speaker's callback (speaker.Speaker).
 
 The callback runs on PortAudio's thread and must never wait, while the sound may still be
 in the making (Piper streaming a sentence piece by piece): a thread pulls the chunks ahead

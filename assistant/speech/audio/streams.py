@@ -1,6 +1,7 @@
 """What sound flows through: a Source (microphone-like) and a Sink (speaker-like), and the
-two ways a source stops giving sound. Devices (audio/devices.py) and WAV files (audio/wavfiles.py)
-implement them, so the ear and the voice never know which one they have.
+two ways a source stops giving sound. The devices (audio/microphone.py, audio/speaker.py) and
+WAV files (audio/wavfiles.py) implement them, so the ear and the voice never know which one
+they have.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 microphone (--mic-file) and the speaker (--speaker-file).
 
 None of it needs PortAudio: a run on files, the voice cache and the tests work without a
-sound device (audio/devices.py has the real ones).
+sound device (audio/microphone.py and audio/speaker.py have the real ones).
 """
 
 from __future__ import annotations

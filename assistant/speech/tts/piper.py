@@ -79,7 +79,7 @@ class Piper:
             # One thread: onnxruntime's own (one a core, spinning while they wait) would
             # take the CPU the speaker's callback and the barge-in listener need on a busy
             # machine. Run in the calling thread, the synthesis made ahead has that
-            # thread's low priority (tts/voice.py); a first piece takes ~95 ms instead of
+            # thread's low priority (tts/renderahead.py); a first piece takes ~95 ms instead of
             # ~60 ms (2 cores, idle).
             options = onnxruntime.SessionOptions()
             options.intra_op_num_threads = 1

@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 # 1e-4), the joe voice's decoder 10 (sample-exact); each has margin.
 STAGES = (("/flow/", 32), ("/dec/", 16))
 FIRST = 36  # frames in the first piece: 0.42 s of sound at 22050 Hz, which covers what the
-# speaker takes at its start (devices.START_FILL) once the quiet before the voice is cut
+# speaker takes at its start (speaker.START_FILL) once the quiet before the voice is cut
 MOST = 512  # frames in a piece at most (each run of a stage costs a few ms of its own)
 
 
