@@ -11,15 +11,56 @@ import signal
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from enum import Enum
 from typing import Literal, Protocol
 
 Kind = Literal["title", "narration", "question", "notice"]  # what a text is, for a screen
 Cue = Literal["listening", "saved", "stopped"]  # the short tones
-CommandName = Literal["finish", "repeat", "skip", "back", "pause", "resume", "stop", "help",
-                      "scratch", "keep", "redo", "add"]
-# Why an answer ended; kept in the journal as written here.
-Ended = Literal["silence", "command", "enter", "max", "typed", "device-lost", "end-of-input",
-                "interrupted"]
+
+
+class _Name(str, Enum):
+    """A name the journal, the settings and the guides write as its value: printed and
+    formatted as that value ("stop", not "CommandName.STOP")."""
+
+    def __str__(self) -> str:
+        return self.value
+
+    def __format__(self, spec: str) -> str:
+        return format(self.value, spec)
+
+    def __hash__(self) -> int:  # equal to its value, so it hashes as its value too
+        return hash(self.value)
+
+
+class CommandName(_Name):
+    """What a command does (text/commands.py has the phrases that say it); the value is
+    the name a guide's and the settings' `commands` give it."""
+
+    FINISH = "finish"
+    REPEAT = "repeat"
+    SKIP = "skip"
+    BACK = "back"
+    PAUSE = "pause"
+    RESUME = "resume"
+    STOP = "stop"
+    HELP = "help"
+    SCRATCH = "scratch"
+    KEEP = "keep"  # KEEP, REDO and ADD reply to a read-back ("I heard: ...")
+    REDO = "redo"
+    ADD = "add"
+
+
+class Ended(_Name):
+    """Why an answer ended; kept in the journal as its value."""
+
+    SILENCE = "silence"
+    COMMAND = "command"
+    ENTER = "enter"
+    MAX = "max"
+    TYPED = "typed"
+    DEVICE_LOST = "device-lost"
+    END_OF_INPUT = "end-of-input"
+    INTERRUPTED = "interrupted"
 
 
 @dataclass(frozen=True)

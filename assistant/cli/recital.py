@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from assistant.messages import Msg
 from assistant.text.commands import Commands
-from assistant.turns import Command, Ear, Entry, Voice
+from assistant.turns import Command, CommandName, Ear, Entry, Voice
 
 LISTEN = 2.0  # seconds after each answer in which a command is heard
 
@@ -44,10 +44,13 @@ class Recital:
         while True:
             heard = self.ear.listen(within=LISTEN)
             name = heard.name if isinstance(heard, Command) else None
-            if name == "help":
-                self.voice.say(Msg.READ_HELP.format(**{n: self.commands.word(n) for n in (
-                    "finish", "repeat", "back", "stop")}), "notice")
+            if name == CommandName.HELP:
+                self.voice.say(Msg.READ_HELP.format(**{n.value: self.commands.word(n) for n in (
+                    CommandName.FINISH, CommandName.REPEAT, CommandName.BACK,
+                    CommandName.STOP)}), "notice")
                 continue
-            if name == "stop":
+            if name == CommandName.STOP:
                 return len(self.answers)
-            return {"repeat": at, "back": max(at - 1, 0)}.get(name or "", at + 1)
+            if name == CommandName.REPEAT:
+                return at
+            return max(at - 1, 0) if name == CommandName.BACK else at + 1

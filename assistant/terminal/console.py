@@ -27,7 +27,7 @@ from assistant.terminal.interrupts import StopRequest
 from assistant.terminal.printable import printable
 from assistant.terminal.statusline import StatusLine
 from assistant.text.commands import Commands, finishes_answer
-from assistant.turns import Answer, Command, Heard, Interrupted, Kind
+from assistant.turns import Answer, Command, CommandName, Ended, Heard, Interrupted, Kind
 
 
 class ConsoleVoice:
@@ -86,7 +86,7 @@ class ConsoleEar:
         if within is not None:
             return None
         if self._ended:
-            return Command("stop")
+            return Command(CommandName.STOP)
         if not self._hinted:
             print(Msg.TYPED_HINT.format(), file=self.out, flush=True)
             self._hinted = True
@@ -99,21 +99,21 @@ class ConsoleEar:
             except Interrupted as stop:
                 self._ended = True
                 if lines:
-                    stop.heard = Answer(self._text(lines), self.clock() - began, "interrupted")
+                    stop.heard = self._answer(lines, began, Ended.INTERRUPTED)
                 raise
             if not line:  # end of input
                 self._ended = True
                 if lines:
-                    return Answer(self._text(lines), self.clock() - began, "end-of-input")
-                return Command("stop")
+                    return self._answer(lines, began, Ended.END_OF_INPUT)
+                return Command(CommandName.STOP)
             line = line.rstrip("\r\n")
             if not line.strip():
                 if lines:
-                    return Answer(self._text(lines), self.clock() - began, "typed")
+                    return self._answer(lines, began, Ended.TYPED)
                 continue  # an empty line before any text ends nothing
             name = self.commands.match(line)
             if finishes_answer(name, bool(lines)):
-                return Answer(self._text(lines), self.clock() - began, "typed")
+                return self._answer(lines, began, Ended.TYPED)
             if name:
                 return Command(name, self._text(lines), self.clock() - began if lines else 0.0)
             lines.append(line)
@@ -124,6 +124,9 @@ class ConsoleEar:
         by Python as lone surrogates) become U+FFFD instead of failing the save."""
         text = "\n".join(lines).strip()
         return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+    def _answer(self, lines: list[str], began: float, ended: Ended) -> Answer:
+        return Answer(self._text(lines), self.clock() - began, ended)
 
 
 def ask_passphrase(new: bool, env: str | None = None, prompt: Msg | None = None) -> str:

@@ -14,37 +14,40 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from assistant.errors import BadInput
 from assistant.messages import Msg
+from assistant.turns import CommandName
 
-NAMES = ("finish", "repeat", "skip", "back", "pause", "resume", "stop", "help", "scratch",
-         "keep", "redo", "add")
+NAMES = tuple(CommandName)
 # Replies to a read-back ("I heard: ..."): commands only then, content at any other time,
 # so an answer of "yes" or "no" is never taken for one.
-REPLIES = frozenset({"keep", "redo", "add"})
+REPLIES = frozenset({CommandName.KEEP, CommandName.REDO, CommandName.ADD})
 
 # The first phrase of each command is the one named in help lines.
-PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
+PHRASES: dict[str, dict[CommandName, tuple[str, ...]]] = {
     "en": {
-        "finish": ("done", "next", "I'm done", "that's all", "that's it", "finished",
-                   "I'm finished", "next question", "move on", "I've finished"),
-        "repeat": ("repeat", "say that again", "again", "repeat that", "say again",
-                   "what was the question", "one more time", "come again", "pardon",
-                   "I didn't catch that"),
-        "skip": ("skip", "pass", "skip that", "I pass", "pass on this one", "skip ahead"),
-        "back": ("back", "go back", "previous", "previous question", "last question",
-                 "go back one"),
-        "pause": ("pause", "wait", "hold on", "hang on", "one moment", "give me a moment",
-                  "give me a minute", "wait a moment", "wait a minute", "take a break"),
-        "resume": ("resume", "continue", "I'm ready", "ready", "go on", "carry on",
-                   "I'm back", "let's go"),
-        "stop": ("stop", "end session", "quit", "stop the session", "end the session",
-                 "exit", "enough for today", "that's enough for today"),
-        "help": ("help", "what can I say", "commands", "what are the commands", "help me"),
-        "scratch": ("scratch that", "strike that", "delete that", "take that back",
-                    "scratch the last sentence", "remove that"),
-        "keep": ("keep", "keep it", "yes", "that's right", "correct", "right", "sounds right"),
-        "redo": ("redo", "no", "redo that", "start over", "try again", "let me try again"),
-        "add": ("add", "add more", "add to it", "let me add", "I want to add", "more",
-                "there's more"),
+        CommandName.FINISH: ("done", "next", "I'm done", "that's all", "that's it", "finished",
+                             "I'm finished", "next question", "move on", "I've finished"),
+        CommandName.REPEAT: ("repeat", "say that again", "again", "repeat that", "say again",
+                             "what was the question", "one more time", "come again", "pardon",
+                             "I didn't catch that"),
+        CommandName.SKIP: ("skip", "pass", "skip that", "I pass", "pass on this one", "skip ahead"),
+        CommandName.BACK: ("back", "go back", "previous", "previous question", "last question",
+                           "go back one"),
+        CommandName.PAUSE: ("pause", "wait", "hold on", "hang on", "one moment", "give me a moment",
+                            "give me a minute", "wait a moment", "wait a minute", "take a break"),
+        CommandName.RESUME: ("resume", "continue", "I'm ready", "ready", "go on", "carry on",
+                             "I'm back", "let's go"),
+        CommandName.STOP: ("stop", "end session", "quit", "stop the session", "end the session",
+                           "exit", "enough for today", "that's enough for today"),
+        CommandName.HELP: ("help", "what can I say", "commands", "what are the commands",
+                           "help me"),
+        CommandName.SCRATCH: ("scratch that", "strike that", "delete that", "take that back",
+                              "scratch the last sentence", "remove that"),
+        CommandName.KEEP: ("keep", "keep it", "yes", "that's right", "correct", "right",
+                           "sounds right"),
+        CommandName.REDO: ("redo", "no", "redo that", "start over", "try again",
+                           "let me try again"),
+        CommandName.ADD: ("add", "add more", "add to it", "let me add", "I want to add", "more",
+                          "there's more"),
     },
 }
 
@@ -57,6 +60,7 @@ FILLERS: dict[str, tuple[str, ...]] = {
 }
 
 FALLBACK = "en"
+_BY_VALUE = {name.value: name for name in CommandName}  # as guides and settings name them
 
 _APOSTROPHES = re.compile(r"['\u2019\u2018`]")
 _NOT_WORD = re.compile(r"[^\w]+")
@@ -79,13 +83,12 @@ class Commands:
         self._fillers.sort(key=len, reverse=True)  # "this one" goes before "one" could
         table = {name: list(PHRASES[self.language][name]) for name in NAMES}
         for name, phrases in (extra or {}).items():
-            if name not in table:
-                raise BadInput(Msg.COMMAND_UNKNOWN, name=name,
-                                   names=", ".join(NAMES))
-            table[name].extend(phrases)
+            if name not in _BY_VALUE:
+                raise BadInput(Msg.COMMAND_UNKNOWN, name=name, names=", ".join(NAMES))
+            table[_BY_VALUE[name]].extend(phrases)
         self._first = {name: phrases[0] for name, phrases in table.items()}
         self._table = table
-        self._index: dict[tuple[str, ...], str] = {}
+        self._index: dict[tuple[str, ...], CommandName] = {}
         for name, phrases in table.items():
             for phrase in phrases:
                 key = self._key(phrase)
@@ -110,14 +113,14 @@ class Commands:
                 i += 1
         return tuple(out)
 
-    def match(self, text: str, replies: bool = False) -> str | None:
+    def match(self, text: str, replies: bool = False) -> CommandName | None:
         """The command `text` is, when all of it is one; otherwise None (it is content).
         Replies to a read-back (REPLIES) count only when `replies` says one is awaited."""
         key = self._key(text)
         name = self._index.get(key) if key else None
         return None if name in REPLIES and not replies else name
 
-    def phrases(self, names: Iterable[str]) -> list[str]:
+    def phrases(self, names: Iterable[CommandName]) -> list[str]:
         """The phrases of these commands as a recognizer's grammar takes them: lower case,
         apostrophes kept (a model's words have them), other punctuation gone."""
         wanted = set(names)
@@ -126,15 +129,15 @@ class Commands:
                 for phrase in phrases}
         return sorted(" ".join(phrase.split()) for phrase in said - {""})
 
-    def word(self, name: str) -> str:
+    def word(self, name: CommandName) -> str:
         """The phrase to name in help lines ("done", "repeat", ...)."""
         return self._first[name]
 
 
-def finishes_answer(name: str | None, pending: bool) -> bool:
+def finishes_answer(name: CommandName | None, pending: bool) -> bool:
     """A finish phrase after some answer (`pending`) ends that answer -- it is kept as
     said, the phrase left out -- where on its own it is the command to move on."""
-    return name == "finish" and pending
+    return name == CommandName.FINISH and pending
 
 
 def pick_option(options: Mapping[str, Sequence[str]], text: str) -> str | None:

@@ -35,8 +35,8 @@ log = logging.getLogger(__name__)
 
 # What may be said over Reflect's voice: the replies to a read-back (keep, redo, add) are
 # words of an answer at any other time, and "resume" means nothing while not paused.
-BARGE_IN: tuple[CommandName, ...] = ("finish", "repeat", "skip", "back", "pause", "stop",
-                                     "help", "scratch")
+BARGE_IN = tuple(name for name in CommandName if name not in (
+    CommandName.RESUME, CommandName.KEEP, CommandName.REDO, CommandName.ADD))
 # Seconds without the user's speech that end an utterance. The echo rule takes the quiet
 # parts of a word said over Reflect's voice for echo, so this bridges them; a command is
 # acted on sooner, at the first pause after its words (see _watch).
@@ -59,7 +59,7 @@ class BargeIn:
 
     def __init__(self, source: Source, recognizer: Callable[[], Recognizer],
                  detector: SpeechDetector, playback: Playback,
-                 matcher: Callable[[str], str | None], hush: Callable[[], None],
+                 matcher: Callable[[str], CommandName | None], hush: Callable[[], None],
                  unhush: Callable[[], None],
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.source = source
@@ -198,10 +198,10 @@ class BargeIn:
         name = self.matcher(text) if text else None
         if final or name:
             log.debug("heard while speaking: %r (%s)", text, name or "not a command")
-        if name not in BARGE_IN:
+        if name is None or name not in BARGE_IN:
             return False
         with self._changed:  # kept even when take() waits for this chunk: it returns it
-            self._heard = Command(name)  # type: ignore[arg-type]
+            self._heard = Command(name)
             self._watching = False
             self._rest = not final
             self.heard_at = self.clock()

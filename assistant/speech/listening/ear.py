@@ -27,13 +27,13 @@ from assistant.config import Settings
 from assistant.errors import ReflectError
 from assistant.messages import Msg
 from assistant.speech.audio.streams import DeviceLost, EndOfInput, Source
-from assistant.speech.listening.endpoint import REMIND_AFTER, EndOfAnswer
+from assistant.speech.listening.endpoint import REMIND_AFTER, EndOfAnswer, Verdict
 from assistant.speech.listening.take import Take
 from assistant.speech.listening.vad import Loudness, SpeechDetector
 from assistant.speech.stt.recognizer import Recognizer, Word
 from assistant.terminal.interrupts import StopRequest
 from assistant.text.commands import finishes_answer
-from assistant.turns import Answer, Command, Ear, Heard, Interrupted
+from assistant.turns import Answer, Command, CommandName, Ear, Ended, Heard, Interrupted
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +65,7 @@ class SpokenEar:
     """
 
     def __init__(self, source: Source, recognizer: Callable[[], Recognizer], settings: Settings,
-                 matcher: Callable[[str, bool], str | None], *,
+                 matcher: Callable[[str, bool], CommandName | None], *,
                  clock: Callable[[], float] = time.monotonic,
                  transcript: Transcript | None = None,
                  enter_pressed: threading.Event | None = None,
@@ -113,7 +113,7 @@ class SpokenEar:
         if rec is None or self._why_typed is not None:  # no recognizer: _why_typed says why
             return self._go_typed(within)
         if self._ended:
-            return Command("stop")
+            return Command(CommandName.STOP)
         if self.enter_pressed is not None:
             self.enter_pressed.clear()
         rec.reset()
@@ -155,16 +155,16 @@ class SpokenEar:
             if self.stop is not None:
                 self.stop.check()
             if self.enter_pressed is not None and self.enter_pressed.is_set():
-                return self._end(take, "enter")
+                return self._end(take, Ended.ENTER)
             try:
                 data = self.source.read(READ_TIMEOUT)
             except DeviceLost as err:
                 log.warning("the microphone was lost: %s", err)
                 self._why_typed = Msg.MIC_LOST.format()
-                return self._end(take, "device-lost")
+                return self._end(take, Ended.DEVICE_LOST)
             except EndOfInput:
                 self._ended = True
-                return self._end(take, "end-of-input")
+                return self._end(take, Ended.END_OF_INPUT)
             if data:
                 heard = self._feed(take, data)
                 if heard is not None:
@@ -173,7 +173,7 @@ class SpokenEar:
             if verdict == "remind":
                 self._say(Msg.STILL_LISTENING.format())
             elif verdict is not None:
-                if verdict == "max":
+                if verdict == Ended.MAX:
                     self._say(Msg.MAX_ANSWER_REACHED.format())
                 heard = self._end(take, verdict)
                 if heard is not None or verdict == "quiet":
@@ -213,12 +213,12 @@ class SpokenEar:
         take.rules.partial((), take.now)
         self.decided_at = self.clock()
         if finishes_answer(name, bool(take.words)):
-            return self._answer(take, "command")
+            return self._answer(take, Ended.COMMAND)
         if self.transcript:
             self.transcript.done(text)
         return Command(name, take.text, take.rules.seconds, tuple(take.words))
 
-    def _end(self, take: Take, ended: str) -> Heard | None:
+    def _end(self, take: Take, ended: Verdict) -> Heard | None:
         """The answer is over: flush the utterance the recognizer still holds, then hand it
         back. None when silence ended a take whose words the recognizer then took back
         (listening goes on), or when nothing was said in a reply's time ("quiet")."""
@@ -227,14 +227,14 @@ class SpokenEar:
         if heard is not None:
             return heard
         if take.words:
-            return self._answer(take, "silence" if ended == "quiet" else ended)
-        if ended in ("silence", "quiet"):
+            return self._answer(take, Ended.SILENCE if ended == "quiet" else ended)
+        if ended in (Ended.SILENCE, "quiet"):
             return None
         if self.transcript:
             self.transcript.aside()
-        if ended == "device-lost":
+        if ended == Ended.DEVICE_LOST:
             return self._go_typed()
-        return Command("stop" if ended == "end-of-input" else "finish")
+        return Command(CommandName.STOP if ended == Ended.END_OF_INPUT else CommandName.FINISH)
 
     def _cut_short(self, take: Take) -> Answer | None:
         """The answer in progress when a stop was requested: the words the recognizer
@@ -250,9 +250,9 @@ class SpokenEar:
         elif shown and self.matcher(" ".join(shown), take.replies) is None:
             at = take.rec.elapsed
             take.words += [Word(w, at, at) for w in shown]
-        return self._answer(take, "interrupted", quietly=True) if take.words else None
+        return self._answer(take, Ended.INTERRUPTED, quietly=True) if take.words else None
 
-    def _answer(self, take: Take, ended: str, quietly: bool = False) -> Answer:
+    def _answer(self, take: Take, ended: Ended, quietly: bool = False) -> Answer:
         text = take.text
         if self.transcript and not quietly:
             self.transcript.done(text)

@@ -10,8 +10,14 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
+
+from assistant.turns import Ended
 
 REMIND_AFTER = 45.0  # seconds of audio without a word before a gentle "take your time"
+# What the rules say at a moment, besides "keep listening": the answer has ended, the
+# user may be reminded that Reflect listens, or a reply's time passed with nothing said.
+Verdict = Ended | Literal["remind", "quiet"]
 PARTIAL_LAG = 1.2  # Vosk shows the first partial words 0.75-1.0 s after speech begins
 
 @dataclass
@@ -71,9 +77,9 @@ class EndOfAnswer:
         self.last_end = max(self.last_end, end)
         self.speaking, self.shown = False, ()
 
-    def verdict(self, now: float) -> str | None:
-        """"silence", "max", "remind" (once, before any word), "quiet" (nothing said by
-        `give_up`), or None to keep listening."""
+    def verdict(self, now: float) -> Verdict | None:
+        """Ended.SILENCE, Ended.MAX, "remind" (once, before any word), "quiet" (nothing
+        said by `give_up`), or None to keep listening."""
         if self.started is None:
             if self.give_up is not None and not self.speaking and now >= self.give_up:
                 return "quiet"
@@ -83,11 +89,11 @@ class EndOfAnswer:
                 return "remind"
             return None
         if now - self.started >= self.max_answer:
-            return "max"
+            return Ended.MAX
         last_word = max(self.last_end, self.changed) if self.speaking else self.last_end
         if (now - last_word >= self.silence
                 and (self.last_sound <= last_word or now - self.last_sound >= PARTIAL_LAG)):
-            return "silence"
+            return Ended.SILENCE
         return None
 
     @property
