@@ -211,33 +211,6 @@ def commands_for(guide: Guide | None, settings: Settings) -> Commands:
     return Commands(guide.language if guide else "en", extra)
 
 
-def read_aloud(args: argparse.Namespace) -> int:
-    """`reflect journal read SESSION`: each question and its answer, said with the voice
-    of the session's language; Enter and the voice commands move through it."""
-    from assistant import guides
-    from assistant.cli.recital import Recital
-    from assistant.terminal.interrupts import StopRequest
-    from assistant.turns import Interrupted
-
-    settings = session_settings(args)
-    record = users_journal().read(args.session)
-    try:
-        guide: Guide | None = guides.find(record.guide)
-    except ReflectError:  # a guide since removed: read it in English
-        guide = None
-    commands = commands_for(guide, settings)
-    stop = StopRequest()
-    with stop.installed():
-        io = session_io(args, settings, guide.language if guide else "en", commands, stop)
-        try:
-            Recital(record.answers(), io.voice, io.ear, commands).run()
-        except Interrupted as err:
-            return err.exit_code
-        finally:
-            io.cleanup()
-    return 0
-
-
 def _file_of(guide: Guide) -> Path | None:
     """Where `resume` finds a guide again: its file, unless it came with Reflect."""
     return None if guide.bundled or guide.path is None else guide.path.resolve()

@@ -16,6 +16,7 @@ import traceback
 from assistant import __version__, app
 from assistant.cli import guides as guide_commands
 from assistant.cli import journal as journal_commands
+from assistant.cli import recital
 from assistant.cli import setup as setup_commands
 from assistant.config import CHOICES
 from assistant.errors import EXIT_FAILURE, ReflectError
@@ -91,7 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = jsub.add_parser("read", parents=[session],
                         help="one session read aloud: each question, then your answer")
     p.add_argument("session")
-    p.set_defaults(func=app.read_aloud)
+    p.set_defaults(func=recital.read_aloud)
     p = jsub.add_parser("search", help="entries containing TEXT")
     p.add_argument("text")
     p.set_defaults(func=journal_commands.search)

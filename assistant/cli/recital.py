@@ -9,11 +9,17 @@ what the user said must not be.
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
+from assistant.errors import ReflectError
 from assistant.messages import Msg
 from assistant.text.commands import Commands
-from assistant.turns import Command, CommandName, Ear, Entry, Voice
+from assistant.turns import Command, CommandName, Ear, Entry, Interrupted, Voice
+
+if TYPE_CHECKING:
+    from assistant.guides import Guide
 
 LISTEN = 2.0  # seconds after each answer in which a command is heard
 
@@ -54,3 +60,29 @@ class Recital:
             if name == CommandName.REPEAT:
                 return at
             return max(at - 1, 0) if name == CommandName.BACK else at + 1
+
+
+def read_aloud(args: argparse.Namespace) -> int:
+    """`reflect journal read SESSION`: each question and its answer, said with the voice
+    of the session's language; Enter and the voice commands move through it."""
+    from assistant import guides
+    from assistant.app import commands_for, session_io, session_settings, users_journal
+    from assistant.terminal.interrupts import StopRequest
+
+    settings = session_settings(args)
+    record = users_journal().read(args.session)
+    try:
+        guide: Guide | None = guides.find(record.guide)
+    except ReflectError:  # a guide since removed: read it in English
+        guide = None
+    commands = commands_for(guide, settings)
+    stop = StopRequest()
+    with stop.installed():
+        io = session_io(args, settings, guide.language if guide else "en", commands, stop)
+        try:
+            Recital(record.answers(), io.voice, io.ear, commands).run()
+        except Interrupted as err:
+            return err.exit_code
+        finally:
+            io.cleanup()
+    return 0
