@@ -1,8 +1,9 @@
 """The shape of the code, checked: arrows point down only (the parts never import the
-conductor, the app, the CLI or the terminal), the session knows no engine, device or file
-code, only the engine modules and the app name Vosk, pyttsx3, sounddevice, Piper,
-onnxruntime, Silero VAD and Whisper, only the app and the doctor choose the speech engine, no
-module grows past 400 lines, and no decision is taken by comparing an error's message."""
+conductor, the app, the CLI or the terminal), the session (session.py and its answers.py)
+knows no engine, device or file code, only the engine modules and the app name Vosk,
+pyttsx3, sounddevice, Piper, onnxruntime, Silero VAD and Whisper, only the app and the
+doctor choose the speech engine, no module grows past 400 lines, and no decision is taken
+by comparing an error's message."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "assistant"
-TOP = ("assistant.session", "assistant.app", "assistant.cli", "assistant.terminal.console",
+CONDUCTOR = ("assistant.session", "assistant.answers")  # the walk; each question's answer
+TOP = (*CONDUCTOR, "assistant.app", "assistant.cli", "assistant.terminal.console",
        "assistant.terminal.aloud")
 PARTS = ("speech", "journal", "guides", "assets", "text")
 # Where each engine may be named: the module that wraps it (and app.py that chooses it).
@@ -71,13 +73,15 @@ def test_no_part_imports_the_conductor_the_app_the_cli_or_the_terminal(name: str
     assert wrong == [], f"{name} imports {wrong}"
 
 
-def test_the_session_imports_no_engine_device_or_file_code() -> None:
+@pytest.mark.parametrize("name", CONDUCTOR)
+def test_the_session_imports_no_engine_device_or_file_code(name: str) -> None:
     allowed = ("assistant.turns", "assistant.messages", "assistant.guides.schema",
-               "assistant.text.commands", "assistant.text.draft", "assistant.text.readable")
-    found = {i for i in imports("assistant.session") if i.split(".")[0] not in
+               "assistant.text.commands", "assistant.text.draft", "assistant.text.readable",
+               *CONDUCTOR)
+    found = {i for i in imports(name) if i.split(".")[0] not in
              ("__future__", "collections", "dataclasses", "datetime", "typing")}
     wrong = sorted(i for i in found if not within(i, allowed))
-    assert wrong == [], f"session.py imports {wrong}"
+    assert wrong == [], f"{name} imports {wrong}"
 
 
 def test_only_the_engine_modules_and_the_app_name_the_engines() -> None:
@@ -129,7 +133,7 @@ def test_no_decision_compares_an_error_message() -> None:
 
 # The top level: the conductor, the wiring, the turns' types, errors, messages, config and
 # files; everything else lives in a package named for its stage.
-TOP_LEVEL = {"assistant", "assistant.__main__", "assistant.session", "assistant.app",
+TOP_LEVEL = {"assistant", "assistant.__main__", *CONDUCTOR, "assistant.app",
              "assistant.turns", "assistant.errors", "assistant.messages", "assistant.config",
              "assistant.files"}
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 from test_readable import timed
 from test_session import NO_CHOICE, World, a
 
+from assistant.answers import REPLY_WAIT
 from assistant.messages import Msg
-from assistant.session import REPLY_WAIT, Session
+from assistant.session import Session
 from assistant.turns import Answer, Command, Heard
 
 
