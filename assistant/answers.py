@@ -24,10 +24,22 @@ from assistant.messages import Msg
 from assistant.text.commands import Commands
 from assistant.text.draft import Draft
 from assistant.text.readable import worth_reading_back
-from assistant.turns import Answer, Command, Ear, Entry, Heard, Interrupted, Mark, Store, Voice
+from assistant.turns import (
+    Answer,
+    Command,
+    CommandName,
+    Ear,
+    Ended,
+    Entry,
+    Heard,
+    Interrupted,
+    Mark,
+    Store,
+    Voice,
+)
 
 REPLY_WAIT = 4.0  # seconds of quiet after a read-back that keep the answer as it is
-CUT_SHORT = ("interrupted", "device-lost", "end-of-input")  # answers never read back
+CUT_SHORT = (Ended.INTERRUPTED, Ended.DEVICE_LOST, Ended.END_OF_INPUT)  # never read back
 
 
 class Stopped(Exception):
@@ -88,21 +100,21 @@ class Answers:
                 self._keep(slot, draft, heard.ended)
                 self._tell(heard.notice)  # only now: saving comes before a word about it
                 reply = self._read_back(slot, draft, heard)
-                if reply in ("keep", "back"):
-                    return reply == "back"
-                if reply == "redo":
+                if reply in (CommandName.KEEP, CommandName.BACK):
+                    return reply == CommandName.BACK
+                if reply == CommandName.REDO:
                     draft = self.draft()
                 continue  # redo or add: listen again
-            if heard.name in ("finish", "skip"):
-                self._keep(slot, draft, "command")
+            if heard.name in (CommandName.FINISH, CommandName.SKIP):
+                self._keep(slot, draft, Ended.COMMAND)
                 return False
-            if heard.name == "back" and first:
+            if heard.name == CommandName.BACK and first:
                 say(self.voice, Msg.FIRST_QUESTION)
                 self.voice.say(slot.ask, "question")
                 continue
             if draft:  # stop or back: what was said so far is saved, not lost
-                self._save(slot, draft, "command")
-            if heard.name == "stop":
+                self._save(slot, draft, Ended.COMMAND)
+            if heard.name == CommandName.STOP:
                 raise Stopped
             say(self.voice, Msg.GOING_BACK)
             return True
@@ -121,27 +133,27 @@ class Answers:
             if isinstance(heard, Answer):
                 return heard
             draft.add(heard)
-            if heard.name == "scratch":
+            if heard.name == CommandName.SCRATCH:
                 dropped = draft.scratch()
                 say(self.voice, Msg.SCRATCHED if dropped else Msg.NOTHING_TO_SCRATCH,
                     text=dropped or "")
                 continue
-            if heard.name == "help":
-                say(self.voice, Msg.HELP, **{n: self.commands.word(n) for n in
-                                             ("finish", "repeat", "skip", "back", "pause",
-                                              "stop", "scratch")})
-            elif heard.name == "repeat":
+            if heard.name == CommandName.HELP:
+                say(self.voice, Msg.HELP, **self.commands.words(
+                    CommandName.FINISH, CommandName.REPEAT, CommandName.SKIP, CommandName.BACK,
+                    CommandName.PAUSE, CommandName.STOP, CommandName.SCRATCH))
+            elif heard.name == CommandName.REPEAT:
                 if draft:
                     say(self.voice, Msg.KEPT_SO_FAR)
-            elif heard.name == "pause":
+            elif heard.name == CommandName.PAUSE:
                 if not self._paused():
-                    return Command("stop")
+                    return Command(CommandName.STOP)
                 say(self.voice, Msg.WELCOME_BACK)
-            elif heard.name != "resume":  # "resume" while not paused: nothing to do
+            elif heard.name != CommandName.RESUME:  # "resume" while not paused: nothing to do
                 return heard
             self.voice.say(question, "question")
 
-    def _read_back(self, slot: Slot, draft: Draft, heard: Answer) -> str:
+    def _read_back(self, slot: Slot, draft: Draft, heard: Answer) -> CommandName:
         """Say what was heard when `read_back` asks for it (judged on the newest take,
         `heard`), and take the reply: "keep" (also silence, Enter, next, skip), "redo",
         "add" or "back"; stop ends the session. Words said instead of a reply, or a
@@ -155,47 +167,49 @@ class Answers:
                 self._save(slot, draft, reply.ended)
                 heard = reply
                 continue
-            name = reply.name if reply is not None else "keep"
-            if name == "stop" or (name == "pause" and not self._paused()):
+            name = reply.name if reply is not None else CommandName.KEEP
+            if name == CommandName.STOP or (name == CommandName.PAUSE and not self._paused()):
                 raise Stopped
-            if name == "scratch" and draft.scratch() and draft:
-                self._save(slot, draft, "command")
+            if name == CommandName.SCRATCH and draft.scratch() and draft:
+                self._save(slot, draft, Ended.COMMAND)
                 continue
-            if name in ("redo", "scratch", "add"):  # scratch of the only sentence: redo
-                say(self.voice, Msg.GO_ON if name == "add" else Msg.SAY_IT_AGAIN)
-                return "add" if name == "add" else "redo"
-            if name != "repeat":
-                return "back" if name == "back" else "keep"
-        return "keep"
+            # scratch of the only sentence: redo
+            if name in (CommandName.REDO, CommandName.SCRATCH, CommandName.ADD):
+                say(self.voice, Msg.GO_ON if name == CommandName.ADD else Msg.SAY_IT_AGAIN)
+                return CommandName.ADD if name == CommandName.ADD else CommandName.REDO
+            if name != CommandName.REPEAT:
+                return CommandName.BACK if name == CommandName.BACK else CommandName.KEEP
+        return CommandName.KEEP
 
     def _reply(self) -> Heard | None:
         """A reply to a read-back (None: nothing said); help is answered here."""
         while True:
             self.voice.cue("listening")
             heard = self.ear.listen(within=REPLY_WAIT)
-            if not (isinstance(heard, Command) and heard.name == "help"):
+            if not (isinstance(heard, Command) and heard.name == CommandName.HELP):
                 return heard
-            say(self.voice, Msg.HELP_REPLY, **{n: self.commands.word(n) for n in
-                                               ("keep", "redo", "add", "scratch")})
+            say(self.voice, Msg.HELP_REPLY, **self.commands.words(
+                CommandName.KEEP, CommandName.REDO, CommandName.ADD, CommandName.SCRATCH))
 
     def _paused(self) -> bool:
         """Wait for resume (True) or stop (False); nothing else counts as an answer here.
         What is said on a break is not kept (it may be meant for someone in the room), and
         the user is told so: every time for typed text, which is surely meant for Reflect,
         once for speech, so a conversation nearby does not draw a reminder each sentence."""
-        resume = self.commands.word("resume")
+        resume = self.commands.word(CommandName.RESUME)
         say(self.voice, Msg.PAUSED, resume=resume)
         reminded = False
         while True:
             heard = self.ear.listen()
-            if isinstance(heard, Command) and heard.name in ("resume", "stop"):
-                return heard.name == "resume"
-            typed = isinstance(heard, Answer) and heard.ended == "typed"
-            if not reminded or typed or (isinstance(heard, Command) and heard.name == "help"):
+            if isinstance(heard, Command) and heard.name in (CommandName.RESUME, CommandName.STOP):
+                return heard.name == CommandName.RESUME
+            typed = isinstance(heard, Answer) and heard.ended == Ended.TYPED
+            if not reminded or typed or (isinstance(heard, Command)
+                                         and heard.name == CommandName.HELP):
                 say(self.voice, Msg.STILL_PAUSED, resume=resume)
                 reminded = True
 
-    def _keep(self, slot: Slot, draft: Draft, ended: str) -> None:
+    def _keep(self, slot: Slot, draft: Draft, ended: Ended) -> None:
         """Save what was said, or mark the question skipped when nothing was."""
         if draft:
             self._save(slot, draft, ended)
@@ -204,7 +218,7 @@ class Answers:
                            prompt=slot.prompt, value=slot.ask))
             say(self.voice, Msg.SKIPPED)
 
-    def _save(self, slot: Slot, draft: Draft, ended: str) -> None:
+    def _save(self, slot: Slot, draft: Draft, ended: Ended) -> None:
         notice = self.store.answer(self._entry(slot, draft, ended))
         self.voice.cue("saved")
         self._tell(notice)
@@ -217,7 +231,7 @@ class Answers:
         if notice:
             self.voice.say(notice, "notice")
 
-    def _entry(self, slot: Slot, draft: Draft, ended: str) -> Entry:
+    def _entry(self, slot: Slot, draft: Draft, ended: Ended) -> Entry:
         return Entry(step=slot.step.id, prompt=slot.prompt, title=slot.step.title,
                      question=slot.ask, text=draft.text, at=self.now(),
                      seconds=round(draft.seconds, 1), ended=ended,
@@ -229,5 +243,5 @@ class Answers:
         if isinstance(stop.heard, Answer):
             draft.add(stop.heard)
         if draft:
-            stop.notice = self.store.answer(self._entry(slot, draft, "interrupted"))
+            stop.notice = self.store.answer(self._entry(slot, draft, Ended.INTERRUPTED))
             stop.saved = True

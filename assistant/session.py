@@ -20,7 +20,7 @@ from assistant.guides.schema import Choice, Guide
 from assistant.messages import Msg
 from assistant.text.commands import Commands, pick_option
 from assistant.text.readable import SENTENCE_PAUSE
-from assistant.turns import Answer, Command, Ear, Kind, Mark, Progress, Store, Voice
+from assistant.turns import Answer, Command, CommandName, Ear, Kind, Mark, Progress, Store, Voice
 
 ROLE_ASKS = 3  # unclear answers to the role question before every question is asked
 
@@ -83,8 +83,8 @@ class Session:
             self.voice.say(intro, "narration")
         self.voice.prepare([choose.ask] if choose else self._upcoming(-1))
         if self.commands.fallback:
-            say(self.voice, Msg.COMMANDS_IN_ENGLISH, help=self.commands.word("help"))
-        say(self.voice, Msg.HELP_HINT, help=self.commands.word("help"))
+            say(self.voice, Msg.COMMANDS_IN_ENGLISH, help=self.commands.word(CommandName.HELP))
+        say(self.voice, Msg.HELP_HINT, help=self.commands.word(CommandName.HELP))
         if choose is not None:
             self.role = self._choose(choose)
             self._slots = self._plan()
@@ -181,11 +181,11 @@ class Session:
             pending = self._answers.draft()
             heard = self._answers.hear(choice.ask, pending)
             name = heard.name if isinstance(heard, Command) else None
-            if name == "stop":
+            if name == CommandName.STOP:
                 raise Stopped
-            if name == "skip":
+            if name == CommandName.SKIP:
                 break
-            if name == "back":
+            if name == CommandName.BACK:
                 say(self.voice, Msg.FIRST_QUESTION)
                 self.voice.say(choice.ask, "question")
                 continue

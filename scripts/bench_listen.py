@@ -173,10 +173,11 @@ def between_answers(kind: str, model_spec: str, mic: Path, tmp: Path, read_back:
     from assistant.assets.modelchoice import resolve
     from assistant.guides.loader import load
     from assistant.journal import Journal
-    from assistant.session import Answer, Session
+    from assistant.session import Session
     from assistant.speech.engines import detector, open_model
     from assistant.speech.listening.ear import SpokenEar
     from assistant.text.commands import Commands
+    from assistant.turns import Answer
 
     settings = Settings(answer_silence=answer_silence, tones=False)
     commands = Commands("en")

@@ -2,8 +2,8 @@
 conductor, the app, the CLI or the terminal), the session (session.py and its answers.py)
 knows no engine, device or file code, only the engine modules and the app name Vosk,
 pyttsx3, sounddevice, Piper, onnxruntime, Silero VAD and Whisper, only the app and the
-doctor choose the speech engine, no module grows past 400 lines, and no decision is taken
-by comparing an error's message."""
+doctor choose the speech engine, no module grows past 300 lines, commands and end reasons
+are named by their enums, and no decision is taken by comparing an error's message."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ import ast
 from pathlib import Path
 
 import pytest
+
+from assistant.turns import CommandName, Ended
 
 PACKAGE = Path(__file__).resolve().parent.parent / "assistant"
 CONDUCTOR = ("assistant.session", "assistant.answers")  # the walk; each question's answer
@@ -32,7 +34,7 @@ ENGINE_HOMES = {
 # Who picks the engines (speech/engines.py): the app, and the doctor that checks them.
 CHOOSERS = {"assistant.speech.engines", "assistant.app", "assistant.cli.doctor"}
 CHOICES = {"for_settings", "open_model"}
-MOST_LINES = 400
+MOST_LINES = 300
 CATALOGUE = "assistant.messages"  # the one module allowed to be long: it is data
 
 
@@ -115,7 +117,7 @@ def test_relative_imports_are_seen_by_their_full_name(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("name", [n for n in modules() if n != CATALOGUE])
-def test_no_module_is_over_400_lines(name: str) -> None:
+def test_no_module_is_over_300_lines(name: str) -> None:
     lines = len(modules()[name].read_text(encoding="utf-8").splitlines())
     assert lines <= MOST_LINES, f"{name} has {lines} lines"
 
@@ -176,3 +178,49 @@ def test_no_module_imports_one_that_imports_it_back() -> None:
                 seen.add(name)
                 todo.extend(graph[name])
     assert circles == [], f"modules on an import circle: {sorted(circles)}"
+
+
+# The names of commands and of the reasons an answer ended: turns.py's enums, never a bare
+# string where one is made or told apart.
+VOCABULARY = {n.value for n in CommandName} | {e.value for e in Ended}
+NAMED = {"name", "ended", "verdict", "command"}  # what holds one, by its name in the code
+
+
+def bare_names(tree: ast.AST) -> list[int]:
+    """The lines where a Command or an Answer is made with a bare name, or a name held in
+    `name`, `ended`, `verdict` or `command` is compared with one."""
+    def bare(node: ast.AST | None) -> bool:
+        return isinstance(node, ast.Constant) and node.value in VOCABULARY
+
+    def holder(node: ast.AST) -> bool:
+        return ((isinstance(node, ast.Name) and node.id in NAMED)
+                or (isinstance(node, ast.Attribute) and node.attr in NAMED))
+
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            made = {"Command": (0, "name"), "Answer": (2, "ended")}.get(node.func.id)
+            if made and (bare(node.args[made[0]] if len(node.args) > made[0] else None)
+                         or any(k.arg == made[1] and bare(k.value) for k in node.keywords)):
+                found.append(node.lineno)
+        elif isinstance(node, ast.Compare):
+            sides = [node.left, *node.comparators]
+            told = [c for side in sides if isinstance(side, ast.Tuple | ast.Set | ast.List)
+                    for c in side.elts] + sides
+            if any(holder(side) for side in sides) and any(bare(c) for c in told):
+                found.append(node.lineno)
+    return found
+
+
+def test_commands_and_end_reasons_are_named_by_their_enums() -> None:
+    wrong = [f"{name}:{line}" for name, path in modules().items() if name != "assistant.turns"
+             for line in bare_names(ast.parse(path.read_text(encoding="utf-8")))]
+    assert wrong == []
+
+
+def test_a_bare_command_name_is_found() -> None:
+    """The rule above sees each way a bare name is written."""
+    code = ('Command("stop")\nAnswer("", 1.0, "typed")\nAnswer("", 1.0, ended="enter")\n'
+            'name == "skip"\nheard.name != "help"\nended in ("silence", "quiet")\n'
+            'verdict == Ended.MAX\nkind == "skip"\n')
+    assert bare_names(ast.parse(code)) == [1, 2, 3, 4, 5, 6]

@@ -51,9 +51,9 @@ class Recital:
             heard = self.ear.listen(within=LISTEN)
             name = heard.name if isinstance(heard, Command) else None
             if name == CommandName.HELP:
-                self.voice.say(Msg.READ_HELP.format(**{n.value: self.commands.word(n) for n in (
+                self.voice.say(Msg.READ_HELP.format(**self.commands.words(
                     CommandName.FINISH, CommandName.REPEAT, CommandName.BACK,
-                    CommandName.STOP)}), "notice")
+                    CommandName.STOP)), "notice")
                 continue
             if name == CommandName.STOP:
                 return len(self.answers)

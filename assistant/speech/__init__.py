@@ -1,14 +1,15 @@
-"""Speech in and out, each engine behind a small interface so that others plug in.
+"""Speech in and out, by stage, each engine behind a small interface so that others plug in.
 
-    streams   Source / Sink: what sound flows through    devices  the microphone and speaker
-    audio     WAV files, resampling, files as devices    quiet    PortAudio/ALSA notes -> log
-    tones     the earcons
-    tts       Synthesizer: text -> sound                 espeak   espeak-ng through pyttsx3
-    voice     playback, cache and pre-rendering over any Synthesizer
-    stt       Recognizer: audio -> words                 vosk     Vosk and its models
-    detect    SpeechDetector: is this speech?            (Loudness, the rule there is)
-    endpoint  when an answer is over (pure rules)
-    ear       the spoken ear over a Recognizer and a SpeechDetector
-    commands  the command phrases, for typed and spoken answers alike
-    errors    what goes wrong, by kind
+    audio/      sound in and out: streams (Source / Sink), devices (finding one),
+                microphone, speaker, wavfiles (files as devices), feed, portaudio_log
+    tts/        text -> sound: synthesizer (the interface), espeak, piper and vits,
+                voice (what the session talks to), renderahead, rendercache, tones
+    stt/        sound -> words: recognizer (the interface), vosk, whisper and its
+                engine and commands, guards (against invented words)
+    listening/  when the user speaks: vad (SpeechDetector), silero, endpoint (when an
+                answer is over), take, ear (the spoken Ear), bargein, echo, echopath
+    duplex      the one owner of the microphone between the voice, the ear and barge-in
+    engines     the one place that chooses the voice, the recognizer model and the detector
+    errors      what goes wrong, by kind
+    nativelog   native libraries' stderr, into the log
 """

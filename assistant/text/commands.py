@@ -133,6 +133,10 @@ class Commands:
         """The phrase to name in help lines ("done", "repeat", ...)."""
         return self._first[name]
 
+    def words(self, *names: CommandName) -> dict[str, str]:
+        """The phrases of these commands by their names, as a help message's fields."""
+        return {name.value: self._first[name] for name in names}
+
 
 def finishes_answer(name: CommandName | None, pending: bool) -> bool:
     """A finish phrase after some answer (`pending`) ends that answer -- it is kept as
