@@ -7,6 +7,7 @@ import pytest
 from assistant.errors import ReflectError
 from assistant.messages import Msg
 from assistant.text.commands import NAMES, PHRASES, Commands, words
+from assistant.turns import CommandName
 
 
 @pytest.fixture(scope="module")
@@ -114,7 +115,20 @@ def test_extra_phrase_for_unknown_command() -> None:
 
 
 def test_unknown_language_falls_back_to_english() -> None:
-    ko = Commands("ko")
-    assert ko.fallback and ko.language == "en"
-    assert ko.match("skip it") == "skip"
+    de = Commands("de")
+    assert de.fallback and de.language == "en"
+    assert de.match("skip it") == "skip"
     assert not Commands("en").fallback
+
+
+def test_korean_commands_are_whole_korean_utterances() -> None:
+    """Korean has phrases of its own, filler words too; an answer that holds a command
+    word is still an answer, and the replies count only when one is awaited."""
+    ko = Commands("ko")
+    assert not ko.fallback and ko.language == "ko"
+    assert ko.match("음 그만") == CommandName.STOP
+    assert ko.match("다시 한 번") == CommandName.REPEAT
+    assert ko.match("좀 넘어가 주세요") == CommandName.SKIP
+    assert ko.match("오늘은 그만 생각하고 싶어요") is None
+    assert ko.match("아니요") is None and ko.match("아니요", replies=True) == CommandName.REDO
+    assert ko.match("skip") is None  # English is not heard in a Korean session

@@ -55,13 +55,36 @@ def test_a_sentence_that_starts_with_a_question_word_is_a_question() -> None:
         "Why did he do it? What was I supposed to think? I still wonder how.")
 
 
-def test_korean_has_no_letter_case_and_is_left_as_heard() -> None:
+def test_korean_sentences_end_at_pauses_without_capitals() -> None:
     words = timed("아침에 공원에서", 0.9, "산책을 했습니다", 2.5, "왜 그랬을까")
-    assert readable(words, "ko") == "아침에 공원에서 산책을 했습니다 왜 그랬을까"
+    assert readable(words, "ko") == "아침에 공원에서. 산책을 했습니다.\n왜 그랬을까?"
+
+
+def test_a_korean_question_is_told_by_its_ending_or_its_question_word() -> None:
+    """-까, -니, -나요, -은가요 ask; a question word asks in a sentence ending in -요 (or
+    -어, -아), unless it is an indirect question (-지); other -요 endings tell."""
+    said = ("오늘 하루는 어땠나요", "그 사람을 믿을 수 있을까", "왜 그랬어요", "무엇을 원해",
+            "괜찮은가요", "학교에 가요", "어떻게 해야 할지 모르겠어요", "친구와 이야기를 나눴어요",
+            "언제부터 그렇게 느꼈니")
+    parts: list[str | float] = []
+    for sentence in said:
+        parts += [sentence, 0.9]
+    assert readable(timed(*parts[:-1]), "ko") == (
+        "오늘 하루는 어땠나요? 그 사람을 믿을 수 있을까? 왜 그랬어요? 무엇을 원해? "
+        "괜찮은가요? 학교에 가요. 어떻게 해야 할지 모르겠어요. 친구와 이야기를 나눴어요. "
+        "언제부터 그렇게 느꼈니?")
+
+
+def test_hangul_in_an_english_guide_is_left_as_heard() -> None:
+    """A Korean model heard an English guide's answers: English's rules are for Latin
+    letters, so the words stay as the recognizer wrote them."""
+    words = timed("아침에 공원에서", 0.9, "산책을 했습니다")
+    assert readable(words, "en") == "아침에 공원에서 산책을 했습니다"
 
 
 def test_a_stray_latin_letter_does_not_make_korean_cased() -> None:
-    assert readable(timed("아침에 g 공원에서", 0.9, "산책을"), "ko") == "아침에 g 공원에서 산책을"
+    assert readable(timed("아침에 g 공원에서", 0.9, "산책을"), "ko") == "아침에 g 공원에서. 산책을."
+    assert readable(timed("아침에 g 공원에서", 0.9, "산책을"), "en") == "아침에 g 공원에서 산책을"
 
 
 def test_another_cased_language_gets_capitals_and_full_stops_only() -> None:

@@ -49,6 +49,22 @@ PHRASES: dict[str, dict[CommandName, tuple[str, ...]]] = {
         CommandName.ADD: ("add", "add more", "add to it", "let me add", "I want to add", "more",
                           "there's more"),
     },
+    # Each word is one the Korean model knows (a grammar of words it lacks hears nothing):
+    # polite and plain forms alike, as people say them to a device.
+    "ko": {
+        CommandName.FINISH: ("다 했어요", "다 됐어요", "됐어요", "다음", "다음 질문", "끝"),
+        CommandName.REPEAT: ("다시", "다시 말해 주세요", "한 번 더", "다시 한 번", "뭐라고"),
+        CommandName.SKIP: ("넘어가", "넘어가 주세요", "패스", "통과"),
+        CommandName.BACK: ("이전", "이전 질문", "뒤로", "돌아가"),
+        CommandName.PAUSE: ("잠깐", "잠시", "기다려", "기다려 주세요"),
+        CommandName.RESUME: ("계속", "계속해", "준비 됐어", "다시 시작"),
+        CommandName.STOP: ("그만", "그만해", "그만 할게요", "멈춰", "끝내기", "종료"),
+        CommandName.HELP: ("도움말", "도와줘", "명령어", "뭐라고 말하면 돼요"),
+        CommandName.SCRATCH: ("지워", "지워 줘", "지워 주세요", "방금 거 지워", "취소"),
+        CommandName.KEEP: ("네", "예", "응", "맞아", "좋아요", "그대로", "유지"),
+        CommandName.REDO: ("아니요", "아니", "다시 할게요", "처음부터"),
+        CommandName.ADD: ("추가", "더 있어요", "더 할게요", "덧붙여"),
+    },
 }
 
 # Words that carry no meaning in a short command ("um, skip it please" is "skip").
@@ -57,6 +73,7 @@ FILLERS: dict[str, tuple[str, ...]] = {
            "okay", "ok", "lets", "let us", "it", "this one", "that one", "the question",
            "question", "can you", "could you", "would you", "will you", "thanks",
            "thank you"),
+    "ko": ("음", "어", "저", "저기", "그", "좀", "그냥", "제발", "이거", "그거"),
 }
 
 FALLBACK = "en"

@@ -7,9 +7,13 @@ paragraph). Only case and punctuation change: the words themselves are never cha
 lost or reordered, so `journal show` can still line the text up with the words.
 
 The rules are few and per language (`RULES`): English capitalises "i" and its
-contractions and ends a sentence that starts with a question word with "?". Any other
-language written with letter case gets capitals and full stops; one written without
-(Korean, say) is left as the recognizer wrote it, words joined by spaces.
+contractions and ends a sentence that starts with a question word with "?". Korean has no
+capitals; its sentences end with "." or, when they ask, "?" -- a question by its ending
+(-까, -니, -냐, -나요, -은가요/-는가요: "어땠나요", "그랬을까"), or by a question word
+(왜, 뭐, 어떻게, 언제, 어디, 누구, ...) in a sentence that ends in -요, -어, -아 or -해 and holds
+no indirect question (-지, -는지: "어떻게 해야 할지 모르겠어요" tells, not asks). Any other
+language written with letter case gets capitals and full stops; one written without and
+with no rules here (Japanese, say) is left as the recognizer wrote it.
 
 An engine that writes its own case and punctuation (Whisper) knows its sentences better
 than a pause does: its words are kept as written (`written`), its sentences end at its
@@ -36,6 +40,20 @@ class Rules:
 
     questions: frozenset[str] = frozenset()  # a sentence starting with one asks something
     proper: dict[str, str] = field(default_factory=dict)  # always written so ("i" -> "I")
+    cased: bool = True  # its script has capitals (the first word of a sentence gets one)
+    asks: tuple[str, ...] = ()  # a sentence whose last word ends so asks something
+    # a sentence holding one of these words (as a word's start: particles follow it)
+    # asks something when its last word ends with one of `asked` and no word with `told`
+    askers: tuple[str, ...] = ()
+    asked: tuple[str, ...] = ()
+    told: tuple[str, ...] = ()
+
+    def is_question(self, words: Sequence[str]) -> bool:
+        last = words[-1]
+        if words[0] in self.questions or last.endswith(self.asks):
+            return True
+        return (any(w.startswith(self.askers) for w in words) and last.endswith(self.asked)
+                and not any(w.endswith(self.told) for w in words))
 
 
 RULES: dict[str, Rules] = {
@@ -45,6 +63,14 @@ RULES: dict[str, Rules] = {
             "is", "are", "was", "were", "do", "does", "did", "can", "could", "would",
             "should", "will", "shall")),
         proper={"i": "I", "i'm": "I'm", "i've": "I've", "i'd": "I'd", "i'll": "I'll"},
+    ),
+    "ko": Rules(
+        cased=False,
+        asks=("까", "니", "냐", "나요", "은가요", "는가요"),
+        askers=("왜", "뭐", "뭘", "무엇", "무슨", "어떻게", "어떤", "어땠", "언제", "어디",
+                "누구", "누가", "어느", "얼마", "몇"),
+        asked=("요", "어", "아", "해"),
+        told=("지", "는지"),
     ),
 }
 _CASED = Rules()  # a language with letter case and no rules of its own
@@ -94,12 +120,12 @@ def readable(words: Sequence[Word], language: str,
              sentence_pause: float = SENTENCE_PAUSE) -> str:
     """The words as text a person wants to read: paragraphs of sentences."""
     plain = " ".join(w.text for w in words)
-    if not has_case(plain):
-        return plain
+    rules = RULES.get(language.split("-")[0].lower(), _CASED)
+    if rules.cased and not has_case(plain):
+        return plain  # a script without capitals, in a language with no rules for it
     if written(words):
         return "\n".join(" ".join(w.text for w in para)
                          for para in at_pauses(words, PARAGRAPH_PAUSE))
-    rules = RULES.get(language.split("-")[0].lower(), _CASED)
     return "\n".join(
         " ".join(_sentence([w.text for w in s], rules)
                  for s in sentences(para, sentence_pause))
@@ -108,8 +134,9 @@ def readable(words: Sequence[Word], language: str,
 
 def _sentence(words: list[str], rules: Rules) -> str:
     out = [rules.proper.get(w, w) for w in words]
-    out[0] = out[0][:1].upper() + out[0][1:]
-    return " ".join(out) + ("?" if words[0] in rules.questions else ".")
+    if rules.cased:
+        out[0] = out[0][:1].upper() + out[0][1:]
+    return " ".join(out) + ("?" if rules.is_question(words) else ".")
 
 
 def marked(text: str, words: Sequence[Word], mark: Callable[[str], str]) -> str:
