@@ -24,6 +24,7 @@ from assistant.messages import Msg
 from assistant.text.commands import Commands
 from assistant.text.draft import Draft
 from assistant.text.readable import worth_reading_back
+from assistant.text.spoken import spoken
 from assistant.turns import (
     Answer,
     Command,
@@ -60,11 +61,6 @@ class Slot:
         return (self.step.id, self.prompt)
 
 
-def say(voice: Voice, msg: Msg, **fields: object) -> None:
-    """One of Reflect's own lines, said as a notice."""
-    voice.say(msg.format(**fields), "notice")
-
-
 class Answers:
     """Hears, reads back and keeps the answers of one session, question by question."""
 
@@ -83,7 +79,11 @@ class Answers:
     def ready(self) -> None:
         """Render ahead what is said before each read-back, so it plays the moment it is."""
         if self.read_back != "never":
-            self.voice.prepare([Msg.READ_BACK.format()])
+            self.voice.prepare([spoken(Msg.READ_BACK, self.language)])
+
+    def say(self, msg: Msg, **fields: object) -> None:
+        """One of Reflect's own lines, said as a notice in the guide's language."""
+        self.voice.say(spoken(msg, self.language, **fields), "notice")
 
     def take(self, slot: Slot, *, first: bool) -> bool:
         """Hear the question just asked until it is answered, skipped or left; True means
@@ -109,14 +109,14 @@ class Answers:
                 self._keep(slot, draft, Ended.COMMAND)
                 return False
             if heard.name == CommandName.BACK and first:
-                say(self.voice, Msg.FIRST_QUESTION)
+                self.say(Msg.FIRST_QUESTION)
                 self.voice.say(slot.ask, "question")
                 continue
             if draft:  # stop or back: what was said so far is saved, not lost
                 self._save(slot, draft, Ended.COMMAND)
             if heard.name == CommandName.STOP:
                 raise Stopped
-            say(self.voice, Msg.GOING_BACK)
+            self.say(Msg.GOING_BACK)
             return True
 
     def draft(self) -> Draft:
@@ -135,20 +135,20 @@ class Answers:
             draft.add(heard)
             if heard.name == CommandName.SCRATCH:
                 dropped = draft.scratch()
-                say(self.voice, Msg.SCRATCHED if dropped else Msg.NOTHING_TO_SCRATCH,
-                    text=dropped or "")
+                self.say(Msg.SCRATCHED if dropped else Msg.NOTHING_TO_SCRATCH,
+                         text=dropped or "")
                 continue
             if heard.name == CommandName.HELP:
-                say(self.voice, Msg.HELP, **self.commands.words(
+                self.say(Msg.HELP, **self.commands.words(
                     CommandName.FINISH, CommandName.REPEAT, CommandName.SKIP, CommandName.BACK,
                     CommandName.PAUSE, CommandName.STOP, CommandName.SCRATCH))
             elif heard.name == CommandName.REPEAT:
                 if draft:
-                    say(self.voice, Msg.KEPT_SO_FAR)
+                    self.say(Msg.KEPT_SO_FAR)
             elif heard.name == CommandName.PAUSE:
                 if not self._paused():
                     return Command(CommandName.STOP)
-                say(self.voice, Msg.WELCOME_BACK)
+                self.say(Msg.WELCOME_BACK)
             elif heard.name != CommandName.RESUME:  # "resume" while not paused: nothing to do
                 return heard
             self.voice.say(question, "question")
@@ -159,7 +159,7 @@ class Answers:
         "add" or "back"; stop ends the session. Words said instead of a reply, or a
         scratch, change the answer: it is saved again whole."""
         while heard.ended not in CUT_SHORT and worth_reading_back(self.read_back, heard.words):
-            say(self.voice, Msg.READ_BACK)  # prepared: it plays while the answer's words render
+            self.say(Msg.READ_BACK)  # prepared: it plays while the answer's words render
             self.voice.say(draft.text, "notice")
             reply = self._reply()
             if isinstance(reply, Answer):
@@ -175,7 +175,7 @@ class Answers:
                 continue
             # scratch of the only sentence: redo
             if name in (CommandName.REDO, CommandName.SCRATCH, CommandName.ADD):
-                say(self.voice, Msg.GO_ON if name == CommandName.ADD else Msg.SAY_IT_AGAIN)
+                self.say(Msg.GO_ON if name == CommandName.ADD else Msg.SAY_IT_AGAIN)
                 return CommandName.ADD if name == CommandName.ADD else CommandName.REDO
             if name != CommandName.REPEAT:
                 return CommandName.BACK if name == CommandName.BACK else CommandName.KEEP
@@ -188,7 +188,7 @@ class Answers:
             heard = self.ear.listen(within=REPLY_WAIT)
             if not (isinstance(heard, Command) and heard.name == CommandName.HELP):
                 return heard
-            say(self.voice, Msg.HELP_REPLY, **self.commands.words(
+            self.say(Msg.HELP_REPLY, **self.commands.words(
                 CommandName.KEEP, CommandName.REDO, CommandName.ADD, CommandName.SCRATCH))
 
     def _paused(self) -> bool:
@@ -197,7 +197,7 @@ class Answers:
         the user is told so: every time for typed text, which is surely meant for Reflect,
         once for speech, so a conversation nearby does not draw a reminder each sentence."""
         resume = self.commands.word(CommandName.RESUME)
-        say(self.voice, Msg.PAUSED, resume=resume)
+        self.say(Msg.PAUSED, resume=resume)
         reminded = False
         while True:
             heard = self.ear.listen()
@@ -206,7 +206,7 @@ class Answers:
             typed = isinstance(heard, Answer) and heard.ended == Ended.TYPED
             if not reminded or typed or (isinstance(heard, Command)
                                          and heard.name == CommandName.HELP):
-                say(self.voice, Msg.STILL_PAUSED, resume=resume)
+                self.say(Msg.STILL_PAUSED, resume=resume)
                 reminded = True
 
     def _keep(self, slot: Slot, draft: Draft, ended: Ended) -> None:
@@ -216,7 +216,7 @@ class Answers:
         else:
             self.mark(Mark(kind="skip", at=self.now(), step=slot.step.id,
                            prompt=slot.prompt, value=slot.ask))
-            say(self.voice, Msg.SKIPPED)
+            self.say(Msg.SKIPPED)
 
     def _save(self, slot: Slot, draft: Draft, ended: Ended) -> None:
         notice = self.store.answer(self._entry(slot, draft, ended))

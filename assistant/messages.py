@@ -752,6 +752,11 @@ class Msg(Enum):
     DOCTOR_DEVICE_NOT_FOUND = "the {setting} setting names {spec}, which is not connected"
     DOCTOR_DEVICE_NOT_FOUND_FIX = "reflect config set {setting} none"
     DOCTOR_MODEL_OK = "speech model {name} for {language} loads and listens ({seconds:.1f} s)"
+    DOCTOR_LANGUAGE_OK = "commands and spoken lines in the guide's language ({language})"
+    DOCTOR_LANGUAGE_ENGLISH = (
+        "the guide's language {language} has no commands or spoken lines of Reflect's own "
+        "yet, so they are in English"
+    )
     DOCTOR_DETECTOR_OK = "speech detector: {name}"
     DOCTOR_DETECTOR_BAD = (
         "speech detector: Silero VAD cannot load ({reason}), so speech is told from silence "

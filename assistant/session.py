@@ -15,11 +15,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from assistant.answers import Answers, Slot, Stopped, say
+from assistant.answers import Answers, Slot, Stopped
 from assistant.guides.schema import Choice, Guide
 from assistant.messages import Msg
 from assistant.text.commands import Commands, pick_option
 from assistant.text.readable import SENTENCE_PAUSE
+from assistant.text.spoken import spoken
 from assistant.turns import Answer, Command, CommandName, Ear, Kind, Mark, Progress, Store, Voice
 
 ROLE_ASKS = 3  # unclear answers to the role question before every question is asked
@@ -54,7 +55,7 @@ class Session:
     def run(self) -> str:
         record = self.resume_from
         if record is not None and record.finished:
-            say(self.voice, Msg.ALREADY_FINISHED)
+            self._answers.say(Msg.ALREADY_FINISHED)
             return "finished"
         try:
             if record is not None and (record.role is not None or record.done):
@@ -64,7 +65,7 @@ class Session:
             self._walk(position)
         except Stopped:
             self.voice.cue("stopped")
-            say(self.voice, Msg.STOPPED)
+            self._answers.say(Msg.STOPPED)
             return "stopped"
         self._narrate_through(len(self.guide.steps) - 1)  # steps without questions at the end
         if self.guide.outro.strip():
@@ -83,8 +84,8 @@ class Session:
             self.voice.say(intro, "narration")
         self.voice.prepare([choose.ask] if choose else self._upcoming(-1))
         if self.commands.fallback:
-            say(self.voice, Msg.COMMANDS_IN_ENGLISH, help=self.commands.word(CommandName.HELP))
-        say(self.voice, Msg.HELP_HINT, help=self.commands.word(CommandName.HELP))
+            self._answers.say(Msg.COMMANDS_IN_ENGLISH, help=self.commands.word(CommandName.HELP))
+        self._answers.say(Msg.HELP_HINT, help=self.commands.word(CommandName.HELP))
         if choose is not None:
             self.role = self._choose(choose)
             self._slots = self._plan()
@@ -100,13 +101,13 @@ class Session:
         position = self._forward(-1)
         if position == len(self._slots):
             self._narrated = self._slots[-1].number + 1 if self._slots else 0
-            say(self.voice, Msg.RESUMED_AT_END)
+            self._answers.say(Msg.RESUMED_AT_END)
             return position
         slot = self._slots[position]
         begun = any(s.key in self._done for s in self._slots if s.number == slot.number)
         self._narrated = slot.number + 1 if begun else slot.number
-        say(self.voice, Msg.RESUMED, number=slot.number + 1, total=len(self.guide.steps),
-                  title=slot.step.title)
+        self._answers.say(Msg.RESUMED, number=slot.number + 1, total=len(self.guide.steps),
+                          title=slot.step.title)
         return position
 
     def _plan(self) -> list[Slot]:
@@ -129,8 +130,9 @@ class Session:
 
     def _step_texts(self, number: int) -> list[tuple[str, Kind]]:
         step = self.guide.steps[number]
-        texts: list[tuple[str, Kind]] = [(Msg.PART.format(
-            number=number + 1, total=len(self.guide.steps), title=step.title), "title")]
+        texts: list[tuple[str, Kind]] = [(spoken(
+            Msg.PART, self.guide.language, number=number + 1, total=len(self.guide.steps),
+            title=step.title), "title")]
         if step.say.strip():
             texts.append((step.say.strip(), "narration"))
         return texts
@@ -186,7 +188,7 @@ class Session:
             if name == CommandName.SKIP:
                 break
             if name == CommandName.BACK:
-                say(self.voice, Msg.FIRST_QUESTION)
+                self._answers.say(Msg.FIRST_QUESTION)
                 self.voice.say(choice.ask, "question")
                 continue
             if isinstance(heard, Answer):
@@ -194,11 +196,11 @@ class Session:
             role = pick_option(choice.options, pending.text)
             if role is not None:
                 self._answers.mark(Mark(kind="role", at=self.now(), value=role))
-                say(self.voice, Msg.ROLE_THANKS)
+                self._answers.say(Msg.ROLE_THANKS)
                 return role
             unclear += 1
             if unclear < ROLE_ASKS:
-                say(self.voice, Msg.ROLE_UNCLEAR)
+                self._answers.say(Msg.ROLE_UNCLEAR)
                 self.voice.say(choice.ask, "question")
-        say(self.voice, Msg.ROLE_EVERY_QUESTION)
+        self._answers.say(Msg.ROLE_EVERY_QUESTION)
         return None

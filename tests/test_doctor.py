@@ -14,6 +14,7 @@ import pytest
 from assistant.assets import voices
 from assistant.cli import doctor
 from assistant.config import Settings, paths
+from assistant.messages import Msg
 from assistant.speech.listening import echopath
 
 KO_GUIDE = """\
@@ -51,7 +52,8 @@ def test_all_green_with_the_virtual_device_and_the_test_model(
     assert done.returncode == 0, done.stdout + done.stderr
     assert lines(done.stdout, "problem:") == []
     checks = lines(done.stdout, "ok:")
-    assert len(checks) == 9, done.stdout
+    assert len(checks) == 10, done.stdout
+    assert Msg.DOCTOR_OK.format(what=Msg.DOCTOR_LANGUAGE_OK.format(language="ko")) in checks
     assert any(c.startswith("ok: speech detector: Silero VAD v6") for c in checks), checks
     assert "ok: speech output works (pyttsx3 over espeak-ng)" in checks
     assert any(c.startswith("ok: microphone: ") for c in checks)
@@ -338,3 +340,13 @@ def test_doctor_sees_module_echo_cancel_on_the_virtual_card(cli, virtual_audio) 
     assert virtual_audio.pactl("get-default-source").strip() == "mic"
     assert virtual_audio.pactl("get-default-sink").strip() == "speaker"
     assert "module-echo-cancel" not in virtual_audio.pactl("list", "short", "modules")
+
+
+def test_the_doctor_says_when_the_guides_language_is_spoken_in_english() -> None:
+    """Korean has its commands and spoken lines; German falls back to English, which is
+    said, and is no problem of the setup."""
+    korean, german = doctor.check_language("ko"), doctor.check_language("de")
+    assert korean.ok and korean.line == Msg.DOCTOR_OK.format(
+        what=Msg.DOCTOR_LANGUAGE_OK.format(language="ko"))
+    assert german.ok and german.line == Msg.DOCTOR_OK.format(
+        what=Msg.DOCTOR_LANGUAGE_ENGLISH.format(language="de"))

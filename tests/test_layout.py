@@ -79,7 +79,7 @@ def test_no_part_imports_the_conductor_the_app_the_cli_or_the_terminal(name: str
 def test_the_session_imports_no_engine_device_or_file_code(name: str) -> None:
     allowed = ("assistant.turns", "assistant.messages", "assistant.guides.schema",
                "assistant.text.commands", "assistant.text.draft", "assistant.text.readable",
-               *CONDUCTOR)
+               "assistant.text.spoken", *CONDUCTOR)
     found = {i for i in imports(name) if i.split(".")[0] not in
              ("__future__", "collections", "dataclasses", "datetime", "typing")}
     wrong = sorted(i for i in found if not within(i, allowed))

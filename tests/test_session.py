@@ -18,7 +18,8 @@ from assistant.journal import Entry, Mark, Record
 from assistant.messages import Msg
 from assistant.session import Session
 from assistant.text.commands import Commands
-from assistant.turns import Answer, Command, Heard, Interrupted
+from assistant.text.spoken import spoken
+from assistant.turns import Answer, Command, CommandName, Heard, Interrupted
 
 GUIDE = Guide(
     id="test-guide", title="Test", language="en",
@@ -394,9 +395,21 @@ def test_a_failed_save_stops_the_session_before_the_next_question() -> None:
 
 
 def test_unknown_language_says_commands_are_english() -> None:
-    guide = Guide(id="ko", title="Ko", language="ko", steps=NO_CHOICE.steps)
+    guide = Guide(id="de", title="De", language="de", steps=NO_CHOICE.steps)
     _, w = run(guide, [a("x"), a("y"), a("z")])
     assert Msg.COMMANDS_IN_ENGLISH.format(help="help") in w.notices()
+
+
+def test_a_korean_guide_is_spoken_and_commanded_in_korean() -> None:
+    """Its own lines are Korean, the help names the Korean phrases, and "넘어가" skips."""
+    guide = Guide(id="ko", title="Ko", language="ko", steps=NO_CHOICE.steps)
+    _, w = run(guide, [Command(CommandName.HELP), Command(CommandName.SKIP), a("y"), a("z")])
+    notices = w.notices()
+    assert spoken(Msg.HELP_HINT, "ko", help="도움말") in notices
+    assert any(n.startswith("답을 마쳤으면 다 했어요,") for n in notices), notices
+    assert spoken(Msg.SKIPPED, "ko") in notices
+    assert not any(Msg.COMMANDS_IN_ENGLISH.format(help="help") == n for n in notices)
+    assert Commands("ko").match("넘어가") == CommandName.SKIP
 
 
 def test_extra_command_words_reach_the_session_help() -> None:

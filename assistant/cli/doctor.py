@@ -193,6 +193,17 @@ def check_model(settings: Settings, explicit: str | None = None) -> list[Result]
                          seconds=time.monotonic() - started)]
 
 
+def check_language(language: str) -> Result:
+    """Whether Reflect speaks the guide's language: its commands and its own lines (a
+    language without them falls back to English, which is no fault of the setup)."""
+    from assistant.text.commands import PHRASES
+    from assistant.text.spoken import speaks
+
+    here = language in PHRASES and speaks(language)
+    return ok(Msg.DOCTOR_LANGUAGE_OK if here else Msg.DOCTOR_LANGUAGE_ENGLISH,
+              language=language)
+
+
 def check_detector() -> Result:
     """The speech detector a session would listen with (detect.best): Silero, or why not."""
     from assistant.speech.engines import detector
@@ -264,6 +275,7 @@ def run(settings: Settings, report: Callable[[str], None],
         add(check_device(sd, "input", settings.input_device))
         add(check_device(sd, "output", settings.output_device))
     add(*check_model(settings, explicit_model))
+    add(check_language(_guide_language(settings)[0]))
     add(check_detector())
     add(check_echo_path(settings))
     add(check_journal())

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from assistant.errors import ReflectError
 from assistant.messages import Msg
 from assistant.text.commands import Commands
+from assistant.text.spoken import spoken
 from assistant.turns import Command, CommandName, Ear, Entry, Interrupted, Voice
 
 if TYPE_CHECKING:
@@ -41,9 +42,12 @@ class Recital:
             entry = self.answers[at]
             if entry.question:
                 self.voice.say(entry.question, "question")
-            self.voice.say(entry.text or Msg.SHOW_NO_ANSWER.format(), "narration")
+            self.voice.say(entry.text or self._line(Msg.SHOW_NO_ANSWER), "narration")
             at = self._next(at)
-        self.voice.say(Msg.READ_DONE.format(), "notice")
+        self.voice.say(self._line(Msg.READ_DONE), "notice")
+
+    def _line(self, msg: Msg, **fields: object) -> str:
+        return spoken(msg, self.commands.language, **fields)
 
     def _next(self, at: int) -> int:
         """Where to go after the answer at `at`, as the user says (or not)."""
@@ -51,7 +55,7 @@ class Recital:
             heard = self.ear.listen(within=LISTEN)
             name = heard.name if isinstance(heard, Command) else None
             if name == CommandName.HELP:
-                self.voice.say(Msg.READ_HELP.format(**self.commands.words(
+                self.voice.say(self._line(Msg.READ_HELP, **self.commands.words(
                     CommandName.FINISH, CommandName.REPEAT, CommandName.BACK,
                     CommandName.STOP)), "notice")
                 continue

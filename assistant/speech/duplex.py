@@ -75,7 +75,7 @@ class Duplex:
         self.ear = SpokenEar(source, self._recognizer, settings, commands.match,
                              transcript=transcript, enter_pressed=self._enter, notice=notice,
                              fallback=self._typed_ear, stop=stop,
-                             detector=detector())
+                             detector=detector(), language=commands.language)
 
     @property
     def keyboard(self) -> bool:

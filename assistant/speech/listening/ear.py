@@ -33,6 +33,7 @@ from assistant.speech.listening.vad import Loudness, SpeechDetector
 from assistant.speech.stt.recognizer import Recognizer, Word
 from assistant.terminal.interrupts import StopRequest
 from assistant.text.commands import finishes_answer
+from assistant.text.spoken import spoken
 from assistant.turns import Answer, Command, CommandName, Ear, Ended, Heard, Interrupted
 
 log = logging.getLogger(__name__)
@@ -73,7 +74,7 @@ class SpokenEar:
                  fallback: Callable[[], Ear] | None = None,
                  remind_after: float | None = REMIND_AFTER,
                  stop: StopRequest | None = None,
-                 detector: SpeechDetector | None = None) -> None:
+                 detector: SpeechDetector | None = None, language: str = "en") -> None:
         self.source = source
         self.settings = settings
         self.matcher = matcher
@@ -85,6 +86,7 @@ class SpokenEar:
         self.remind_after = remind_after
         self.stop = stop
         self.detector = detector or Loudness()
+        self.language = language  # what its notices are said in (text/spoken.py)
         self.decided_at: float | None = None  # clock() when the last answer was decided
         self._rec: Recognizer | None = None
         self._typed: Ear | None = None  # the fallback, once listening is impossible
@@ -100,7 +102,7 @@ class SpokenEar:
         try:
             self._rec = recognizer()
         except ReflectError as err:
-            self._why_typed = f"{err} {Msg.TYPING_INSTEAD.format()}"
+            self._why_typed = f"{err} {spoken(Msg.TYPING_INSTEAD, self.language)}"
 
     @property
     def typing(self) -> bool:
@@ -160,7 +162,7 @@ class SpokenEar:
                 data = self.source.read(READ_TIMEOUT)
             except DeviceLost as err:
                 log.warning("the microphone was lost: %s", err)
-                self._why_typed = Msg.MIC_LOST.format()
+                self._why_typed = spoken(Msg.MIC_LOST, self.language)
                 return self._end(take, Ended.DEVICE_LOST)
             except EndOfInput:
                 self._ended = True
@@ -171,10 +173,10 @@ class SpokenEar:
                     return heard
             verdict = take.rules.verdict(take.now)
             if verdict == "remind":
-                self._say(Msg.STILL_LISTENING.format())
+                self._say(spoken(Msg.STILL_LISTENING, self.language))
             elif verdict is not None:
                 if verdict == Ended.MAX:
-                    self._say(Msg.MAX_ANSWER_REACHED.format())
+                    self._say(spoken(Msg.MAX_ANSWER_REACHED, self.language))
                 heard = self._end(take, verdict)
                 if heard is not None or verdict == "quiet":
                     return heard
