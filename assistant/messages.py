@@ -84,8 +84,8 @@ class Msg(Enum):
     GUIDE_NO_PHRASES = "expected at least one phrase for this command"
     # guides list / show / check
     GUIDE_CHECK_OK = "{path}: a valid guide, `{id}`, with {steps} steps and {questions} questions."
-    GUIDE_LIST_BUNDLED = "{id}: {title} ({steps} steps, comes with Reflect)"
-    GUIDE_LIST_YOURS = "{id}: {title} ({steps} steps, yours, in {path})"
+    GUIDE_LIST_BUNDLED = "{id}: {title} ({language}, {steps} steps, comes with Reflect)"
+    GUIDE_LIST_YOURS = "{id}: {title} ({language}, {steps} steps, yours, in {path})"
     GUIDE_LIST_FOLDER = "Put your own guides (YAML files) in {path}."
     GUIDE_LIST_SKIPPED = (
         "Left out {path}, which has problems; `reflect guides check {path}` lists them."

@@ -338,7 +338,8 @@ def test_the_users_guides_folder_is_listed_and_found_first(cli, reflect_home: Pa
     skipped: list[ReflectError] = []
     found = guide.available(skipped)
     assert [(g.id, g.bundled) for g in found] == [
-        ("rebuilding-trust", True), ("evening", False), ("rebuilding-trust", False)]
+        ("rebuilding-trust", True), ("rebuilding-trust-ko", True), ("evening", False),
+        ("rebuilding-trust", False)]
     assert [str(e.fields["path"]) for e in skipped] == [str(folder / "broken.yaml")]
     assert guide.find("rebuilding-trust").title == "My own check-in"  # the user's wins
     assert guide.find("evening").path == folder / "evening.yaml"
@@ -346,9 +347,10 @@ def test_the_users_guides_folder_is_listed_and_found_first(cli, reflect_home: Pa
     result = cli("guides", "list")
     assert result.returncode == 0
     assert result.stdout.splitlines() == [
-        "rebuilding-trust: Rebuilding trust after betrayal (10 steps, comes with Reflect)",
-        f"evening: An evening check-in (2 steps, yours, in {folder / 'evening.yaml'})",
-        f"rebuilding-trust: My own check-in (2 steps, yours, in {folder / 'mine.yaml'})",
+        "rebuilding-trust: Rebuilding trust after betrayal (en, 10 steps, comes with Reflect)",
+        "rebuilding-trust-ko: 배신 뒤에 신뢰를 다시 쌓기 (ko, 10 steps, comes with Reflect)",
+        f"evening: An evening check-in (en, 2 steps, yours, in {folder / 'evening.yaml'})",
+        f"rebuilding-trust: My own check-in (en, 2 steps, yours, in {folder / 'mine.yaml'})",
         f"Put your own guides (YAML files) in {folder}.",
     ]
     assert result.stderr == (f"Left out {folder / 'broken.yaml'}, which has problems; "

@@ -29,7 +29,8 @@ def test_it_passes_guides_check(cli) -> None:
 
 def test_it_is_found_by_id_and_marked_as_bundled(trust: guide.Guide) -> None:
     assert trust.bundled and trust.path == BUNDLED
-    assert [g.id for g in guide.available() if g.bundled] == ["rebuilding-trust"]
+    assert [g.id for g in guide.available() if g.bundled] == [
+        "rebuilding-trust", "rebuilding-trust-ko"]
 
 
 def test_it_follows_the_whole_arc(trust: guide.Guide) -> None:
@@ -129,3 +130,16 @@ def test_it_ships_in_the_wheel(tmp_path: Path) -> None:
     (wheel,) = (tmp_path / "dist").glob("reflect-*.whl")
     with zipfile.ZipFile(wheel) as z:
         assert z.read("assistant/guides/rebuilding-trust.yaml") == BUNDLED.read_bytes()
+
+
+def test_the_korean_guide_walks_the_same_arc_for_the_same_roles(trust: guide.Guide) -> None:
+    """Its translation, step for step: the same ids and roles, so that a Korean session
+    asks each role what the English one asks; every question is asked as one."""
+    korean = guide.find("rebuilding-trust-ko")
+    assert korean.bundled and korean.language == "ko"
+    assert [s.id for s in korean.steps] == [s.id for s in trust.steps] == ARC
+    assert [[p.roles for p in s.prompts] for s in korean.steps] == [
+        [p.roles for p in s.prompts] for s in trust.steps]
+    assert korean.choose is not None and trust.choose is not None
+    assert korean.choose.options.keys() == trust.choose.options.keys()
+    assert all(p.ask.rstrip().endswith("?") for s in korean.steps for p in s.prompts)

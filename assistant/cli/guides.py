@@ -16,8 +16,8 @@ def list_guides(args: argparse.Namespace) -> int:
     skipped: list[ReflectError] = []
     for found in guides.available(skipped):
         line = Msg.GUIDE_LIST_BUNDLED if found.bundled else Msg.GUIDE_LIST_YOURS
-        print(line.format(id=found.id, title=found.title, steps=len(found.steps),
-                          path=found.path))
+        print(line.format(id=found.id, title=found.title, language=found.language,
+                          steps=len(found.steps), path=found.path))
     for err in skipped:
         print(Msg.GUIDE_LIST_SKIPPED.format(path=err.fields.get("path")), file=sys.stderr)
     print(Msg.GUIDE_LIST_FOLDER.format(path=config.paths().guides_dir))

@@ -17,10 +17,11 @@ SUFFIXES = (".yaml", ".yml")
 
 
 def bundled() -> list[Guide]:
-    """The guides shipped inside the package (read through importlib, so a wheel works)."""
+    """The guides shipped inside the package (read through importlib, so a wheel works),
+    by id: a guide's translations (its id and the language) follow it."""
     folder = resources.files("assistant").joinpath("guides")
     found = []
-    for item in sorted(folder.iterdir(), key=lambda i: i.name):
+    for item in sorted(folder.iterdir(), key=lambda i: i.name.rsplit(".", 1)[0]):
         if item.name.endswith(SUFFIXES):
             where = item if isinstance(item, Path) else None
             found.append(parse(item.read_text("utf-8"), item.name, path=where, bundled=True))
