@@ -51,7 +51,7 @@ def test_each_line_has_the_fields_of_its_english(language: str) -> None:
 
 def test_a_language_speaks_its_own_lines_or_english() -> None:
     assert spoken(Msg.READ_BACK, "ko") == "이렇게 들었어요:"
-    assert spoken(Msg.PAUSED, "ko", resume="계속").endswith("계속 이라고 하세요.")
+    assert spoken(Msg.PAUSED, "ko", resume="계속").endswith("계속, 하고 말하세요.")
     assert spoken(Msg.READ_BACK, "de") == Msg.READ_BACK.value
     assert speaks("en") and speaks("ko") and not speaks("de")
 

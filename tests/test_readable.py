@@ -165,3 +165,11 @@ def test_typed_takes_keep_their_lines_and_scratch_drops_the_last() -> None:
     assert draft.text == "first line\nsecond line" and draft.words == ()
     assert draft.confidence == 0.5
     assert draft.scratch() == "second line" and draft.text == "first line"
+
+
+def test_a_latin_capital_in_korean_is_no_sign_of_written_punctuation() -> None:
+    """The Korean model's stray "G" is not an engine writing its own sentences: the pause
+    still ends one, and "scratch that" still drops the last."""
+    words = timed("김 이 G 백", 0.9, "여기 에 있어요")
+    assert readable(words, "ko") == "김 이 G 백. 여기 에 있어요."
+    assert [len(s) for s in sentences(words, 0.5, cased=False)] == [4, 3]

@@ -11,7 +11,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from assistant.text.readable import PARAGRAPH_PAUSE, SENTENCE_PAUSE, readable, sentences
+from assistant.text.readable import (
+    PARAGRAPH_PAUSE,
+    SENTENCE_PAUSE,
+    readable,
+    rules_for,
+    sentences,
+)
 from assistant.turns import Answer, Command, Word
 
 
@@ -57,7 +63,7 @@ class Draft:
             if kept:
                 self._takes.append(_Take("\n".join(kept), ()))
             return dropped
-        parts = sentences(take.words, self.sentence_pause)
+        parts = sentences(take.words, self.sentence_pause, rules_for(self.language).cased)
         if len(parts) > 1:
             self._takes.append(_Take("", tuple(w for s in parts[:-1] for w in s),
                                      take.confidence))

@@ -80,16 +80,22 @@ _MARKS = frozenset(".,?!;:")
 _ENDS = frozenset(".?!")
 
 
-def written(words: Sequence[Word]) -> bool:
+def written(words: Sequence[Word], cased: bool = True) -> bool:
     """Whether the engine wrote these words with case or punctuation of its own (Vosk
-    writes lower case and apostrophes only)."""
-    return any(c.isupper() or c in _MARKS for w in words for c in w.text)
+    writes lower case and apostrophes only). In a script without case a capital tells
+    nothing (the Korean model now and then writes a Latin "G")."""
+    return any((cased and c.isupper()) or c in _MARKS for w in words for c in w.text)
 
 
-def sentences(words: Sequence[Word], pause: float) -> list[list[Word]]:
+def rules_for(language: str) -> Rules:
+    return RULES.get(language.split("-")[0].lower(), _CASED)
+
+
+def sentences(words: Sequence[Word], pause: float, cased: bool = True) -> list[list[Word]]:
     """`words` cut into sentences: after each of the engine's own full stops when it
-    wrote them, else where the gap between two words is `pause` seconds or more."""
-    if not written(words):
+    wrote them, else where the gap between two words is `pause` seconds or more
+    (`cased`: whether the language's script has capitals, see `written`)."""
+    if not written(words, cased):
         return at_pauses(words, pause)
     out: list[list[Word]] = [[]]
     for word in words:
@@ -120,15 +126,15 @@ def readable(words: Sequence[Word], language: str,
              sentence_pause: float = SENTENCE_PAUSE) -> str:
     """The words as text a person wants to read: paragraphs of sentences."""
     plain = " ".join(w.text for w in words)
-    rules = RULES.get(language.split("-")[0].lower(), _CASED)
+    rules = rules_for(language)
     if rules.cased and not has_case(plain):
         return plain  # a script without capitals, in a language with no rules for it
-    if written(words):
+    if written(words, rules.cased):
         return "\n".join(" ".join(w.text for w in para)
                          for para in at_pauses(words, PARAGRAPH_PAUSE))
     return "\n".join(
         " ".join(_sentence([w.text for w in s], rules)
-                 for s in sentences(para, sentence_pause))
+                 for s in sentences(para, sentence_pause, rules.cased))
         for para in at_pauses(words, PARAGRAPH_PAUSE))
 
 
