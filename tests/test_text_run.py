@@ -14,8 +14,10 @@ from assistant.journal import open_journal
 from assistant.messages import Msg
 
 
-def test_bundled_guide_completes_from_a_pipe(cli) -> None:
-    guide = find("rebuilding-trust")
+@pytest.mark.parametrize("name", ["rebuilding-trust", "rebuilding-trust-ko"])
+def test_bundled_guide_completes_from_a_pipe(cli, name: str) -> None:
+    """Each bundled guide, English and Korean, answered whole by typing."""
+    guide = find(name)
     role = next(iter(guide.choose.options)) if guide.choose else None
     asked = [(step, i, prompt.ask) for step in guide.steps
              for i, prompt in step.prompts_for(role)]
@@ -25,7 +27,7 @@ def test_bundled_guide_completes_from_a_pipe(cli) -> None:
     answers[1] = "An answer\nover two lines."
     typed_in = (typed(role) if role else "") + typed(*answers)
 
-    done = cli("run", "--text", "rebuilding-trust", input=typed_in)
+    done = cli("run", "--text", name, input=typed_in)
 
     assert done.returncode == 0, done.stderr
     record = only_session()
