@@ -62,6 +62,7 @@ class Duplex:
         self._unusable = threading.Event()
         self._enter = threading.Event()
         self._keys = keyboard(self.pressed) if keyboard is not None else None
+
         def detector() -> SpeechDetector:
             return detectors() if detectors else engines.detector(model.sample_rate)[0]
 
@@ -69,8 +70,7 @@ class Duplex:
         if watch and voice is not None:
             grammar = commands.phrases(BARGE_IN)
             self._watcher = BargeIn(source, lambda: model.recognizer(grammar=grammar),
-                                    detector(), playback,
-                                    commands.match, hush=voice.hush,
+                                    detector(), playback, commands.match, hush=voice.hush,
                                     unhush=voice.hushed.clear)
         self.ear = SpokenEar(source, self._recognizer, settings, commands.match,
                              transcript=transcript, enter_pressed=self._enter, notice=notice,
