@@ -28,6 +28,7 @@ from assistant.journal.errors import (
 )
 from assistant.messages import Msg
 from assistant.speech.audio.wavfiles import write_wav
+from assistant.text.spoken import spoken
 
 
 def test_round_trip_keeps_every_field_and_the_design_layout(journal: Journal) -> None:
@@ -240,7 +241,8 @@ def test_a_default_model_that_cannot_be_loaded_is_named_nowhere(cli, ko_model: P
                str(tmp_path / "out.wav"), "--no-tones", input=typed("one", "two", "three"))
     assert done.returncode == 0, done.stderr
     said = done.stdout + done.stderr
-    assert Msg.NOT_A_MODEL_DAMAGED.format() in said and Msg.TYPING_INSTEAD.format() in said
+    # the error as it is printed, and what happens now as the Korean guide says it
+    assert Msg.NOT_A_MODEL_DAMAGED.format() in said and spoken(Msg.TYPING_INSTEAD, "ko") in said
     (record,) = Journal(paths().journal_dir).sessions()
     assert [(e.text, e.ended) for e in record.entries] == [
         ("one", "typed"), ("two", "typed"), ("three", "typed")]

@@ -24,6 +24,7 @@ from assistant.messages import Msg
 from assistant.speech.audio import wavfiles
 from assistant.speech.engines import for_settings
 from assistant.speech.tts.voice import Voice
+from assistant.text.spoken import spoken
 
 SAID_AS = {"redo": "멈춰", "add": "계속"}  # what espeak-ng says ...
 HEARD_AS = {"redo": "넘치고", "add": "예속"}  # ... and what the Korean model hears
@@ -61,7 +62,8 @@ def first_answers(tmp: Path, cli, ko_model: Path, *parts: str):
 def test_redo_replaces_the_answer_and_the_journal_keeps_the_first_marked_replaced(
         cli, ko_model: Path, tmp_path: Path) -> None:
     done, record, takes = first_answers(tmp_path, cli, ko_model, KOREAN[0], "redo", KOREAN[1])
-    assert Msg.READ_BACK.format() in done.stdout and Msg.SAY_IT_AGAIN.format() in done.stdout
+    assert spoken(Msg.READ_BACK, "ko") in done.stdout  # the Korean guide's own lines
+    assert spoken(Msg.SAY_IT_AGAIN, "ko") in done.stdout
     assert len(takes) == 2 and all(t.words for t in takes), done.stdout
     assert record.replaced(takes[0]) and not record.replaced(takes[1])
     assert record.answers()[0] is takes[1]
@@ -72,7 +74,7 @@ def test_redo_replaces_the_answer_and_the_journal_keeps_the_first_marked_replace
 
 def test_add_keeps_one_answer_holding_both_takes(cli, ko_model: Path, tmp_path: Path) -> None:
     done, _, takes = first_answers(tmp_path, cli, ko_model, KOREAN[0], "add", KOREAN[2])
-    assert Msg.GO_ON.format() in done.stdout
+    assert spoken(Msg.GO_ON, "ko") in done.stdout
     first, whole = takes[0], takes[-1]
     assert whole.text.startswith(first.text + "\n") and len(whole.text) > len(first.text) + 1
     assert [w.text for w in whole.words[:len(first.words)]] == [w.text for w in first.words]
