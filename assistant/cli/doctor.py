@@ -268,14 +268,15 @@ def run(settings: Settings, report: Callable[[str], None],
             results.append(result)
             report(result.line)
 
-    add(check_speech_output(settings, _guide_language(settings)[0]))
+    language = _guide_language(settings)[0]  # the guide is read once for both checks
+    add(check_speech_output(settings, language))
     portaudio, sd = check_portaudio()
     add(portaudio)
     if sd is not None:
         add(check_device(sd, "input", settings.input_device))
         add(check_device(sd, "output", settings.output_device))
     add(*check_model(settings, explicit_model))
-    add(check_language(_guide_language(settings)[0]))
+    add(check_language(language))
     add(check_detector())
     add(check_echo_path(settings))
     add(check_journal())
